@@ -1,0 +1,414 @@
+//! `cargo xtask bench`: runs the criterion benches of every crate that has them, then the
+//! suites' timing checks (scaling sweeps), and writes `bench.md` and `bench.json` with each
+//! measurement's ratio against the baseline timed in the same run.
+//!
+//! A baseline is recognised by its criterion function id: within one group and parameter
+//! value, the function whose id contains one of [`BASELINE_MARKERS`] is the baseline of
+//! the others (e.g. `dense` next to `fs1`, `stream` next to `matvec`).
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::SystemTime;
+
+use anyhow::{Context, bail};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::claim::fmt_num;
+use crate::flags::BenchArgs;
+use crate::machine::Machine;
+use crate::progress::Progress;
+use crate::report::{html, table_markdown};
+use crate::suite::{Mode, Suite, Table};
+use crate::validate::run_suites;
+use crate::{project_root, suites};
+
+/// Substrings of a criterion function id that mark it as the baseline of its group.
+pub const BASELINE_MARKERS: [&str; 5] = ["dense", "baseline", "stream", "f32", "reference"];
+
+/// One criterion measurement.
+#[derive(Debug, Clone, Serialize)]
+pub struct Measurement {
+    /// Criterion group.
+    pub group: String,
+    /// Function within the group (empty when the bench has none).
+    pub function: String,
+    /// Parameter value (e.g. the size), empty when none.
+    pub value: String,
+    /// Mean time per iteration, nanoseconds.
+    pub mean_ns: f64,
+    /// Half-width of criterion's 95% confidence interval of the mean, nanoseconds.
+    pub ci_half_ns: f64,
+    /// Elements or bytes per iteration, when the bench declared a throughput.
+    pub throughput: Option<String>,
+    /// Baseline function of the same group and value, if any.
+    pub baseline: Option<String>,
+    /// Baseline time / this time (> 1: faster than the baseline).
+    pub speedup: Option<f64>,
+}
+
+/// Runs the whole command.
+///
+/// # Errors
+/// When `cargo metadata` or a `cargo bench` fails, or the output cannot be written.
+pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
+    let mode = args.size.mode();
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| project_root().join("target/bench"));
+    let started = SystemTime::now();
+    let crates = crates_with_benches()?;
+    for krate in &crates {
+        println!("cargo bench -p {krate} ({} mode)", mode.name());
+        let mut cmd = Command::new(cargo());
+        cmd.current_dir(project_root())
+            .args(["bench", "-p", krate, "--"]);
+        if mode == Mode::Quick {
+            cmd.arg("--quick");
+        }
+        let status = cmd
+            .status()
+            .with_context(|| format!("running cargo bench -p {krate}"))?;
+        if !status.success() {
+            bail!("cargo bench -p {krate} failed with {status}");
+        }
+    }
+    let measurements = read_criterion(&project_root().join("target/criterion"), started)?;
+    let timing: Vec<Suite> = suites::all()
+        .into_iter()
+        .map(|mut s| {
+            s.checks.retain(|c| c.timing);
+            s
+        })
+        .filter(|s| !s.checks.is_empty())
+        .collect();
+    let progress = Progress::new();
+    let sweeps = run_suites(
+        &timing,
+        mode,
+        format!("cargo xtask bench --{}", mode.name()),
+        &progress,
+    );
+    let machine = Machine::detect();
+    let md = markdown(&machine, mode, &crates, &measurements, &sweeps);
+    fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    for suite in &sweeps.suites {
+        for fig in &suite.figures {
+            fs::write(out.join(&fig.file), &fig.svg)?;
+        }
+    }
+    fs::write(out.join("bench.md"), &md)?;
+    fs::write(out.join("bench.html"), html(&md, "Benchmarks"))?;
+    let json = serde_json::json!({
+        "mode": mode,
+        "machine": machine,
+        "crates": crates,
+        "criterion": measurements,
+        "sweeps": crate::report::json(&sweeps),
+    });
+    fs::write(out.join("bench.json"), serde_json::to_string_pretty(&json)?)?;
+    println!("{}", out.join("bench.md").display());
+    if sweeps.exit_code() != 0 {
+        bail!(
+            "a scaling claim failed; see {}",
+            out.join("bench.md").display()
+        );
+    }
+    Ok(())
+}
+
+fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
+}
+
+/// Workspace packages that declare at least one bench target, from `cargo metadata`.
+///
+/// # Errors
+/// When `cargo metadata` fails or prints something unexpected.
+pub fn crates_with_benches() -> anyhow::Result<Vec<String>> {
+    let meta = cargo_metadata()?;
+    let packages = meta["packages"]
+        .as_array()
+        .context("cargo metadata without packages")?;
+    let mut names: Vec<String> = packages
+        .iter()
+        .filter(|p| {
+            p["targets"].as_array().is_some_and(|ts| {
+                ts.iter().any(|t| {
+                    t["kind"]
+                        .as_array()
+                        .is_some_and(|k| k.iter().any(|k| k == "bench"))
+                })
+            })
+        })
+        .filter_map(|p| p["name"].as_str().map(str::to_owned))
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
+/// `cargo metadata --no-deps` of the workspace, parsed.
+///
+/// # Errors
+/// When cargo cannot run or its output is not JSON.
+pub fn cargo_metadata() -> anyhow::Result<Value> {
+    let output = Command::new(cargo())
+        .current_dir(project_root())
+        .args(["metadata", "--format-version", "1", "--no-deps"])
+        .output()
+        .context("running cargo metadata")?;
+    if !output.status.success() {
+        bail!(
+            "cargo metadata failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    serde_json::from_slice(&output.stdout).context("parsing cargo metadata")
+}
+
+/// Reads every `new/estimates.json` under `root` written after `since`, and fills in
+/// the baseline ratios.
+///
+/// # Errors
+/// When a criterion file cannot be read or parsed.
+pub fn read_criterion(root: &Path, since: SystemTime) -> anyhow::Result<Vec<Measurement>> {
+    let mut dirs = Vec::new();
+    collect_new_dirs(root, &mut dirs)?;
+    let mut out = Vec::new();
+    for dir in dirs {
+        let estimates = dir.join("estimates.json");
+        let fresh = fs::metadata(&estimates)
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| t >= since);
+        if !fresh {
+            continue;
+        }
+        let bench: Value = serde_json::from_str(&fs::read_to_string(dir.join("benchmark.json"))?)?;
+        let est: Value = serde_json::from_str(&fs::read_to_string(&estimates)?)?;
+        let mean = &est["mean"];
+        let ci = &mean["confidence_interval"];
+        let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+        out.push(Measurement {
+            group: text(&bench["group_id"]),
+            function: text(&bench["function_id"]),
+            value: text(&bench["value_str"]),
+            mean_ns: mean["point_estimate"].as_f64().unwrap_or(f64::NAN),
+            ci_half_ns: (ci["upper_bound"].as_f64().unwrap_or(f64::NAN)
+                - ci["lower_bound"].as_f64().unwrap_or(f64::NAN))
+                / 2.0,
+            throughput: bench["throughput"].as_object().and_then(|o| {
+                o.iter()
+                    .next()
+                    .map(|(k, v)| format!("{} {k}", v.as_u64().unwrap_or(0)))
+            }),
+            baseline: None,
+            speedup: None,
+        });
+    }
+    out.sort_by(|a, b| {
+        (&a.group, size_key(&a.value), &a.function).cmp(&(
+            &b.group,
+            size_key(&b.value),
+            &b.function,
+        ))
+    });
+    add_baselines(&mut out);
+    Ok(out)
+}
+
+/// Sorts parameter values numerically when they are numbers ("1000" < "20000").
+fn size_key(value: &str) -> (u64, String) {
+    let digits: String = value.chars().filter(char::is_ascii_digit).collect();
+    (digits.parse().unwrap_or(u64::MAX), value.to_owned())
+}
+
+fn collect_new_dirs(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Ok(());
+    };
+    for entry in entries {
+        let path = entry?.path();
+        if path.is_dir() {
+            if path.file_name().is_some_and(|n| n == "new") && path.join("benchmark.json").exists()
+            {
+                out.push(path);
+            } else if path.file_name().is_none_or(|n| n != "report") {
+                collect_new_dirs(&path, out)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether a function id names a baseline.
+#[must_use]
+pub fn is_baseline(function: &str) -> bool {
+    let f = function.to_ascii_lowercase();
+    BASELINE_MARKERS.iter().any(|m| f.contains(m))
+}
+
+fn add_baselines(ms: &mut [Measurement]) {
+    let snapshot = ms.to_vec();
+    for m in ms.iter_mut() {
+        if is_baseline(&m.function) {
+            continue;
+        }
+        let base = snapshot
+            .iter()
+            .find(|b| b.group == m.group && b.value == m.value && is_baseline(&b.function));
+        if let Some(b) = base {
+            m.baseline = Some(b.function.clone());
+            m.speedup = Some(b.mean_ns / m.mean_ns);
+        }
+    }
+}
+
+fn markdown(
+    machine: &Machine,
+    mode: Mode,
+    crates: &[String],
+    ms: &[Measurement],
+    sweeps: &crate::validate::Validation,
+) -> String {
+    let mut md = String::new();
+    let _ = writeln!(md, "# Benchmarks\n");
+    let _ = writeln!(
+        md,
+        "`cargo xtask bench --{}` at {} on commit `{}`.  \nMachine: {}.  \nCrates benched: {}.\n",
+        mode.name(),
+        machine.time_utc,
+        machine.commit,
+        machine.summary(),
+        if crates.is_empty() {
+            "none".to_owned()
+        } else {
+            crates.join(", ")
+        }
+    );
+    let _ = writeln!(
+        md,
+        "Times are criterion means with the half-width of their 95% interval. *Speed-up* is \
+         the baseline's time over this row's, both measured in this run (a baseline is the \
+         function of the same group and size whose name contains one of: {}). This machine \
+         is shared; compare only numbers of one run.\n",
+        BASELINE_MARKERS.join(", ")
+    );
+    let mut table = Table::new(
+        "Criterion benches",
+        &[
+            "group",
+            "function",
+            "size",
+            "mean",
+            "± 95%",
+            "throughput",
+            "baseline",
+            "speed-up",
+        ],
+    );
+    for m in ms {
+        table.row(vec![
+            m.group.clone(),
+            m.function.clone(),
+            m.value.clone(),
+            fmt_time(m.mean_ns),
+            fmt_time(m.ci_half_ns),
+            m.throughput.clone().unwrap_or_default(),
+            m.baseline.clone().unwrap_or_default(),
+            m.speedup
+                .map_or_else(String::new, |s| format!("{}x", fmt_num(s))),
+        ]);
+    }
+    table_markdown(&mut md, &table);
+    for suite in &sweeps.suites {
+        let _ = writeln!(md, "\n## Scaling sweeps: {}\n", suite.title);
+        for c in &suite.claims {
+            let verdict = if c.verdict().passed() { "PASS" } else { "FAIL" };
+            let _ = writeln!(
+                md,
+                "- {verdict} `{}`: {} measured {}, threshold {}",
+                c.id,
+                c.statement,
+                c.measured_text(),
+                c.threshold_text()
+            );
+        }
+        for fig in &suite.figures {
+            let _ = writeln!(md, "\n![{}]({})\n", fig.caption, fig.file);
+        }
+        for t in &suite.tables {
+            table_markdown(&mut md, t);
+        }
+    }
+    md
+}
+
+/// Nanoseconds as a readable duration.
+#[must_use]
+pub fn fmt_time(ns: f64) -> String {
+    if !ns.is_finite() {
+        return "n/a".to_owned();
+    }
+    let (v, unit) = if ns < 1e3 {
+        (ns, "ns")
+    } else if ns < 1e6 {
+        (ns / 1e3, "µs")
+    } else if ns < 1e9 {
+        (ns / 1e6, "ms")
+    } else {
+        (ns / 1e9, "s")
+    };
+    format!("{} {unit}", fmt_num(v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, group: &str, function: &str, value: &str, mean: f64) {
+        let new = dir.join(group).join(function).join(value).join("new");
+        fs::create_dir_all(&new).expect("temp dir is writable");
+        let bench = serde_json::json!({
+            "group_id": group, "function_id": function, "value_str": value,
+            "throughput": {"Elements": 1000}, "full_id": "", "directory_name": "", "title": ""
+        });
+        let est = serde_json::json!({"mean": {"point_estimate": mean,
+            "confidence_interval": {"lower_bound": mean - 1.0, "upper_bound": mean + 1.0,
+                                    "confidence_level": 0.95}}});
+        fs::write(new.join("benchmark.json"), bench.to_string()).expect("write benchmark.json");
+        fs::write(new.join("estimates.json"), est.to_string()).expect("write estimates.json");
+    }
+
+    #[test]
+    fn criterion_output_is_read_and_ratioed_against_same_size_baselines() {
+        let dir = std::env::temp_dir().join(format!("xtask-bench-test-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        write(&dir, "matvec", "colt", "1000", 100.0);
+        write(&dir, "matvec", "dense", "1000", 5000.0);
+        write(&dir, "matvec", "colt", "10000", 1000.0);
+        let ms = read_criterion(&dir, SystemTime::UNIX_EPOCH).expect("fixture reads");
+        let _ = fs::remove_dir_all(&dir);
+        assert_eq!(ms.len(), 3);
+        let small = ms
+            .iter()
+            .find(|m| m.function == "colt" && m.value == "1000")
+            .expect("row");
+        let speedup = small.speedup.expect("baseline found");
+        assert!(
+            (speedup - 50.0).abs() < 1e-12,
+            "5000 ns / 100 ns = 50, got {speedup}"
+        );
+        let large = ms.iter().find(|m| m.value == "10000").expect("row");
+        assert!(large.speedup.is_none(), "no baseline at that size");
+        assert_eq!(ms[0].value, "1000", "sizes sort numerically");
+    }
+
+    #[test]
+    fn durations_pick_a_unit() {
+        assert_eq!(fmt_time(1500.0), "1.50 µs");
+        assert_eq!(fmt_time(2.5e9), "2.50 s");
+    }
+}

@@ -1,0 +1,379 @@
+//! A claim: one statement from a paper, the number measured for it here, and the threshold
+//! that number must meet. The verdict is computed from those, never set by hand, so a
+//! report cannot say "pass" for a number that misses its threshold.
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// Where a claim's statement comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "detail", rename_all = "snake_case")]
+pub enum Source {
+    /// Stated by the paper (its abstract or a quoted result); the detail cites it.
+    Paper(String),
+    /// Our reconstruction of a part of the paper that could not be read; the detail says
+    /// what it rests on.
+    Reconstruction(String),
+    /// A target this project set for itself (an issue's "what must be shown").
+    Project(String),
+}
+
+impl Source {
+    /// A statement of the paper.
+    pub fn paper(cite: impl Into<String>) -> Self {
+        Self::Paper(cite.into())
+    }
+
+    /// A statement of our reconstruction.
+    pub fn reconstruction(basis: impl Into<String>) -> Self {
+        Self::Reconstruction(basis.into())
+    }
+
+    /// A target of this project.
+    pub fn project(basis: impl Into<String>) -> Self {
+        Self::Project(basis.into())
+    }
+
+    /// Short label for tables: "paper", "reconstruction" or "project".
+    #[must_use]
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::Paper(_) => "paper",
+            Self::Reconstruction(_) => "reconstruction",
+            Self::Project(_) => "project",
+        }
+    }
+
+    /// The citation or basis.
+    #[must_use]
+    pub fn detail(&self) -> &str {
+        match self {
+            Self::Paper(s) | Self::Reconstruction(s) | Self::Project(s) => s,
+        }
+    }
+}
+
+/// How the measured value is compared with the threshold's value.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Comparator {
+    /// measured <= value
+    AtMost,
+    /// measured < value
+    Below,
+    /// measured >= value
+    AtLeast,
+    /// measured > value
+    Above,
+    /// |measured - value| <= tolerance
+    Within {
+        /// Largest accepted absolute difference.
+        tolerance: f64,
+    },
+}
+
+/// The test a measured value must pass.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Threshold {
+    /// How to compare.
+    pub comparator: Comparator,
+    /// What to compare with.
+    pub value: f64,
+}
+
+impl Threshold {
+    /// measured <= `value`.
+    #[must_use]
+    pub fn at_most(value: f64) -> Self {
+        Self {
+            comparator: Comparator::AtMost,
+            value,
+        }
+    }
+
+    /// measured < `value`.
+    #[must_use]
+    pub fn below(value: f64) -> Self {
+        Self {
+            comparator: Comparator::Below,
+            value,
+        }
+    }
+
+    /// measured >= `value`.
+    #[must_use]
+    pub fn at_least(value: f64) -> Self {
+        Self {
+            comparator: Comparator::AtLeast,
+            value,
+        }
+    }
+
+    /// measured > `value`.
+    #[must_use]
+    pub fn above(value: f64) -> Self {
+        Self {
+            comparator: Comparator::Above,
+            value,
+        }
+    }
+
+    /// |measured - `value`| <= `tolerance`.
+    #[must_use]
+    pub fn within(value: f64, tolerance: f64) -> Self {
+        Self {
+            comparator: Comparator::Within { tolerance },
+            value,
+        }
+    }
+
+    /// Whether `measured` passes. NaN never passes.
+    #[must_use]
+    pub fn admits(&self, measured: f64) -> bool {
+        if measured.is_nan() {
+            return false;
+        }
+        match self.comparator {
+            Comparator::AtMost => measured <= self.value,
+            Comparator::Below => measured < self.value,
+            Comparator::AtLeast => measured >= self.value,
+            Comparator::Above => measured > self.value,
+            Comparator::Within { tolerance } => (measured - self.value).abs() <= tolerance,
+        }
+    }
+
+    /// The comparison a failing value broke, e.g. "> 1.00e-3" for an at-most threshold.
+    fn negation(&self) -> String {
+        match self.comparator {
+            Comparator::AtMost => format!("> {}", fmt_num(self.value)),
+            Comparator::Below => format!(">= {}", fmt_num(self.value)),
+            Comparator::AtLeast => format!("< {}", fmt_num(self.value)),
+            Comparator::Above => format!("<= {}", fmt_num(self.value)),
+            Comparator::Within { tolerance } => {
+                format!(
+                    "off {} by more than {}",
+                    fmt_num(self.value),
+                    fmt_num(tolerance)
+                )
+            }
+        }
+    }
+}
+
+impl fmt::Display for Threshold {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let v = fmt_num(self.value);
+        match self.comparator {
+            Comparator::AtMost => write!(f, "<= {v}"),
+            Comparator::Below => write!(f, "< {v}"),
+            Comparator::AtLeast => write!(f, ">= {v}"),
+            Comparator::Above => write!(f, "> {v}"),
+            Comparator::Within { tolerance } => write!(f, "{v} ± {}", fmt_num(tolerance)),
+        }
+    }
+}
+
+/// Pass or fail, with the reason for a failure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", content = "reason", rename_all = "snake_case")]
+pub enum Verdict {
+    /// The measured value meets the threshold.
+    Pass,
+    /// It does not, or the check could not measure it; the string says why.
+    Fail(String),
+}
+
+impl Verdict {
+    /// Whether this is a pass.
+    #[must_use]
+    pub fn passed(&self) -> bool {
+        matches!(self, Self::Pass)
+    }
+}
+
+/// One checked statement.
+#[derive(Debug, Clone, Serialize)]
+pub struct Claim {
+    /// Stable dotted id, `suite.topic.detail`.
+    pub id: String,
+    /// The statement, in the paper's terms.
+    pub statement: String,
+    /// Where the statement comes from.
+    pub source: Source,
+    /// The value measured here (NaN when it could not be measured).
+    pub measured: f64,
+    /// Unit of `measured` and of the threshold ("" for pure numbers).
+    pub unit: String,
+    /// The test `measured` must pass.
+    pub threshold: Threshold,
+    /// Conditions of the measurement, caveats.
+    pub notes: Vec<String>,
+    /// Why the check could not measure (set by [`Claim::errored`]).
+    pub error: Option<String>,
+}
+
+impl Claim {
+    /// A claim with nothing measured yet; give it a value with [`Claim::measured`] and a
+    /// test with [`Claim::threshold`]. Until then it fails.
+    pub fn new(id: impl Into<String>, statement: impl Into<String>, source: Source) -> Self {
+        Self {
+            id: id.into(),
+            statement: statement.into(),
+            source,
+            measured: f64::NAN,
+            unit: String::new(),
+            threshold: Threshold::at_most(f64::NAN),
+            notes: Vec::new(),
+            error: None,
+        }
+    }
+
+    /// A claim whose check failed before it could measure anything.
+    pub fn errored(id: impl Into<String>, statement: impl Into<String>, error: String) -> Self {
+        let mut claim = Self::new(id, statement, Source::project("the check itself"));
+        claim.error = Some(error);
+        claim
+    }
+
+    /// Sets the measured value and its unit.
+    #[must_use]
+    pub fn measured(mut self, value: f64, unit: impl Into<String>) -> Self {
+        self.measured = value;
+        self.unit = unit.into();
+        self
+    }
+
+    /// Sets the threshold.
+    #[must_use]
+    pub fn threshold(mut self, threshold: Threshold) -> Self {
+        self.threshold = threshold;
+        self
+    }
+
+    /// Adds a note (conditions of the measurement, a caveat).
+    #[must_use]
+    pub fn note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
+    }
+
+    /// Pass or fail, and why.
+    #[must_use]
+    pub fn verdict(&self) -> Verdict {
+        if let Some(error) = &self.error {
+            return Verdict::Fail(format!("the check failed to run: {error}"));
+        }
+        if self.threshold.value.is_nan() {
+            return Verdict::Fail("no threshold was set".to_owned());
+        }
+        if self.measured.is_nan() {
+            return Verdict::Fail("nothing was measured (NaN)".to_owned());
+        }
+        if self.threshold.admits(self.measured) {
+            Verdict::Pass
+        } else {
+            let unit = unit_suffix(&self.unit);
+            Verdict::Fail(format!(
+                "measured {}{unit} is {}{unit}",
+                fmt_num(self.measured),
+                self.threshold.negation()
+            ))
+        }
+    }
+
+    /// The measured value with its unit, for tables.
+    #[must_use]
+    pub fn measured_text(&self) -> String {
+        if self.error.is_some() {
+            "error".to_owned()
+        } else {
+            format!("{}{}", fmt_num(self.measured), unit_suffix(&self.unit))
+        }
+    }
+
+    /// The threshold with its unit, for tables.
+    #[must_use]
+    pub fn threshold_text(&self) -> String {
+        format!("{}{}", self.threshold, unit_suffix(&self.unit))
+    }
+}
+
+fn unit_suffix(unit: &str) -> String {
+    if unit.is_empty() {
+        String::new()
+    } else {
+        format!(" {unit}")
+    }
+}
+
+/// Formats a number with three significant digits: plain for moderate magnitudes,
+/// scientific otherwise; integers print as integers.
+#[must_use]
+pub fn fmt_num(x: f64) -> String {
+    if x.is_nan() {
+        return "NaN".to_owned();
+    }
+    if x.is_infinite() {
+        return if x > 0.0 {
+            "inf".to_owned()
+        } else {
+            "-inf".to_owned()
+        };
+    }
+    let a = x.abs();
+    if a < 1e15 && (x - x.round()).abs() < f64::EPSILON * a.max(1.0) {
+        return format!("{x:.0}");
+    }
+    if (1e-2..1e5).contains(&a) {
+        let digits = 2 - a.log10().floor() as i32;
+        let digits = usize::try_from(digits.max(0)).unwrap_or(0);
+        format!("{x:.digits$}")
+    } else {
+        format!("{x:.2e}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claim(measured: f64, threshold: Threshold) -> Claim {
+        Claim::new("t.c", "a statement", Source::project("test"))
+            .measured(measured, "s")
+            .threshold(threshold)
+    }
+
+    #[test]
+    fn verdict_follows_the_comparator() {
+        assert!(claim(1.0, Threshold::at_most(1.0)).verdict().passed());
+        assert!(!claim(1.0, Threshold::below(1.0)).verdict().passed());
+        assert!(claim(2.0, Threshold::at_least(2.0)).verdict().passed());
+        assert!(!claim(2.0, Threshold::above(2.0)).verdict().passed());
+        assert!(claim(1.05, Threshold::within(1.0, 0.1)).verdict().passed());
+        assert!(!claim(1.2, Threshold::within(1.0, 0.1)).verdict().passed());
+    }
+
+    #[test]
+    fn failures_say_why() {
+        let v = claim(3.0, Threshold::at_most(1.1)).verdict();
+        assert_eq!(v, Verdict::Fail("measured 3 s is > 1.10 s".to_owned()));
+        let nan = claim(f64::NAN, Threshold::at_most(1.0)).verdict();
+        assert!(matches!(nan, Verdict::Fail(r) if r.contains("NaN")));
+        let unset = Claim::new("t.u", "s", Source::project("test")).measured(0.0, "");
+        assert!(!unset.verdict().passed());
+        let err = Claim::errored("t.e", "s", "shape mismatch".to_owned());
+        assert!(matches!(err.verdict(), Verdict::Fail(r) if r.contains("shape mismatch")));
+    }
+
+    #[test]
+    fn numbers_format_compactly() {
+        assert_eq!(fmt_num(3.0), "3");
+        assert_eq!(fmt_num(1.234_56), "1.23");
+        assert_eq!(fmt_num(123.456), "123");
+        assert_eq!(fmt_num(0.000_123_4), "1.23e-4");
+        assert_eq!(fmt_num(2.5e7), "25000000");
+        assert_eq!(fmt_num(2.55e17), "2.55e17");
+        assert_eq!(fmt_num(f64::INFINITY), "inf");
+    }
+}

@@ -1,0 +1,45 @@
+//! The project's task runner, as a library so that its pieces can be tested.
+//!
+//! `cargo xtask` (an alias in `.cargo/config.toml`) runs the binary in `main.rs`, which
+//! parses [`flags`] and calls one of two commands:
+//!
+//! - [`validate`]: runs the [`suites`] of [`claim::Claim`]s that reproduce the papers'
+//!   statements, prints a console table and writes `report.md`, `report.html`,
+//!   `results.json` and SVG plots under `--out` (default `target/validation/`). Any failed
+//!   claim makes the command exit non-zero.
+//! - [`bench`]: runs the criterion benches of the crates that have them and writes
+//!   `target/bench/bench.md` and `bench.json`, with ratios against the baselines timed in
+//!   the same run and the machine's details.
+//!
+//! xtask owns no algorithm: every number it reports comes from a call into one of the
+//! four domain crates. It is the only crate that uses `anyhow`.
+
+pub mod bench;
+pub mod claim;
+pub mod flags;
+pub mod machine;
+pub mod plot;
+pub mod progress;
+pub mod report;
+pub mod scaling;
+pub mod suite;
+pub mod suites;
+pub mod validate;
+
+#[cfg(test)]
+mod tidy;
+
+/// The workspace README, so that `cargo test -p xtask --doc` compiles and runs its
+/// ```` ```rust ```` examples (blocks marked `sh`, `text`, ... are not compiled).
+#[doc = include_str!("../../README.md")]
+mod readme {}
+
+use std::path::{Path, PathBuf};
+
+/// The workspace root: the folder above this crate's manifest.
+#[must_use]
+pub fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}

@@ -1,0 +1,10 @@
+//! The registry of suites: every suite `cargo xtask validate` knows is listed in [`all`].
+//! Each suite lives in its own module, named after the crate (or paper) it checks.
+
+use crate::suite::Suite;
+
+/// Every registered suite, in report order.
+#[must_use]
+pub fn all() -> Vec<Suite> {
+    vec![]
+}

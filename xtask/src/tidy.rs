@@ -1,0 +1,169 @@
+//! Tidy checks of the whole workspace, run as plain `#[test]`s (as rust-analyzer does):
+//! the dependency arrows between our crates are the drawn ones, every `.rs` file opens with
+//! a `//!` module doc saying why it exists, and no file is a grab-bag `utils.rs`.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::bench::cargo_metadata;
+use crate::project_root;
+
+/// The only arrows allowed between workspace crates (any dependency kind), besides
+/// `xtask -> anything`. See docs/ARCHITECTURE.md.
+const ALLOWED_ARROWS: [(&str, &str); 2] = [("sinkhorn", "colt"), ("npu-sim", "pasa-core")];
+
+/// The crate that may depend on every other one.
+const TOP: &str = "xtask";
+
+/// File names that say nothing about what the file holds.
+const GRAB_BAG_NAMES: [&str; 4] = ["utils", "helpers", "util", "helper"];
+
+/// Arrows `from -> to` between the workspace's own packages that are not allowed.
+fn forbidden_arrows(metadata: &serde_json::Value) -> Vec<String> {
+    let packages = metadata["packages"].as_array().cloned().unwrap_or_default();
+    let members: Vec<&str> = packages.iter().filter_map(|p| p["name"].as_str()).collect();
+    let mut bad = Vec::new();
+    for package in &packages {
+        let from = package["name"].as_str().unwrap_or_default();
+        let deps = package["dependencies"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        for dep in &deps {
+            let to = dep["name"].as_str().unwrap_or_default();
+            // Only path dependencies are workspace crates; a registry crate may share a name.
+            let is_member = members.contains(&to) && dep["path"].is_string();
+            if !is_member || from == TOP || ALLOWED_ARROWS.contains(&(from, to)) {
+                continue;
+            }
+            let kind = dep["kind"].as_str().unwrap_or("normal");
+            bad.push(format!("{from} -> {to} ({kind} dependency)"));
+        }
+    }
+    bad
+}
+
+/// Every `.rs` file under `root`, skipping `target/` and hidden folders.
+fn rust_files(root: &Path) -> Vec<PathBuf> {
+    let mut stack = vec![root.to_path_buf()];
+    let mut files = Vec::new();
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if path.is_dir() {
+                if !name.starts_with('.') && name != "target" {
+                    stack.push(path);
+                }
+            } else if name.ends_with(".rs") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// Whether the first non-blank line of `text` is a `//!` inner doc comment.
+fn opens_with_module_doc(text: &str) -> bool {
+    text.lines()
+        .find(|l| !l.trim().is_empty())
+        .is_some_and(|l| l.trim_start().starts_with("//!"))
+}
+
+fn is_grab_bag(path: &Path) -> bool {
+    let stem_bad = path
+        .file_stem()
+        .is_some_and(|s| GRAB_BAG_NAMES.iter().any(|g| s == *g));
+    let dir_bad = path.file_name().is_some_and(|n| n == "mod.rs")
+        && path
+            .parent()
+            .and_then(Path::file_name)
+            .is_some_and(|d| GRAB_BAG_NAMES.iter().any(|g| d == *g));
+    stem_bad || dir_bad
+}
+
+fn relative(path: &Path) -> String {
+    path.strip_prefix(project_root())
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+#[test]
+fn dependency_arrows_are_the_drawn_ones() {
+    let metadata = cargo_metadata().expect("cargo metadata runs on the workspace");
+    let bad = forbidden_arrows(&metadata);
+    assert!(
+        bad.is_empty(),
+        "dependency arrows outside {ALLOWED_ARROWS:?} (and {TOP} -> any):\n  {}",
+        bad.join("\n  ")
+    );
+}
+
+#[test]
+fn forbidden_arrows_are_caught() {
+    let metadata = serde_json::json!({"packages": [
+        {"name": "colt", "dependencies": [
+            {"name": "sinkhorn", "kind": "dev", "path": "/w/crates/sinkhorn"}]},
+        {"name": "sinkhorn", "dependencies": [
+            {"name": "colt", "kind": null, "path": "/w/crates/colt"},
+            {"name": "rayon", "kind": null}]},
+        {"name": "npu-sim", "dependencies": [
+            {"name": "pasa-core", "kind": null, "path": "/w/crates/pasa-core"}]},
+        {"name": "pasa-core", "dependencies": [
+            {"name": "npu-sim", "kind": null, "path": "/w/crates/npu-sim"}]},
+        {"name": "xtask", "dependencies": [
+            {"name": "colt", "kind": null, "path": "/w/crates/colt"}]},
+    ]});
+    assert_eq!(
+        forbidden_arrows(&metadata),
+        [
+            "colt -> sinkhorn (dev dependency)",
+            "pasa-core -> npu-sim (normal dependency)"
+        ]
+    );
+}
+
+#[test]
+fn every_rust_file_opens_with_a_module_doc() {
+    let missing: Vec<String> = rust_files(&project_root())
+        .into_iter()
+        .filter(|p| !fs::read_to_string(p).is_ok_and(|t| opens_with_module_doc(&t)))
+        .map(|p| relative(&p))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "these files do not start with a `//!` line saying why the module exists:\n  {}",
+        missing.join("\n  ")
+    );
+}
+
+#[test]
+fn module_doc_detection() {
+    assert!(opens_with_module_doc("\n//! Why this exists.\nfn f() {}"));
+    assert!(!opens_with_module_doc("// plain comment\n//! late"));
+    assert!(!opens_with_module_doc("#![allow(x)]\n//! late"));
+    assert!(!opens_with_module_doc(""));
+}
+
+#[test]
+fn no_grab_bag_file_names() {
+    let bad: Vec<String> = rust_files(&project_root())
+        .into_iter()
+        .filter(|p| is_grab_bag(p))
+        .map(|p| relative(&p))
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "name these files for what they hold:\n  {}",
+        bad.join("\n  ")
+    );
+    assert!(is_grab_bag(Path::new("crates/x/src/utils.rs")));
+    assert!(is_grab_bag(Path::new("crates/x/src/helpers/mod.rs")));
+    assert!(!is_grab_bag(Path::new("crates/x/src/recurrence.rs")));
+}
