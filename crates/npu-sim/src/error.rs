@@ -138,6 +138,14 @@ pub enum SimError {
         /// Elements expected.
         expected: usize,
     },
+    /// The kernel's precision configuration cannot run on the simulated machine.
+    #[error("unsupported precision: {what}; {fix}")]
+    UnsupportedPrecision {
+        /// What the configuration asks for.
+        what: &'static str,
+        /// How to fix it.
+        fix: &'static str,
+    },
     /// The numerical model in `pasa-core` rejected a step.
     #[error("pasa-core rejected a tile step: {message}")]
     Numerics {

@@ -17,12 +17,17 @@
 pub mod error;
 pub mod executor;
 pub mod ir;
+pub mod kernels;
 pub mod machine;
 pub mod report;
+pub mod sweep;
+pub mod tiling;
 pub mod trace;
 
 pub use error::SimError;
 pub use executor::{ExecParams, Executor};
 pub use ir::{Buffer, Core, DType, InstrSink, Op, Path, Pipe, VecClass};
+pub use kernels::{KernelKind, Launch, LaunchParams, run_attention, simulate_attention};
 pub use machine::Machine;
 pub use report::{ClusterReport, Report};
+pub use tiling::Tiling;

@@ -1,0 +1,374 @@
+//! Attention kernels on the simulated chip: Flash Attention (any `pasa-core` precision, e.g.
+//! the vendor-style fp32 softmax or naive all-fp16) and PASA, tiled from the machine's
+//! buffers, for MHA/GQA/MQA shapes.
+//!
+//! Two entry points: [`simulate_attention`] (timing only: fast enough for a 32k-token head in
+//! well under a second) and [`run_attention`] (timing and numbers, bit-identical to
+//! `pasa_core::attention` with the same kernel and block sizes).
+//!
+//! A launch is split into work items (one query block of one head) dealt round-robin to the
+//! clusters (one cube core and its vector cores). Clusters share the chip's GM bandwidth
+//! statically ([`crate::Machine::gm_share_bytes_per_cycle`]), so they are independent and the
+//! launch takes as long as its slowest cluster; clusters with identical work are simulated
+//! once. PASA's shifted keys `K' = M K_j` come from a prepass launch, timed and added.
+
+pub(crate) mod numerics;
+pub(crate) mod plan;
+pub(crate) mod schedule;
+
+use std::collections::BTreeMap;
+
+use pasa_core::{AttentionInputs, AttentionShape, Kernel, Preset, Tensor};
+
+use crate::error::SimError;
+use crate::executor::{ExecParams, Executor};
+use crate::ir::{Buffer, Path, Pipe};
+use crate::machine::Machine;
+use crate::report::{BufferPeak, ClusterReport, PathBytes, Report, UnitUse};
+use crate::tiling::{Tiling, bytes_of, capacities};
+use crate::trace::TraceEvent;
+use numerics::Numerics;
+use plan::{Plan, WorkItem, kernel_name};
+use schedule::{Emitter, emit_prepass};
+
+/// The three kernels of the issue, as `pasa-core` configurations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum KernelKind {
+    /// Flash Attention with fp32 scores and softmax (vendor-style baseline,
+    /// [`Preset::Fp32Softmax`]).
+    FaFp32Softmax,
+    /// Flash Attention with everything in fp16 but the cube's accumulator
+    /// ([`Preset::NaiveFp16`]).
+    FaFp16,
+    /// PASA, all fp16 ([`Preset::Pasa`]).
+    Pasa,
+}
+
+impl KernelKind {
+    /// All three, baseline first.
+    pub const ALL: [Self; 3] = [Self::FaFp32Softmax, Self::FaFp16, Self::Pasa];
+
+    /// The `pasa-core` kernel (algorithm and precision).
+    #[must_use]
+    pub fn kernel(self) -> Kernel {
+        match self {
+            Self::FaFp32Softmax => Preset::Fp32Softmax.kernel(),
+            Self::FaFp16 => Preset::NaiveFp16.kernel(),
+            Self::Pasa => Preset::Pasa.kernel(),
+        }
+    }
+}
+
+/// Options of a launch.
+#[derive(Clone, Debug, Default)]
+pub struct LaunchParams {
+    /// Causal mask (queries aligned to the end of the keys, as in `pasa-core`).
+    pub causal: bool,
+    /// Softmax scale; `None` = `1/sqrt(head_dim)`.
+    pub scale: Option<f64>,
+    /// Block sizes; `None` = chosen from the machine's buffers ([`crate::tiling::choose_tiling`]).
+    pub tiling: Option<Tiling>,
+    /// Timeline events to keep for the Chrome trace of the first cluster (0 = none).
+    pub trace_events: usize,
+}
+
+/// The outcome of a launch.
+#[derive(Clone, Debug)]
+pub struct Launch {
+    /// Cycles, bytes, utilisation.
+    pub report: Report,
+    /// The block sizes used.
+    pub tiling: Tiling,
+    /// PASA's beta (`None` for Flash Attention).
+    pub beta: Option<f64>,
+    /// The output (batch, heads, seq_q, value_dim), widened exactly to f64, when numbers
+    /// were on.
+    pub output: Option<Tensor<f64>>,
+    /// Timeline of the first cluster (see [`crate::trace::chrome_trace_json`]).
+    pub trace: Vec<TraceEvent>,
+}
+
+/// Simulates the timing of `kernel` on `shape` (no numbers).
+///
+/// # Errors
+/// [`SimError::BadShape`], [`SimError::UnsupportedPrecision`], [`SimError::NoTilingFits`],
+/// [`SimError::BufferOverflow`] (an explicit tiling that does not fit), or
+/// [`SimError::Numerics`] for parameters `pasa-core` rejects (beta out of range).
+pub fn simulate_attention(
+    machine: &Machine,
+    kernel: &Kernel,
+    shape: &AttentionShape,
+    params: &LaunchParams,
+) -> Result<Launch, SimError> {
+    let plan = Plan::new(
+        machine,
+        kernel,
+        shape,
+        params.causal,
+        params.scale,
+        params.tiling,
+    )?;
+    launch::<f32>(machine, &plan, None, params.trace_events)
+}
+
+/// Runs `kernel` on `inputs`: the timing of [`simulate_attention`] and the output, computed
+/// through `pasa-core`'s tile steps.
+///
+/// # Errors
+/// As [`simulate_attention`].
+pub fn run_attention(
+    machine: &Machine,
+    kernel: &Kernel,
+    inputs: &AttentionInputs,
+    params: &LaunchParams,
+) -> Result<Launch, SimError> {
+    let shape = inputs.shape();
+    let plan = Plan::new(
+        machine,
+        kernel,
+        &shape,
+        params.causal,
+        params.scale,
+        params.tiling,
+    )?;
+    let mut numerics = Numerics::<f32>::new(inputs, &plan)?;
+    let mut out = launch(machine, &plan, Some(&mut numerics), params.trace_events)?;
+    out.output = Some(numerics.out);
+    Ok(out)
+}
+
+/// The identity of a cluster's work for timing: (rows, key blocks, first row if causal) per
+/// item. Clusters with equal keys issue identical instruction streams and take equal time.
+type TimingKey = Vec<(usize, usize, usize)>;
+
+fn timing_key(items: &[WorkItem], causal: bool) -> TimingKey {
+    items
+        .iter()
+        .map(|it| {
+            (
+                it.rows,
+                it.key_blocks.len(),
+                if causal { it.row0 } else { 0 },
+            )
+        })
+        .collect()
+}
+
+fn launch<T: pasa_core::Real>(
+    machine: &Machine,
+    plan: &Plan,
+    mut numerics: Option<&mut Numerics<'_, T>>,
+    trace_events: usize,
+) -> Result<Launch, SimError> {
+    let used: Vec<&Vec<WorkItem>> = plan.clusters.iter().filter(|c| !c.is_empty()).collect();
+    let clusters_used = u32::try_from(used.len()).unwrap_or(u32::MAX);
+    let exec = ExecParams {
+        active_cores: clusters_used * (1 + machine.vector_cores_per_cube),
+        trace_events: 0,
+    };
+    // Group clusters by timing key (only when numbers are off: with numbers every item
+    // must be computed).
+    let mut runs: Vec<(ClusterReport, u64)> = Vec::new();
+    let mut trace = Vec::new();
+    if numerics.is_some() {
+        for (i, items) in used.iter().enumerate() {
+            let ex = ExecParams {
+                trace_events: if i == 0 { trace_events } else { 0 },
+                ..exec.clone()
+            };
+            let mut executor = Executor::new(machine, &ex);
+            Emitter::new(&mut executor, plan, machine).run(items, numerics.as_deref_mut())?;
+            let mut r = executor.finish();
+            if i == 0 {
+                trace = std::mem::take(&mut r.trace);
+            }
+            runs.push((r, 1));
+        }
+    } else {
+        let mut groups: BTreeMap<TimingKey, (usize, u64)> = BTreeMap::new();
+        for (i, items) in used.iter().enumerate() {
+            groups
+                .entry(timing_key(items, plan.params.causal))
+                .or_insert((i, 0))
+                .1 += 1;
+        }
+        let mut firsts: Vec<(usize, u64)> = groups.into_values().collect();
+        firsts.sort_unstable();
+        for (i, count) in firsts {
+            let ex = ExecParams {
+                trace_events: if i == 0 { trace_events } else { 0 },
+                ..exec.clone()
+            };
+            let mut executor = Executor::new(machine, &ex);
+            Emitter::new(&mut executor, plan, machine).run::<f32>(used[i], None)?;
+            let mut r = executor.finish();
+            if i == 0 {
+                trace = std::mem::take(&mut r.trace);
+            }
+            runs.push((r, count));
+        }
+    }
+    let prepass = match plan.pasa {
+        Some(_) => Some(prepass(machine, plan)?),
+        None => None,
+    };
+    let report = assemble(machine, plan, &runs, prepass.as_ref(), clusters_used);
+    Ok(Launch {
+        report,
+        tiling: plan.tiling,
+        beta: plan.pasa.map(|(b, _)| b),
+        output: None,
+        trace,
+    })
+}
+
+/// Times PASA's prepass launch (shift every key block once per (batch, kv head)).
+fn prepass(machine: &Machine, plan: &Plan) -> Result<Vec<(ClusterReport, u64)>, SimError> {
+    let s = plan.tiling.block_k;
+    let blocks = plan.shape.batch * plan.shape.kv_heads * plan.shape.seq_k.div_ceil(s);
+    let n = machine.cube_cores as usize;
+    let (hi, lo) = (blocks.div_ceil(n), blocks / n);
+    let n_hi = blocks - lo * n; // clusters with one more block
+    let active = u32::try_from(n_hi.max(if lo > 0 { n } else { 0 })).unwrap_or(u32::MAX);
+    let exec = ExecParams {
+        active_cores: active.max(1),
+        trace_events: 0,
+    };
+    let operand = u32::try_from(bytes_of(plan.kernel.precision.operand)).unwrap_or(2);
+    let mut out = Vec::new();
+    for (count, per_cluster) in [(n_hi, hi), (n - n_hi, lo)] {
+        if count == 0 || per_cluster == 0 {
+            continue;
+        }
+        let mut ex = Executor::new(machine, &exec);
+        emit_prepass(&mut ex, per_cluster, s, plan.shape.head_dim, operand)?;
+        out.push((ex.finish(), count as u64));
+    }
+    Ok(out)
+}
+
+/// Standard attention FLOPs: `2 (d + dv)` per visible (query, key) pair.
+fn useful_flops(plan: &Plan) -> u64 {
+    let sh = &plan.shape;
+    let pairs: u64 = if plan.params.causal {
+        (0..sh.seq_q)
+            .map(|i| (i + sh.seq_k - sh.seq_q + 1).min(sh.seq_k) as u64)
+            .sum()
+    } else {
+        (sh.seq_q * sh.seq_k) as u64
+    };
+    2 * (sh.head_dim + sh.value_dim) as u64 * pairs * (sh.batch * sh.heads) as u64
+}
+
+fn assemble(
+    machine: &Machine,
+    plan: &Plan,
+    runs: &[(ClusterReport, u64)],
+    prepass: Option<&Vec<(ClusterReport, u64)>>,
+    clusters_used: u32,
+) -> Report {
+    let main_cycles = runs.iter().map(|(r, _)| r.cycles).max().unwrap_or(0);
+    let pre_cycles = prepass.map_or(0, |p| p.iter().map(|(r, _)| r.cycles).max().unwrap_or(0));
+    let cycles = main_cycles + pre_cycles;
+    let all: Vec<&(ClusterReport, u64)> =
+        runs.iter().chain(prepass.into_iter().flatten()).collect();
+    let mut bytes = [0u64; 7];
+    let mut aic_busy = [0u64; 7];
+    let mut aiv_busy = [0u64; 7];
+    let mut peak = [0u64; 5];
+    let mut instructions = 0;
+    for (r, count) in &all {
+        for (b, x) in bytes.iter_mut().zip(r.bytes) {
+            *b += x * count;
+        }
+        for c in &r.cores {
+            let target = if c.core == crate::ir::Core::Aic {
+                &mut aic_busy
+            } else {
+                &mut aiv_busy
+            };
+            for (t, x) in target.iter_mut().zip(c.busy) {
+                *t += x * count;
+            }
+            for (p, x) in peak.iter_mut().zip(c.peak) {
+                *p = (*p).max(x);
+            }
+        }
+        instructions += r.instructions * count;
+    }
+    let clock = machine.clock_ghz * 1e9;
+    #[allow(clippy::cast_precision_loss)]
+    let seconds = cycles as f64 / clock;
+    let flops = useful_flops(plan);
+    #[allow(clippy::cast_precision_loss)]
+    let rate = if seconds > 0.0 {
+        flops as f64 / seconds
+    } else {
+        0.0
+    };
+    let n_aic = f64::from(clusters_used);
+    let n_aiv = n_aic * f64::from(machine.vector_cores_per_cube);
+    let mut units = Vec::new();
+    #[allow(clippy::cast_precision_loss)]
+    let denom = |n: f64| n * cycles as f64;
+    for pipe in [Pipe::S, Pipe::Mte1, Pipe::Mte2, Pipe::Fix, Pipe::M] {
+        let busy = aic_busy[pipe.index()];
+        #[allow(clippy::cast_precision_loss)]
+        units.push(UnitUse {
+            unit: format!("AIC.{}", pipe.name()),
+            busy_cycles: busy,
+            utilisation: if cycles > 0 {
+                busy as f64 / denom(n_aic)
+            } else {
+                0.0
+            },
+        });
+    }
+    for pipe in [Pipe::S, Pipe::Mte2, Pipe::Mte3, Pipe::V] {
+        let busy = aiv_busy[pipe.index()];
+        #[allow(clippy::cast_precision_loss)]
+        units.push(UnitUse {
+            unit: format!("AIV.{}", pipe.name()),
+            busy_cycles: busy,
+            utilisation: if cycles > 0 {
+                busy as f64 / denom(n_aiv)
+            } else {
+                0.0
+            },
+        });
+    }
+    let caps = capacities(machine);
+    let gm_bytes = Path::ALL
+        .iter()
+        .filter(|p| p.touches_gm())
+        .map(|p| bytes[p.index()])
+        .sum();
+    Report {
+        kernel: kernel_name(&plan.kernel).to_owned(),
+        machine: machine.name.clone(),
+        cycles,
+        seconds,
+        flops,
+        tflops: rate / 1e12,
+        peak_fraction: rate / machine.peak_flops(),
+        units,
+        paths: Path::ALL
+            .iter()
+            .map(|p| PathBytes {
+                path: p.name().to_owned(),
+                bytes: bytes[p.index()],
+            })
+            .collect(),
+        gm_bytes,
+        buffers: Buffer::ALL
+            .iter()
+            .map(|b| BufferPeak {
+                buffer: b.name().to_owned(),
+                peak_bytes: peak[b.index()],
+                capacity_bytes: caps[b.index()],
+            })
+            .collect(),
+        instructions,
+        clusters_used,
+    }
+}

@@ -1,0 +1,277 @@
+//! The numbers of the attention kernels: every value is produced by a `pasa-core` tile step.
+//!
+//! This file holds no arithmetic of its own. For each (query block, key block) tile the
+//! kernel issues (see `schedule.rs`), [`Numerics::tile`] calls the `pasa_core::steps`
+//! functions in the order their module documents, on the same tiles and with the same
+//! [`Precision`], so the output equals `pasa_core::attention` bit for bit by construction.
+//! The vector-unit steps run once per vector core on that core's share of the rows (the
+//! split the hardware makes); they are row-wise, so the split changes no bit, and the
+//! bit-exactness tests check that it does not.
+//!
+//! The numbers are attached to tile steps, not to single IR instructions: the IR carries the
+//! costs, this file the values (docs/npu-sim.md).
+
+use pasa_core::matmul::transpose_in_place;
+use pasa_core::steps::{self, TileDims};
+use pasa_core::{AttentionInputs, AttentionParams, Precision, Real, Recovery, Tensor};
+
+use crate::error::SimError;
+use crate::kernels::plan::{Plan, WorkItem};
+
+fn numerics_err(e: pasa_core::PasaError) -> SimError {
+    SimError::Numerics {
+        message: e.to_string(),
+    }
+}
+
+/// Prepared key and value blocks of one (batch, kv head): the PASA prepass output.
+struct KeyBlocks<T> {
+    /// Per block: keys (shifted for PASA), transposed, `head_dim x block_k`.
+    k_t: Vec<T>,
+    /// Per block: values, zero-padded, `block_k x value_dim`.
+    v: Vec<T>,
+}
+
+/// The values a simulated launch computes.
+pub(crate) struct Numerics<'a, T> {
+    inputs: &'a AttentionInputs,
+    prec: Precision,
+    params: AttentionParams,
+    pasa: Option<(f64, Recovery)>,
+    blocks: Vec<KeyBlocks<T>>,
+    // Per-item state (rows x ...), allocated once at the largest block.
+    q: Vec<T>,
+    scores: Vec<T>,
+    pv: Vec<T>,
+    o: Vec<T>,
+    m: Vec<T>,
+    l: Vec<T>,
+    alpha: Vec<T>,
+    means: Vec<T>,
+    reference: Vec<T>,
+    shift: Vec<T>,
+    visible: Vec<usize>,
+    first: bool,
+    /// The result, (batch, heads, seq_q, value_dim) widened exactly to f64.
+    pub(crate) out: Tensor<f64>,
+}
+
+impl<'a, T: Real> Numerics<'a, T> {
+    /// Prepares key/value blocks (PASA's shifted keys: the prepass launch) for every
+    /// (batch, kv head).
+    pub(crate) fn new(inputs: &'a AttentionInputs, plan: &Plan) -> Result<Self, SimError> {
+        let shape = inputs.shape();
+        let params = plan.params;
+        let (r, s, d, dv) = (
+            params.block_q,
+            params.block_k,
+            shape.head_dim,
+            shape.value_dim,
+        );
+        let prec = plan.kernel.precision;
+        let shifting = match plan.pasa {
+            Some((beta, _)) => {
+                let mut m = vec![T::ZERO; s * s];
+                steps::shifting_matrix_in_place(&mut m, s, beta, &prec).map_err(numerics_err)?;
+                Some(m)
+            }
+            None => None,
+        };
+        let n_blocks = shape.seq_k.div_ceil(s);
+        let dims = TileDims {
+            rows: s,
+            keys: s,
+            head_dim: d,
+            value_dim: dv,
+        };
+        let mut blocks = Vec::with_capacity(shape.batch * shape.kv_heads);
+        let mut k_tile = vec![T::ZERO; s * d];
+        let mut k_shifted = vec![T::ZERO; s * d];
+        for b in 0..shape.batch {
+            for kvh in 0..shape.kv_heads {
+                let k_all = inputs.k().head(b, kvh);
+                let v_all = inputs.v().head(b, kvh);
+                let mut k_t = vec![T::ZERO; n_blocks * d * s];
+                let mut v = vec![T::ZERO; n_blocks * s * dv];
+                for j in 0..n_blocks {
+                    let n = (shape.seq_k - j * s).min(s);
+                    k_tile.fill(T::ZERO);
+                    steps::load_tile_in_place(
+                        &mut k_tile[..n * d],
+                        &k_all[j * s * d..(j * s + n) * d],
+                    )
+                    .map_err(numerics_err)?;
+                    let v_tile = &mut v[j * s * dv..(j + 1) * s * dv];
+                    steps::load_tile_in_place(
+                        &mut v_tile[..n * dv],
+                        &v_all[j * s * dv..(j * s + n) * dv],
+                    )
+                    .map_err(numerics_err)?;
+                    let keys = match &shifting {
+                        Some(m) => {
+                            steps::shift_keys_in_place(&mut k_shifted, m, &k_tile, dims, &prec)
+                                .map_err(numerics_err)?;
+                            &k_shifted
+                        }
+                        None => &k_tile,
+                    };
+                    transpose_in_place(&mut k_t[j * d * s..(j + 1) * d * s], keys, s, d)
+                        .map_err(numerics_err)?;
+                }
+                blocks.push(KeyBlocks { k_t, v });
+            }
+        }
+        Ok(Self {
+            inputs,
+            prec,
+            params,
+            pasa: plan.pasa,
+            blocks,
+            q: vec![T::ZERO; r * d],
+            scores: vec![T::ZERO; r * s],
+            pv: vec![T::ZERO; r * dv],
+            o: vec![T::ZERO; r * dv],
+            m: vec![T::ZERO; r],
+            l: vec![T::ZERO; r],
+            alpha: vec![T::ZERO; r],
+            means: vec![T::ZERO; r],
+            reference: vec![T::ZERO; r],
+            shift: vec![T::ZERO; r],
+            visible: vec![0; r],
+            first: true,
+            out: Tensor::filled(shape.output_shape(), 0.0),
+        })
+    }
+
+    fn dims(&self, rows: usize) -> TileDims {
+        let shape = self.inputs.shape();
+        TileDims {
+            rows,
+            keys: self.params.block_k,
+            head_dim: shape.head_dim,
+            value_dim: shape.value_dim,
+        }
+    }
+
+    /// Loads and scales the query block (on the vector cores) and resets the running state.
+    pub(crate) fn begin_item(&mut self, item: &WorkItem) -> Result<(), SimError> {
+        let shape = self.inputs.shape();
+        let d = shape.head_dim;
+        let q = &mut self.q[..item.rows * d];
+        let src = &self.inputs.q().head(item.batch, item.head)
+            [item.row0 * d..(item.row0 + item.rows) * d];
+        steps::load_tile_in_place(q, src).map_err(numerics_err)?;
+        let scale = self.params.scale_for(&shape);
+        for share in item.shares(d) {
+            steps::scale_query_in_place(&mut q[share], scale, &self.prec);
+        }
+        self.m[..item.rows].fill(T::NEG_INFINITY);
+        self.l[..item.rows].fill(T::ZERO);
+        self.o[..item.rows * shape.value_dim].fill(T::ZERO);
+        self.first = true;
+        Ok(())
+    }
+
+    /// One (query block, key block) tile: the steps of `pasa_core::steps`, in its order.
+    pub(crate) fn tile(&mut self, item: &WorkItem, j: usize) -> Result<(), SimError> {
+        let shape = self.inputs.shape();
+        let (s, d, dv) = (self.params.block_k, shape.head_dim, shape.value_dim);
+        let rows = item.rows;
+        let dims = self.dims(rows);
+        let blocks = &self.blocks[item.batch * shape.kv_heads + shape.kv_head_of(item.head)];
+        let k_t = &blocks.k_t[j * d * s..(j + 1) * d * s];
+        let v = &blocks.v[j * s * dv..(j + 1) * s * dv];
+        for (i, vis) in self.visible[..rows].iter_mut().enumerate() {
+            *vis = self.params.visible(&shape, item.row0 + i, j);
+        }
+        let prec = &self.prec;
+        // Cube core: S = Q K^T for the whole block.
+        let scores = &mut self.scores[..rows * s];
+        steps::score_tile_in_place(scores, &self.q[..rows * d], k_t, dims, prec)
+            .map_err(numerics_err)?;
+        if self.pasa.is_some() {
+            // Cube core: the row means of S' (a product with the 1/keys column).
+            steps::row_mean_in_place(&mut self.means[..rows], scores, dims, prec)
+                .map_err(numerics_err)?;
+        }
+        // Vector cores: each on its share of the rows.
+        for share in item.row_shares() {
+            let n = share.len();
+            if n == 0 {
+                continue;
+            }
+            let sub = TileDims { rows: n, ..dims };
+            let sc = &mut scores[share.start * s..share.end * s];
+            steps::mask_in_place(sc, &self.visible[share.clone()], sub).map_err(numerics_err)?;
+            let (m, l, a) = (
+                &mut self.m[share.clone()],
+                &mut self.l[share.clone()],
+                &mut self.alpha[share.clone()],
+            );
+            match self.pasa {
+                None => steps::flash_softmax_in_place(sc, m, l, a, sub, prec),
+                Some((beta, recovery)) => {
+                    let means = &self.means[share.clone()];
+                    let reference = match recovery {
+                        Recovery::Absolute => None,
+                        Recovery::RelativeToFirstBlock => {
+                            if self.first {
+                                self.reference[share.clone()].copy_from_slice(means);
+                            }
+                            Some(&self.reference[share.clone()])
+                        }
+                    };
+                    let shift = &mut self.shift[share.clone()];
+                    steps::recover_shift_in_place(shift, means, reference, beta, prec)
+                        .map_err(numerics_err)?;
+                    steps::pasa_softmax_in_place(sc, shift, m, l, a, sub, prec)
+                }
+            }
+            .map_err(numerics_err)?;
+        }
+        self.first = false;
+        // Cube core: P V for the whole block.
+        let pv = &mut self.pv[..rows * dv];
+        steps::pv_tile_in_place(pv, &self.scores[..rows * s], v, dims, prec)
+            .map_err(numerics_err)?;
+        // Vector cores: O = alpha O + P V on each share.
+        for share in item.row_shares() {
+            let n = share.len();
+            if n == 0 {
+                continue;
+            }
+            steps::rescale_accumulate_in_place(
+                &mut self.o[share.start * dv..share.end * dv],
+                &self.alpha[share.clone()],
+                &pv[share.start * dv..share.end * dv],
+                TileDims { rows: n, ..dims },
+                prec,
+            )
+            .map_err(numerics_err)?;
+        }
+        Ok(())
+    }
+
+    /// Normalises the block's output on the vector cores and stores it.
+    pub(crate) fn end_item(&mut self, item: &WorkItem) -> Result<(), SimError> {
+        let dv = self.inputs.shape().value_dim;
+        let dims = self.dims(item.rows);
+        for share in item.row_shares() {
+            let n = share.len();
+            if n == 0 {
+                continue;
+            }
+            steps::finalize_in_place(
+                &mut self.o[share.start * dv..share.end * dv],
+                &self.l[share.clone()],
+                TileDims { rows: n, ..dims },
+                &self.prec,
+            )
+            .map_err(numerics_err)?;
+        }
+        let head = self.out.head_mut(item.batch, item.head);
+        let dst = &mut head[item.row0 * dv..(item.row0 + item.rows) * dv];
+        T::widen_to_f64(dst, &self.o[..item.rows * dv]);
+        Ok(())
+    }
+}

@@ -1,0 +1,887 @@
+//! The attention kernels written in the IR: the instruction stream of one cluster.
+//!
+//! # Structure (Ascend FlashAttentionScore on a split core, [FAD] in the preset's sources)
+//! For every (query block, key block) tile `t` of the cluster's work, four stages:
+//! - **A(t)**, cube core: load K_j (PASA: the shifted K'_j of the prepass) GM->L1->L0B,
+//!   Q L1->L0A, `Mmad` S = Q K^T, FixPipe S -> GM. PASA adds the row means of S' on the
+//!   cube: FixPipe S' -> L1, L1->L0A, `Mmad` with the `1/keys` column, FixPipe -> GM.
+//! - **B(t)**, each vector core on its share of the rows: S GM->UB, online softmax (the
+//!   vector instructions of `pasa_core::steps::{flash,pasa}_softmax_in_place`, counted one
+//!   by one), P UB->GM.
+//! - **C(t)**, cube core: V_j and P GM->L1->L0B/L0A, `Mmad` P V, FixPipe -> GM.
+//! - **D(t)**, each vector core: P V GM->UB, `O = alpha O + P V`; after the last key block
+//!   of a query block, `O / l` and O UB->GM.
+//!
+//! Stages are issued as A(t), B(t-1), C(t-2), D(t-2): the cube core runs two score tiles
+//! ahead (the vendor's "preload"), so the vector cores' softmax overlaps the cube's work, and
+//! the pipeline runs across query blocks without draining. Every buffer is a ring with
+//! [`SLOTS`] slots guarded by a full/free flag pair, the Ascend C double-buffering protocol;
+//! cross-core hand-offs are flags between the cube core and each vector core.
+//!
+//! The numbers (when on) are computed at D(t) for the whole tile by [`Numerics`], which
+//! calls `pasa-core`'s steps; the IR carries the costs.
+
+use pasa_core::{Real, Scalar};
+
+use crate::error::SimError;
+use crate::ir::{Buffer, Core, DType, Flag, InstrSink, Op, Path, Pipe, VecClass};
+use crate::kernels::numerics::Numerics;
+use crate::kernels::plan::{Plan, WorkItem, tile_types};
+use crate::machine::Machine;
+use crate::tiling::{SLOTS, bytes_of, footprint};
+
+/// Map a `pasa-core` stage type to a vector operand type (f64 is rejected by the plan).
+fn dt(s: Scalar) -> DType {
+    match s {
+        Scalar::F16 => DType::F16,
+        Scalar::F32 | Scalar::F64 => DType::F32,
+    }
+}
+
+fn u(x: usize) -> u32 {
+    u32::try_from(x).unwrap_or(u32::MAX)
+}
+
+/// Flags of the cube core.
+struct AicFlags {
+    kv_full: Flag,
+    kv_free: Flag,
+    p_full: Flag,
+    p_free: Flag,
+    q_full: Flag,
+    q_free: Flag,
+    s1_full: Flag,
+    s1_free: Flag,
+    a_full: Flag,
+    a_free: Flag,
+    b_full: Flag,
+    b_free: Flag,
+    c_full: Flag,
+    c_free: Flag,
+}
+
+/// Flags of one vector core and of its hand-offs with the cube core.
+struct AivFlags {
+    q_ready: Flag,
+    q_gm_free: Flag,
+    s_ready: Flag,
+    s_gm_free: Flag,
+    p_ready: Flag,
+    p_gm_free: Flag,
+    pv_ready: Flag,
+    pv_gm_free: Flag,
+    ubq_full: Flag,
+    ubq_done: Flag,
+    ubq_free: Flag,
+    ubs_full: Flag,
+    ubp_done: Flag,
+    ubs_free: Flag,
+    ubpv_full: Flag,
+    ubpv_free: Flag,
+    o_done: Flag,
+    o_free: Flag,
+}
+
+/// Hands out flag IDs.
+struct FlagIds(Flag);
+
+impl FlagIds {
+    fn next(&mut self) -> Flag {
+        self.0 += 1;
+        self.0 - 1
+    }
+}
+
+/// Bytes per element of each stage type.
+struct Widths {
+    operand: u32,
+    score: u32,
+    stats: u32,
+    out: u32,
+    output: u32,
+}
+
+/// The tile-stage emitter of one cluster.
+pub(crate) struct Emitter<'a, S: InstrSink> {
+    sink: &'a mut S,
+    plan: &'a Plan,
+    machine: &'a Machine,
+    aic: AicFlags,
+    aiv: Vec<AivFlags>,
+    w: Widths,
+}
+
+/// One tile of the flattened work: the item and the position of the key block in it.
+#[derive(Clone, Copy)]
+struct Tile {
+    item: usize,
+    pos: usize,
+}
+
+impl<'a, S: InstrSink> Emitter<'a, S> {
+    pub(crate) fn new(sink: &'a mut S, plan: &'a Plan, machine: &'a Machine) -> Self {
+        let mut ids = FlagIds(0);
+        let aic = AicFlags {
+            kv_full: ids.next(),
+            kv_free: ids.next(),
+            p_full: ids.next(),
+            p_free: ids.next(),
+            q_full: ids.next(),
+            q_free: ids.next(),
+            s1_full: ids.next(),
+            s1_free: ids.next(),
+            a_full: ids.next(),
+            a_free: ids.next(),
+            b_full: ids.next(),
+            b_free: ids.next(),
+            c_full: ids.next(),
+            c_free: ids.next(),
+        };
+        let aiv = (0..plan.vector_cores)
+            .map(|_| AivFlags {
+                q_ready: ids.next(),
+                q_gm_free: ids.next(),
+                s_ready: ids.next(),
+                s_gm_free: ids.next(),
+                p_ready: ids.next(),
+                p_gm_free: ids.next(),
+                pv_ready: ids.next(),
+                pv_gm_free: ids.next(),
+                ubq_full: ids.next(),
+                ubq_done: ids.next(),
+                ubq_free: ids.next(),
+                ubs_full: ids.next(),
+                ubp_done: ids.next(),
+                ubs_free: ids.next(),
+                ubpv_full: ids.next(),
+                ubpv_free: ids.next(),
+                o_done: ids.next(),
+                o_free: ids.next(),
+            })
+            .collect();
+        let p = &plan.kernel.precision;
+        let w = Widths {
+            operand: u(bytes_of(p.operand)),
+            score: u(bytes_of(p.score)),
+            stats: u(bytes_of(p.stats)),
+            out: u(bytes_of(p.out)),
+            output: u(bytes_of(p.output)),
+        };
+        Self {
+            sink,
+            plan,
+            machine,
+            aic,
+            aiv,
+            w,
+        }
+    }
+
+    fn op(&mut self, core: Core, op: Op) -> Result<(), SimError> {
+        self.sink.push(core, op)
+    }
+
+    fn set(&mut self, core: Core, pipe: Pipe, flag: Flag) -> Result<(), SimError> {
+        self.sink.push(core, Op::SetFlag { pipe, flag })
+    }
+
+    fn wait(&mut self, core: Core, pipe: Pipe, flag: Flag) -> Result<(), SimError> {
+        self.sink.push(core, Op::WaitFlag { pipe, flag })
+    }
+
+    fn copy(&mut self, core: Core, path: Path, bytes: u32) -> Result<(), SimError> {
+        if bytes == 0 {
+            return Ok(());
+        }
+        self.sink.push(core, Op::Copy { path, bytes })
+    }
+
+    fn vec(
+        &mut self,
+        core: Core,
+        class: VecClass,
+        dtype: Scalar,
+        elems: u32,
+    ) -> Result<(), SimError> {
+        if elems == 0 {
+            return Ok(());
+        }
+        self.sink.push(
+            core,
+            Op::Vector {
+                class,
+                dtype: dt(dtype),
+                elems,
+            },
+        )
+    }
+
+    fn cast(&mut self, core: Core, from: Scalar, to: Scalar, elems: u32) -> Result<(), SimError> {
+        if elems == 0 || from == to {
+            return Ok(());
+        }
+        self.sink.push(
+            core,
+            Op::Cast {
+                from: dt(from),
+                to: dt(to),
+                elems,
+            },
+        )
+    }
+
+    fn aiv_core(v: usize) -> Core {
+        Core::Aiv(u8::try_from(v).unwrap_or(u8::MAX))
+    }
+
+    /// Reserves the buffers (the tiling's footprint) and pre-sets the free flags.
+    fn init(&mut self) -> Result<(), SimError> {
+        let ty = tile_types(&self.plan.kernel, &self.plan.shape, self.plan.vector_cores);
+        let need = footprint(self.plan.tiling, &ty);
+        for b in [Buffer::L1, Buffer::L0A, Buffer::L0B, Buffer::L0C] {
+            self.op(
+                Core::Aic,
+                Op::Alloc {
+                    buffer: b,
+                    bytes: need[b.index()],
+                },
+            )?;
+        }
+        let f = &self.aic;
+        let presets = [
+            (Pipe::Mte1, f.kv_free),
+            (Pipe::Mte1, f.p_free),
+            (Pipe::Mte1, f.q_free),
+            (Pipe::Mte1, f.s1_free),
+            (Pipe::M, f.a_free),
+            (Pipe::M, f.b_free),
+            (Pipe::Fix, f.c_free),
+        ];
+        for (pipe, flag) in presets {
+            for _ in 0..SLOTS {
+                self.set(Core::Aic, pipe, flag)?;
+            }
+        }
+        for v in 0..self.plan.vector_cores {
+            let c = Self::aiv_core(v);
+            self.op(
+                c,
+                Op::Alloc {
+                    buffer: Buffer::Ub,
+                    bytes: need[Buffer::Ub.index()],
+                },
+            )?;
+            let f = &self.aiv[v];
+            let (q_gm_free, p_gm_free) = (f.q_gm_free, f.p_gm_free);
+            let slotted = [
+                (Pipe::Mte2, f.s_gm_free),
+                (Pipe::Mte2, f.pv_gm_free),
+                (Pipe::Mte3, f.ubs_free),
+                (Pipe::V, f.ubpv_free),
+            ];
+            let single = [(Pipe::Mte3, f.ubq_free), (Pipe::Mte3, f.o_free)];
+            for (pipe, flag) in slotted {
+                for _ in 0..SLOTS {
+                    self.set(c, pipe, flag)?;
+                }
+            }
+            for (pipe, flag) in single {
+                self.set(c, pipe, flag)?;
+            }
+            for _ in 0..SLOTS {
+                self.set(Core::Aic, Pipe::Mte2, q_gm_free)?;
+                self.set(Core::Aic, Pipe::Mte2, p_gm_free)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Rows of vector core `v` in `item`.
+    fn share_rows(item: &WorkItem, v: usize) -> usize {
+        ((v + 1) * item.share).min(item.rows) - (v * item.share).min(item.rows)
+    }
+
+    /// Q: each vector core scales its rows (GM->UB, Muls, UB->GM); the cube core loads the
+    /// scaled block into L1.
+    fn q_prep(&mut self, item: &WorkItem) -> Result<(), SimError> {
+        let d = self.plan.shape.head_dim;
+        let op_ty = self.plan.kernel.precision.operand;
+        for v in 0..self.plan.vector_cores {
+            let c = Self::aiv_core(v);
+            let rows = Self::share_rows(item, v);
+            let (ubq_free, ubq_full, ubq_done, q_gm_free, q_ready) = {
+                let f = &self.aiv[v];
+                (f.ubq_free, f.ubq_full, f.ubq_done, f.q_gm_free, f.q_ready)
+            };
+            let bytes = u(rows * d) * self.w.operand;
+            self.wait(c, Pipe::Mte2, ubq_free)?;
+            self.copy(c, Path::GmToUb, bytes)?;
+            self.set(c, Pipe::Mte2, ubq_full)?;
+            self.wait(c, Pipe::V, ubq_full)?;
+            self.vec(c, VecClass::Elementwise, op_ty, u(rows * d))?;
+            self.set(c, Pipe::V, ubq_done)?;
+            self.wait(c, Pipe::Mte3, ubq_done)?;
+            self.wait(c, Pipe::Mte3, q_gm_free)?;
+            self.copy(c, Path::UbToGm, bytes)?;
+            self.set(c, Pipe::Mte3, ubq_free)?;
+            self.set(c, Pipe::Mte3, q_ready)?;
+        }
+        let (q_free, q_full) = (self.aic.q_free, self.aic.q_full);
+        self.wait(Core::Aic, Pipe::Mte2, q_free)?;
+        for v in 0..self.plan.vector_cores {
+            let q_ready = self.aiv[v].q_ready;
+            self.wait(Core::Aic, Pipe::Mte2, q_ready)?;
+        }
+        self.copy(Core::Aic, Path::GmToL1, u(item.rows * d) * self.w.operand)?;
+        for v in 0..self.plan.vector_cores {
+            let q_gm_free = self.aiv[v].q_gm_free;
+            self.set(Core::Aic, Pipe::Mte2, q_gm_free)?;
+        }
+        self.set(Core::Aic, Pipe::Mte2, q_full)
+    }
+
+    /// Loads a tile GM -> L1 through the K/V ring and moves it to L0B.
+    fn kv_to_l0b(&mut self, bytes: u32) -> Result<(), SimError> {
+        let f = &self.aic;
+        let (kv_free, kv_full, b_free, b_full) = (f.kv_free, f.kv_full, f.b_free, f.b_full);
+        let c = Core::Aic;
+        self.wait(c, Pipe::Mte2, kv_free)?;
+        self.copy(c, Path::GmToL1, bytes)?;
+        self.set(c, Pipe::Mte2, kv_full)?;
+        self.wait(c, Pipe::Mte1, kv_full)?;
+        self.wait(c, Pipe::Mte1, b_free)?;
+        self.copy(c, Path::L1ToL0B, bytes)?;
+        self.set(c, Pipe::Mte1, kv_free)?;
+        self.set(c, Pipe::Mte1, b_full)
+    }
+
+    /// `Mmad` on the a/b/c rings.
+    fn mmad(&mut self, m: usize, n: usize, k: usize) -> Result<(), SimError> {
+        let f = &self.aic;
+        let (a_full, b_full, c_free, a_free, b_free, c_full) =
+            (f.a_full, f.b_full, f.c_free, f.a_free, f.b_free, f.c_full);
+        let c = Core::Aic;
+        self.wait(c, Pipe::M, a_full)?;
+        self.wait(c, Pipe::M, b_full)?;
+        self.wait(c, Pipe::M, c_free)?;
+        self.op(
+            c,
+            Op::Mmad {
+                m: u(m),
+                n: u(n),
+                k: u(k),
+            },
+        )?;
+        self.set(c, Pipe::M, a_free)?;
+        self.set(c, Pipe::M, b_free)?;
+        self.set(c, Pipe::M, c_full)
+    }
+
+    /// Stage A: the score tile on the cube core.
+    fn stage_a(&mut self, item: &WorkItem, pos: usize) -> Result<(), SimError> {
+        let first = pos == 0;
+        let last = pos + 1 == item.key_blocks.len();
+        if first {
+            self.q_prep(item)?;
+        }
+        let (r, c, d) = (
+            item.rows,
+            self.plan.tiling.block_k,
+            self.plan.shape.head_dim,
+        );
+        let core = Core::Aic;
+        let loop_cycles = self.machine.scalar.loop_overhead_cycles;
+        self.op(
+            core,
+            Op::Scalar {
+                cycles: loop_cycles,
+            },
+        )?;
+        let (q_full, q_free, a_free, a_full) = (
+            self.aic.q_full,
+            self.aic.q_free,
+            self.aic.a_free,
+            self.aic.a_full,
+        );
+        // Q L1 -> L0A (reloaded per product; Q stays in L1 for the whole block).
+        if first {
+            self.wait(core, Pipe::Mte1, q_full)?;
+        }
+        self.wait(core, Pipe::Mte1, a_free)?;
+        self.copy(core, Path::L1ToL0A, u(r * d) * self.w.operand)?;
+        self.set(core, Pipe::Mte1, a_full)?;
+        if last {
+            self.set(core, Pipe::Mte1, q_free)?;
+        }
+        self.kv_to_l0b(u(c * d) * self.w.operand)?;
+        self.mmad(r, c, d)?;
+        let (c_full, c_free, s1_free, s1_full) = (
+            self.aic.c_full,
+            self.aic.c_free,
+            self.aic.s1_free,
+            self.aic.s1_full,
+        );
+        self.wait(core, Pipe::Fix, c_full)?;
+        for v in 0..self.plan.vector_cores {
+            let s_gm_free = self.aiv[v].s_gm_free;
+            self.wait(core, Pipe::Fix, s_gm_free)?;
+        }
+        let s_bytes = u(r * c) * self.w.score;
+        self.copy(core, Path::L0CToGm, s_bytes)?;
+        if self.plan.pasa.is_some() {
+            // S' also to L1, for the row means on the cube.
+            self.wait(core, Pipe::Fix, s1_free)?;
+            self.copy(core, Path::L0CToL1, s_bytes)?;
+            self.set(core, Pipe::Fix, s1_full)?;
+            self.set(core, Pipe::Fix, c_free)?;
+            let (b_free, b_full) = (self.aic.b_free, self.aic.b_full);
+            self.wait(core, Pipe::Mte1, s1_full)?;
+            self.wait(core, Pipe::Mte1, a_free)?;
+            self.copy(core, Path::L1ToL0A, u(r * c) * self.w.operand)?;
+            self.set(core, Pipe::Mte1, s1_free)?;
+            self.set(core, Pipe::Mte1, a_full)?;
+            self.wait(core, Pipe::Mte1, b_free)?;
+            // The 1/keys column, resident in L1, padded to one fractal of columns.
+            self.copy(core, Path::L1ToL0B, u(c * 16) * self.w.operand)?;
+            self.set(core, Pipe::Mte1, b_full)?;
+            self.mmad(r, 1, c)?;
+            self.wait(core, Pipe::Fix, c_full)?;
+            self.copy(core, Path::L0CToGm, u(r) * self.w.stats)?;
+        }
+        self.set(core, Pipe::Fix, c_free)?;
+        for v in 0..self.plan.vector_cores {
+            let s_ready = self.aiv[v].s_ready;
+            self.set(core, Pipe::Fix, s_ready)?;
+        }
+        Ok(())
+    }
+
+    /// Stage B: the online softmax on each vector core.
+    fn stage_b(&mut self, item: &WorkItem, pos: usize) -> Result<(), SimError> {
+        let j = item.key_blocks[pos];
+        let c = self.plan.tiling.block_k;
+        let p = self.plan.kernel.precision;
+        let loop_cycles = self.machine.scalar.loop_overhead_cycles;
+        for v in 0..self.plan.vector_cores {
+            let core = Self::aiv_core(v);
+            let rows = Self::share_rows(item, v);
+            let first_row = item.row0 + (v * item.share).min(item.rows);
+            let f = &self.aiv[v];
+            let (s_ready, ubs_free, s_gm_free, ubs_full, ubp_done, p_gm_free, p_ready) = (
+                f.s_ready,
+                f.ubs_free,
+                f.s_gm_free,
+                f.ubs_full,
+                f.ubp_done,
+                f.p_gm_free,
+                f.p_ready,
+            );
+            self.op(
+                core,
+                Op::Scalar {
+                    cycles: loop_cycles,
+                },
+            )?;
+            self.wait(core, Pipe::Mte2, s_ready)?;
+            self.wait(core, Pipe::Mte2, ubs_free)?;
+            self.copy(core, Path::GmToUb, u(rows * c) * self.w.score)?;
+            if self.plan.pasa.is_some() {
+                self.copy(core, Path::GmToUb, u(rows) * self.w.stats)?;
+            }
+            self.set(core, Pipe::Mte2, s_gm_free)?;
+            self.set(core, Pipe::Mte2, ubs_full)?;
+            self.wait(core, Pipe::V, ubs_full)?;
+            let tile = u(rows * c);
+            let row_n = u(rows);
+            // Visibility is non-decreasing in the row (causal) or constant: the share's
+            // first row sees the fewest keys.
+            let masked = rows > 0 && self.plan.params.visible(&self.plan.shape, first_row, j) < c;
+            if masked {
+                self.vec(core, VecClass::Elementwise, p.score, tile)?;
+            }
+            let relative = matches!(
+                self.plan.pasa,
+                Some((_, pasa_core::Recovery::RelativeToFirstBlock))
+            );
+            if self.plan.pasa.is_some() {
+                // recover_shift: c = factor * (mean [- reference]).
+                self.vec(core, VecClass::Elementwise, p.stats, row_n)?;
+                if relative {
+                    self.vec(core, VecClass::Elementwise, p.stats, row_n)?;
+                }
+            }
+            self.cast(core, p.score, p.vector, tile)?;
+            self.vec(core, VecClass::Reduce, p.vector, tile)?; // row max
+            if self.plan.pasa.is_some() {
+                // mu = max + c, m_new = max(m, mu), m - m_new, alpha = exp, offset = mu - m_new.
+                for _ in 0..4 {
+                    self.vec(core, VecClass::Elementwise, p.stats, row_n)?;
+                }
+                self.vec(core, VecClass::Exp, p.stats, row_n)?;
+                self.vec(core, VecClass::Elementwise, p.vector, tile)?; // S' - max
+                self.vec(core, VecClass::Elementwise, p.vector, tile)?; // + offset
+            } else {
+                // m_new = max(m, mu), m - m_new, alpha = exp.
+                for _ in 0..2 {
+                    self.vec(core, VecClass::Elementwise, p.stats, row_n)?;
+                }
+                self.vec(core, VecClass::Exp, p.stats, row_n)?;
+                self.vec(core, VecClass::Elementwise, p.vector, tile)?; // S - m_new
+            }
+            self.vec(core, VecClass::Exp, p.vector, tile)?;
+            self.cast(core, p.vector, p.operand, tile)?;
+            self.vec(core, VecClass::Reduce, p.row_sum.scalar(), tile)?; // row sum of P
+            for _ in 0..2 {
+                self.vec(core, VecClass::Elementwise, p.stats, row_n)?; // l = alpha l + sum
+            }
+            self.set(core, Pipe::V, ubp_done)?;
+            self.wait(core, Pipe::Mte3, ubp_done)?;
+            self.wait(core, Pipe::Mte3, p_gm_free)?;
+            self.copy(core, Path::UbToGm, tile * self.w.operand)?;
+            self.set(core, Pipe::Mte3, ubs_free)?;
+            self.set(core, Pipe::Mte3, p_ready)?;
+        }
+        Ok(())
+    }
+
+    /// Stage C: P V on the cube core.
+    fn stage_c(&mut self, item: &WorkItem) -> Result<(), SimError> {
+        let (r, c, dv) = (
+            item.rows,
+            self.plan.tiling.block_k,
+            self.plan.shape.value_dim,
+        );
+        let core = Core::Aic;
+        self.kv_to_l0b(u(c * dv) * self.w.operand)?;
+        let f = &self.aic;
+        let (p_free, p_full, a_free, a_full, c_full, c_free) =
+            (f.p_free, f.p_full, f.a_free, f.a_full, f.c_full, f.c_free);
+        self.wait(core, Pipe::Mte2, p_free)?;
+        for v in 0..self.plan.vector_cores {
+            let p_ready = self.aiv[v].p_ready;
+            self.wait(core, Pipe::Mte2, p_ready)?;
+        }
+        let p_bytes = u(r * c) * self.w.operand;
+        self.copy(core, Path::GmToL1, p_bytes)?;
+        for v in 0..self.plan.vector_cores {
+            let p_gm_free = self.aiv[v].p_gm_free;
+            self.set(core, Pipe::Mte2, p_gm_free)?;
+        }
+        self.set(core, Pipe::Mte2, p_full)?;
+        self.wait(core, Pipe::Mte1, p_full)?;
+        self.wait(core, Pipe::Mte1, a_free)?;
+        self.copy(core, Path::L1ToL0A, p_bytes)?;
+        self.set(core, Pipe::Mte1, p_free)?;
+        self.set(core, Pipe::Mte1, a_full)?;
+        self.mmad(r, dv, c)?;
+        self.wait(core, Pipe::Fix, c_full)?;
+        for v in 0..self.plan.vector_cores {
+            let pv_gm_free = self.aiv[v].pv_gm_free;
+            self.wait(core, Pipe::Fix, pv_gm_free)?;
+        }
+        self.copy(core, Path::L0CToGm, u(r * dv) * self.w.out)?;
+        self.set(core, Pipe::Fix, c_free)?;
+        for v in 0..self.plan.vector_cores {
+            let pv_ready = self.aiv[v].pv_ready;
+            self.set(core, Pipe::Fix, pv_ready)?;
+        }
+        Ok(())
+    }
+
+    /// Stage D: rescale-accumulate on each vector core, and the final normalisation.
+    fn stage_d(&mut self, item: &WorkItem, pos: usize) -> Result<(), SimError> {
+        let first = pos == 0;
+        let last = pos + 1 == item.key_blocks.len();
+        let dv = self.plan.shape.value_dim;
+        let p = self.plan.kernel.precision;
+        for v in 0..self.plan.vector_cores {
+            let core = Self::aiv_core(v);
+            let rows = Self::share_rows(item, v);
+            let f = &self.aiv[v];
+            let (pv_ready, ubpv_free, pv_gm_free, ubpv_full, o_free, o_done) = (
+                f.pv_ready,
+                f.ubpv_free,
+                f.pv_gm_free,
+                f.ubpv_full,
+                f.o_free,
+                f.o_done,
+            );
+            let n = u(rows * dv);
+            self.wait(core, Pipe::Mte2, pv_ready)?;
+            self.wait(core, Pipe::Mte2, ubpv_free)?;
+            self.copy(core, Path::GmToUb, n * self.w.out)?;
+            self.set(core, Pipe::Mte2, pv_gm_free)?;
+            self.set(core, Pipe::Mte2, ubpv_full)?;
+            self.wait(core, Pipe::V, ubpv_full)?;
+            if first {
+                self.wait(core, Pipe::V, o_free)?;
+            }
+            self.vec(core, VecClass::Elementwise, p.out, n)?; // alpha O
+            self.vec(core, VecClass::Elementwise, p.out, n)?; // + P V
+            self.set(core, Pipe::V, ubpv_free)?;
+            if last {
+                self.vec(core, VecClass::Elementwise, p.out, n)?; // O / l
+                self.cast(core, p.out, p.output, n)?;
+                self.set(core, Pipe::V, o_done)?;
+                self.wait(core, Pipe::Mte3, o_done)?;
+                self.copy(core, Path::UbToGm, n * self.w.output)?;
+                self.set(core, Pipe::Mte3, o_free)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Emits the whole program of a cluster whose work is `items`, computing the numbers
+    /// through `numerics` when given.
+    pub(crate) fn run<T: Real>(
+        &mut self,
+        items: &[WorkItem],
+        mut numerics: Option<&mut Numerics<'_, T>>,
+    ) -> Result<(), SimError> {
+        self.init()?;
+        let tiles: Vec<Tile> = items
+            .iter()
+            .enumerate()
+            .flat_map(|(item, it)| (0..it.key_blocks.len()).map(move |pos| Tile { item, pos }))
+            .collect();
+        let n = tiles.len();
+        for t in 0..n + 2 {
+            if t < n {
+                let Tile { item, pos } = tiles[t];
+                self.stage_a(&items[item], pos)?;
+            }
+            if (1..=n).contains(&t) {
+                let Tile { item, pos } = tiles[t - 1];
+                self.stage_b(&items[item], pos)?;
+            }
+            if t >= 2 {
+                let Tile { item, pos } = tiles[t - 2];
+                let it = &items[item];
+                self.stage_c(it)?;
+                self.stage_d(it, pos)?;
+                if let Some(num) = numerics.as_deref_mut() {
+                    if pos == 0 {
+                        num.begin_item(it)?;
+                    }
+                    num.tile(it, it.key_blocks[pos])?;
+                    if pos + 1 == it.key_blocks.len() {
+                        num.end_item(it)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The PASA prepass on one cluster: `K' = M K_j` for its share of the key blocks, written
+/// back to GM in the operand type (the shifting matrix stays in L0A).
+pub(crate) fn emit_prepass<S: InstrSink>(
+    sink: &mut S,
+    blocks: usize,
+    block_k: usize,
+    head_dim: usize,
+    operand_bytes: u32,
+) -> Result<(), SimError> {
+    let core = Core::Aic;
+    let (c, d) = (block_k, head_dim);
+    let ids: [Flag; 7] = [0, 1, 2, 3, 4, 5, 6];
+    let [m_full, kv_full, kv_free, b_full, b_free, c_full, c_free] = ids;
+    let tile = u(c * d) * operand_bytes;
+    let m_bytes = u(c * c) * operand_bytes;
+    for (buffer, bytes) in [
+        (
+            Buffer::L1,
+            u64::from(m_bytes) + SLOTS as u64 * u64::from(tile),
+        ),
+        (Buffer::L0A, u64::from(m_bytes)),
+        (Buffer::L0B, SLOTS as u64 * u64::from(tile)),
+        (Buffer::L0C, SLOTS as u64 * (c * d * 4) as u64),
+    ] {
+        sink.push(core, Op::Alloc { buffer, bytes })?;
+    }
+    for _ in 0..SLOTS {
+        sink.push(
+            core,
+            Op::SetFlag {
+                pipe: Pipe::Mte1,
+                flag: kv_free,
+            },
+        )?;
+        sink.push(
+            core,
+            Op::SetFlag {
+                pipe: Pipe::M,
+                flag: b_free,
+            },
+        )?;
+        sink.push(
+            core,
+            Op::SetFlag {
+                pipe: Pipe::Fix,
+                flag: c_free,
+            },
+        )?;
+    }
+    if blocks == 0 {
+        return Ok(());
+    }
+    sink.push(
+        core,
+        Op::Copy {
+            path: Path::GmToL1,
+            bytes: m_bytes,
+        },
+    )?;
+    sink.push(
+        core,
+        Op::SetFlag {
+            pipe: Pipe::Mte2,
+            flag: m_full,
+        },
+    )?;
+    sink.push(
+        core,
+        Op::WaitFlag {
+            pipe: Pipe::Mte1,
+            flag: m_full,
+        },
+    )?;
+    sink.push(
+        core,
+        Op::Copy {
+            path: Path::L1ToL0A,
+            bytes: m_bytes,
+        },
+    )?;
+    sink.push(
+        core,
+        Op::SetFlag {
+            pipe: Pipe::Mte1,
+            flag: m_full,
+        },
+    )?;
+    sink.push(
+        core,
+        Op::WaitFlag {
+            pipe: Pipe::M,
+            flag: m_full,
+        },
+    )?;
+    for _ in 0..blocks {
+        sink.push(
+            core,
+            Op::WaitFlag {
+                pipe: Pipe::Mte2,
+                flag: kv_free,
+            },
+        )?;
+        sink.push(
+            core,
+            Op::Copy {
+                path: Path::GmToL1,
+                bytes: tile,
+            },
+        )?;
+        sink.push(
+            core,
+            Op::SetFlag {
+                pipe: Pipe::Mte2,
+                flag: kv_full,
+            },
+        )?;
+        sink.push(
+            core,
+            Op::WaitFlag {
+                pipe: Pipe::Mte1,
+                flag: kv_full,
+            },
+        )?;
+        sink.push(
+            core,
+            Op::WaitFlag {
+                pipe: Pipe::Mte1,
+                flag: b_free,
+            },
+        )?;
+        sink.push(
+            core,
+            Op::Copy {
+                path: Path::L1ToL0B,
+                bytes: tile,
+            },
+        )?;
+        sink.push(
+            core,
+            Op::SetFlag {
+                pipe: Pipe::Mte1,
+                flag: kv_free,
+            },
+        )?;
+        sink.push(
+            core,
+            Op::SetFlag {
+                pipe: Pipe::Mte1,
+                flag: b_full,
+            },
+        )?;
+        sink.push(
+            core,
+            Op::WaitFlag {
+                pipe: Pipe::M,
+                flag: b_full,
+            },
+        )?;
+        sink.push(
+            core,
+            Op::WaitFlag {
+                pipe: Pipe::M,
+                flag: c_free,
+            },
+        )?;
+        sink.push(
+            core,
+            Op::Mmad {
+                m: u(c),
+                n: u(d),
+                k: u(c),
+            },
+        )?;
+        sink.push(
+            core,
+            Op::SetFlag {
+                pipe: Pipe::M,
+                flag: b_free,
+            },
+        )?;
+        sink.push(
+            core,
+            Op::SetFlag {
+                pipe: Pipe::M,
+                flag: c_full,
+            },
+        )?;
+        sink.push(
+            core,
+            Op::WaitFlag {
+                pipe: Pipe::Fix,
+                flag: c_full,
+            },
+        )?;
+        sink.push(
+            core,
+            Op::Copy {
+                path: Path::L0CToGm,
+                bytes: tile,
+            },
+        )?;
+        sink.push(
+            core,
+            Op::SetFlag {
+                pipe: Pipe::Fix,
+                flag: c_free,
+            },
+        )?;
+    }
+    Ok(())
+}
