@@ -164,7 +164,8 @@ impl LinePlot {
                 .y_labels(label_count(yr, self.y_scale))
                 .x_label_formatter(&x_fmt)
                 .y_label_formatter(&y_fmt)
-                .light_line_style(RGBColor(235, 235, 235))
+                .light_line_style(RGBColor(245, 245, 245))
+                .max_light_lines(3)
                 .label_style(("sans-serif", 13))
                 .axis_desc_style(("sans-serif", 14))
                 .draw()
@@ -260,24 +261,26 @@ impl CategoryMap {
                 );
             }
         }
-        let to_i32 = |n: usize| i32::try_from(n).context("map too large to draw");
-        let (nx_i, ny_i) = (to_i32(nx)?, to_i32(ny)?);
+        if nx == 0 || ny == 0 {
+            bail!("map '{}' has no rows or no columns", self.title);
+        }
+        let last = |n: usize| i32::try_from(n - 1).context("map too large to draw");
+        let (x_last, y_last) = (last(nx)?, last(ny)?);
         let mut out = String::new();
         {
             let root = SVGBackend::with_string(&mut out, (WIDTH, HEIGHT)).into_drawing_area();
             root.fill(&WHITE).map_err(plot_err)?;
             let (chart_area, legend_area) = root.split_horizontally(WIDTH - LEGEND_WIDTH);
+            // Segmented 0..=last: one segment per column/row, labelled at its centre.
             let mut chart = ChartBuilder::on(&chart_area)
                 .caption(&self.title, ("sans-serif", 18))
                 .margin(12)
                 .x_label_area_size(48)
                 .y_label_area_size(72)
-                .build_cartesian_2d((0..nx_i).into_segmented(), (0..ny_i).into_segmented())
+                .build_cartesian_2d((0..x_last).into_segmented(), (0..y_last).into_segmented())
                 .map_err(plot_err)?;
-            let x_ticks = &self.x_ticks;
-            let y_ticks = &self.y_ticks;
-            let x_fmt = |v: &SegmentValue<i32>| segment_label(v, x_ticks);
-            let y_fmt = |v: &SegmentValue<i32>| segment_label(v, y_ticks);
+            let x_fmt = |v: &SegmentValue<i32>| segment_label(v, &self.x_ticks);
+            let y_fmt = |v: &SegmentValue<i32>| segment_label(v, &self.y_ticks);
             chart
                 .configure_mesh()
                 .disable_mesh()
@@ -291,28 +294,22 @@ impl CategoryMap {
                 .axis_desc_style(("sans-serif", 14))
                 .draw()
                 .map_err(plot_err)?;
-            let cells = self.cells.iter().map(|&(x, y, c)| {
+            let cell = |x: usize, y: usize| {
                 let (x, y) = (x as i32, y as i32);
+                [
+                    (SegmentValue::Exact(x), SegmentValue::Exact(y)),
+                    (SegmentValue::Exact(x + 1), SegmentValue::Exact(y + 1)),
+                ]
+            };
+            let cells = self.cells.iter().map(|&(x, y, c)| {
                 let (r, g, b) = self.categories[c].1;
-                Rectangle::new(
-                    [
-                        (SegmentValue::Exact(x), SegmentValue::Exact(y)),
-                        (SegmentValue::Exact(x + 1), SegmentValue::Exact(y + 1)),
-                    ],
-                    RGBColor(r, g, b).filled(),
-                )
+                Rectangle::new(cell(x, y), RGBColor(r, g, b).filled())
             });
             chart.draw_series(cells).map_err(plot_err)?;
-            let borders = self.cells.iter().map(|&(x, y, _)| {
-                let (x, y) = (x as i32, y as i32);
-                Rectangle::new(
-                    [
-                        (SegmentValue::Exact(x), SegmentValue::Exact(y)),
-                        (SegmentValue::Exact(x + 1), SegmentValue::Exact(y + 1)),
-                    ],
-                    WHITE.stroke_width(1),
-                )
-            });
+            let borders = self
+                .cells
+                .iter()
+                .map(|&(x, y, _)| Rectangle::new(cell(x, y), WHITE.stroke_width(2)));
             chart.draw_series(borders).map_err(plot_err)?;
             let entries: Vec<(String, RGBColor, Mark)> = self
                 .categories
