@@ -1,0 +1,165 @@
+//! The simulated kernels' outputs equal `pasa_core::attention` bit for bit, with the same
+//! kernel (algorithm + precision) and the same block sizes, over random shapes (MHA, GQA,
+//! MQA, short last blocks, causal and not, rows split unevenly over the vector cores).
+//!
+//! No tolerance: the comparison is of the f16 bit patterns (both sides hold fp16-rounded
+//! values widened exactly to f64), because the simulator computes every value through
+//! `pasa-core`'s tile steps. A failure lists the first differing indices.
+
+use npu_sim::{LaunchParams, Machine, Tiling, run_attention};
+use pasa_core::round::f64_to_f16;
+use pasa_core::{AttentionInputs, AttentionParams, Preset, Tensor, attention};
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+
+/// Q, K, V with a per-head bias along the sequence (the overflow-prone shape of the paper),
+/// rounded to fp16.
+fn inputs(
+    rng: &mut StdRng,
+    (b, h, hk, sq, sk, d, dv): (usize, usize, usize, usize, usize, usize, usize),
+    bias: f64,
+) -> AttentionInputs {
+    let mut draw = |shape: [usize; 4], bias: f64| {
+        let n: usize = shape.iter().product();
+        let data = (0..n)
+            .map(|_| bias + rng.random_range(-1.0..1.0))
+            .collect();
+        Tensor::new("x", shape, data).expect("shape matches data")
+    };
+    let q = draw([b, h, sq, d], bias);
+    let k = draw([b, hk, sk, d], bias);
+    let v = draw([b, hk, sk, dv], 0.0);
+    AttentionInputs::from_f64(&q, &k, &v).expect("finite inputs")
+}
+
+fn assert_bits_equal(sim: &Tensor<f64>, reference: &Tensor<f64>, what: &str) {
+    assert_eq!(sim.shape(), reference.shape(), "{what}: shapes differ");
+    let diffs: Vec<(usize, u16, u16)> = sim
+        .data()
+        .iter()
+        .zip(reference.data())
+        .enumerate()
+        .filter_map(|(i, (&a, &b))| {
+            let (x, y) = (f64_to_f16(a).to_bits(), f64_to_f16(b).to_bits());
+            // Also the widened f64 bits: the outputs must be identical, not just equal
+            // after rounding.
+            (x != y || a.to_bits() != b.to_bits()).then_some((i, x, y))
+        })
+        .take(8)
+        .collect();
+    assert!(
+        diffs.is_empty(),
+        "{what}: first differing (index, sim bits, pasa-core bits): {diffs:?}"
+    );
+}
+
+fn check(machine: &Machine, preset: Preset, ins: &AttentionInputs, params: &LaunchParams, what: &str) {
+    let kernel = preset.kernel();
+    let launch = run_attention(machine, &kernel, ins, params).expect("simulated kernel runs");
+    let reference = attention(
+        ins,
+        &kernel,
+        &AttentionParams {
+            block_q: launch.tiling.block_q,
+            block_k: launch.tiling.block_k,
+            causal: params.causal,
+            scale: params.scale,
+        },
+    )
+    .expect("pasa-core runs");
+    let out = launch.output.as_ref().expect("numbers were on");
+    assert_bits_equal(out, &reference.out, &format!("{what} {}", preset.name()));
+    assert_eq!(launch.beta, reference.beta, "{what}: beta differs");
+}
+
+const PRESETS: [Preset; 5] = [
+    Preset::Fp32Softmax,
+    Preset::NaiveFp16,
+    Preset::Pasa,
+    Preset::PasaRelative,
+    Preset::PasaFp32Stats,
+];
+
+#[test]
+fn random_shapes_with_explicit_small_tiles() {
+    let machine = Machine::ascend910b_like().unwrap();
+    let mut rng = StdRng::seed_from_u64(6);
+    for case in 0..12 {
+        let hk = [1, 2][case % 2];
+        let h = hk * [1, 2, 3][case % 3];
+        let sk = rng.random_range(1..200);
+        let causal = case % 4 == 3;
+        let sq = if causal {
+            rng.random_range(1..=sk)
+        } else {
+            rng.random_range(1..150)
+        };
+        let d = [16, 32, 48, 64][case % 4];
+        let dv = if case % 5 == 0 { 32 } else { d };
+        let shape = (1 + case % 2, h, hk, sq, sk, d, dv);
+        let bias = [0.0, 3.0, 20.0][case % 3];
+        let ins = inputs(&mut rng, shape, bias);
+        let tiling = Tiling {
+            block_q: [16, 32, 48, 64][rng.random_range(0..4)],
+            block_k: [16, 32, 64][rng.random_range(0..3)],
+        };
+        let params = LaunchParams {
+            causal,
+            tiling: Some(tiling),
+            ..LaunchParams::default()
+        };
+        for preset in PRESETS {
+            check(&machine, preset, &ins, &params, &format!("case {case} {shape:?} {tiling:?}"));
+        }
+    }
+}
+
+#[test]
+fn tiling_chosen_from_the_machine_and_odd_rows() {
+    let machine = Machine::ascend910b_like().unwrap();
+    let mut rng = StdRng::seed_from_u64(60);
+    // 131 query rows: one full 128-row block and a 3-row block split 2 + 1 over the AIVs.
+    let ins = inputs(&mut rng, (1, 2, 1, 131, 200, 64, 64), 5.0);
+    for preset in PRESETS {
+        check(&machine, preset, &ins, &LaunchParams::default(), "chosen tiling");
+    }
+}
+
+#[test]
+fn three_vector_cores_split_rows_unevenly() {
+    let mut machine = Machine::ascend910b_like().unwrap();
+    machine.vector_cores_per_cube = 3;
+    machine.cube_cores = 5;
+    let mut rng = StdRng::seed_from_u64(61);
+    let ins = inputs(&mut rng, (2, 2, 2, 70, 90, 32, 32), 10.0);
+    let params = LaunchParams {
+        tiling: Some(Tiling {
+            block_q: 32,
+            block_k: 32,
+        }),
+        scale: Some(0.3),
+        ..LaunchParams::default()
+    };
+    for preset in PRESETS {
+        check(&machine, preset, &ins, &params, "3 AIVs");
+    }
+}
+
+#[test]
+fn overflowing_inputs_give_the_same_non_finite_bits() {
+    // Naive fp16 overflows at a large bias (scores > 65504): the simulator reproduces the
+    // same inf/NaN pattern, PASA the same finite result.
+    let machine = Machine::ascend910b_like().unwrap();
+    let mut rng = StdRng::seed_from_u64(62);
+    let ins = inputs(&mut rng, (1, 1, 1, 64, 128, 64, 64), 40.0);
+    let params = LaunchParams {
+        tiling: Some(Tiling {
+            block_q: 32,
+            block_k: 64,
+        }),
+        ..LaunchParams::default()
+    };
+    for preset in [Preset::NaiveFp16, Preset::Pasa] {
+        check(&machine, preset, &ins, &params, "bias 40");
+    }
+}
