@@ -1,1 +1,47 @@
-//! placeholder
+//! Bit-faithful FP16 Flash Attention and PASA (Online Pseudo-average Shifting Attention,
+//! arXiv:2503.01873), with an f64 reference and overflow diagnostics.
+//!
+//! Users of this crate are inference engineers who need to know, before shipping FP16
+//! attention: will it overflow on my model, how large is the error, and does PASA fix it.
+//!
+//! # Layers
+//! * [`round`]: the FP16 arithmetic model. Values live in binary16 storage (`half::f16`)
+//!   or in a working type ([`Real`]: f32, or f64 for exact configurations) that carries
+//!   values already rounded to a stage's [`Scalar`]. Every rounding point of the crate is
+//!   one named call there: round to nearest even, overflow to ±inf, subnormals kept.
+//! * [`matmul`] (matrix unit, with an [`Accumulator`]) and [`vector`] (element-wise ops
+//!   and reductions in a [`Scalar`]).
+//! * [`steps`]: the public tile-level steps of Flash Attention and PASA.
+//! * [`precision`]: per-stage types ([`Precision`]) and named configurations ([`Preset`]).
+//!
+//! # Contract with `npu-sim`
+//! The drivers in this crate are loops over blocks that call the [`steps`] functions and
+//! nothing else that rounds. A simulator that issues the same steps, in the order the
+//! [`steps`] module documents, on the same tiles with the same [`Precision`], produces the
+//! same bits as this crate by construction; it must not re-implement any arithmetic.
+//!
+//! # What is reconstructed
+//! The paper's method section is not available. The shifting matrix
+//! `M = I - (beta/s) 1 1^T` applied to key blocks, the global recovery
+//! `c_j = beta/(1-beta) mean_row(S'_j)` and the beta rule ([`beta::beta_rule`]) are our
+//! reconstruction (docs/pasa.md), checked by the f64 equivalence test.
+
+pub mod beta;
+pub mod diagnostics;
+pub mod driver;
+pub mod error;
+pub mod matmul;
+pub mod precision;
+pub mod reference;
+pub mod round;
+pub mod steps;
+pub mod tensor;
+pub mod vector;
+
+pub use diagnostics::{ErrorReport, Probe};
+pub use driver::{AttentionOutput, AttentionParams, attention};
+pub use error::PasaError;
+pub use precision::{Algorithm, Kernel, PasaParams, Precision, Preset, Recovery};
+pub use reference::reference_attention;
+pub use round::{Accumulator, Real, Scalar};
+pub use tensor::{AttentionInputs, AttentionShape, Tensor};

@@ -1,0 +1,144 @@
+//! Diagnostics: how far an emulated kernel is from the f64 reference, and where it broke.
+//!
+//! [`Probe`] records, while a kernel runs, the largest |score| written by the matrix unit
+//! (for PASA: the shifted scores, the quantity that must fit FP16) and non-finite counts
+//! per stage; [`ErrorReport`] compares an output with the reference.
+
+use serde::{Deserialize, Serialize};
+
+use crate::round::{Real, count_to_f64};
+use crate::tensor::Tensor;
+
+/// Intermediate statistics of one kernel run (merged over all tiles).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Probe {
+    /// Largest finite |score| in any score tile (before masking).
+    pub max_abs_score: f64,
+    /// Score tile elements that were inf/NaN (overflow of `Q K^T` into the score type).
+    pub score_non_finite: usize,
+    /// Score tile elements seen.
+    pub scores_seen: usize,
+    /// Largest finite |c| of PASA's recovered shift.
+    pub max_abs_shift: f64,
+    /// Non-finite recovered shifts (PASA; overflow of `c` in the stats type).
+    pub shift_non_finite: usize,
+    /// Non-finite elements of `P`.
+    pub prob_non_finite: usize,
+    /// Non-finite running maxima or sums (`m`, `l`), counted once per block and row.
+    pub stats_non_finite: usize,
+    /// Non-finite running output elements, counted per block.
+    pub accumulator_non_finite: usize,
+}
+
+fn scan<T: Real>(xs: &[T]) -> (f64, usize) {
+    let mut max = 0.0_f64;
+    let mut bad = 0;
+    for &x in xs {
+        if x.is_finite() {
+            max = max.max(x.to_f64().abs());
+        } else {
+            bad += 1;
+        }
+    }
+    (max, bad)
+}
+
+impl Probe {
+    /// Record a score tile.
+    pub fn observe_scores<T: Real>(&mut self, scores: &[T]) {
+        let (max, bad) = scan(scores);
+        self.max_abs_score = self.max_abs_score.max(max);
+        self.score_non_finite += bad;
+        self.scores_seen += scores.len();
+    }
+
+    /// Record PASA's recovered shifts.
+    pub fn observe_shift<T: Real>(&mut self, shift: &[T]) {
+        let (max, bad) = scan(shift);
+        self.max_abs_shift = self.max_abs_shift.max(max);
+        self.shift_non_finite += bad;
+    }
+
+    /// Record a probability tile.
+    pub fn observe_probabilities<T: Real>(&mut self, p: &[T]) {
+        self.prob_non_finite += scan(p).1;
+    }
+
+    /// Record the running statistics.
+    pub fn observe_stats<T: Real>(&mut self, m: &[T], l: &[T]) {
+        self.stats_non_finite += scan(m).1 + scan(l).1;
+    }
+
+    /// Record the running output.
+    pub fn observe_accumulator<T: Real>(&mut self, o: &[T]) {
+        self.accumulator_non_finite += scan(o).1;
+    }
+
+    /// Combine with another tile's probe.
+    pub fn merge(&mut self, other: &Self) {
+        self.max_abs_score = self.max_abs_score.max(other.max_abs_score);
+        self.score_non_finite += other.score_non_finite;
+        self.scores_seen += other.scores_seen;
+        self.max_abs_shift = self.max_abs_shift.max(other.max_abs_shift);
+        self.shift_non_finite += other.shift_non_finite;
+        self.prob_non_finite += other.prob_non_finite;
+        self.stats_non_finite += other.stats_non_finite;
+        self.accumulator_non_finite += other.accumulator_non_finite;
+    }
+}
+
+/// Error of an output against the f64 reference.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ErrorReport {
+    /// Root-mean-square error over the finite outputs; NaN if none is finite.
+    pub rmse: f64,
+    /// Largest absolute error over the finite outputs.
+    pub max_abs: f64,
+    /// `||out - ref||_2 / ||ref||_2` over the finite outputs.
+    pub relative: f64,
+    /// Output elements that are inf or NaN.
+    pub non_finite: usize,
+    /// Output elements.
+    pub total: usize,
+}
+
+impl ErrorReport {
+    /// Compare `out` with `reference` (same shape).
+    #[must_use]
+    pub fn compare(out: &Tensor<f64>, reference: &Tensor<f64>) -> Self {
+        let mut sq = 0.0;
+        let mut ref_sq = 0.0;
+        let mut max_abs = 0.0_f64;
+        let mut finite = 0_usize;
+        let mut non_finite = 0;
+        for (&o, &r) in out.data().iter().zip(reference.data()) {
+            if o.is_finite() {
+                let e = o - r;
+                sq += e * e;
+                ref_sq += r * r;
+                max_abs = max_abs.max(e.abs());
+                finite += 1;
+            } else {
+                non_finite += 1;
+            }
+        }
+        let rmse = if finite == 0 {
+            f64::NAN
+        } else {
+            (sq / count_to_f64(finite)).sqrt()
+        };
+        Self {
+            rmse,
+            max_abs,
+            relative: (sq / ref_sq).sqrt(),
+            non_finite,
+            total: out.data().len(),
+        }
+    }
+
+    /// Whether every output is finite.
+    #[must_use]
+    pub fn all_finite(&self) -> bool {
+        self.non_finite == 0
+    }
+}

@@ -1,0 +1,352 @@
+//! Whole-attention drivers: loops over (batch, head, query block) and key blocks that call
+//! the tile-level [`steps`](crate::steps) and nothing else that rounds.
+//!
+//! Work is split with rayon over (batch, head, query block); key blocks (PASA's shifted
+//! `K' = M K_j`, transposed for the score product, and the value blocks) are prepared once
+//! per (batch, key/value head) and shared by every query block and every query head of the
+//! group (GQA/MQA), since they do not depend on the queries.
+
+use rayon::prelude::*;
+
+use crate::diagnostics::Probe;
+use crate::error::PasaError;
+use crate::matmul::transpose_in_place;
+use crate::precision::{Algorithm, Kernel, Precision, Recovery};
+use crate::round::{Real, count_to_f64};
+use crate::steps::{self, TileDims};
+use crate::tensor::{AttentionInputs, AttentionShape, Tensor};
+
+/// Block sizes, mask and scale of an attention call.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AttentionParams {
+    /// Query rows per block.
+    pub block_q: usize,
+    /// Keys per block (PASA's shifting matrix is `block_k × block_k`).
+    pub block_k: usize,
+    /// Causal mask, queries aligned to the end of the keys: query `i` sees keys
+    /// `j <= i + seq_k - seq_q`.
+    pub causal: bool,
+    /// Softmax scale; `None` = `1/sqrt(head_dim)`.
+    pub scale: Option<f64>,
+}
+
+impl Default for AttentionParams {
+    /// 128 × 128 blocks (the Ascend cube tile), no mask, `1/sqrt(d)`.
+    fn default() -> Self {
+        Self {
+            block_q: 128,
+            block_k: 128,
+            causal: false,
+            scale: None,
+        }
+    }
+}
+
+impl AttentionParams {
+    /// Check block sizes and the causal layout against `shape`.
+    ///
+    /// # Errors
+    /// [`PasaError::ZeroBlockSize`], [`PasaError::CausalRowsWithoutKeys`].
+    pub fn validate(&self, shape: &AttentionShape) -> Result<(), PasaError> {
+        if self.block_q == 0 {
+            return Err(PasaError::ZeroBlockSize { what: "block_q" });
+        }
+        if self.block_k == 0 {
+            return Err(PasaError::ZeroBlockSize { what: "block_k" });
+        }
+        if self.causal && shape.seq_q > shape.seq_k {
+            return Err(PasaError::CausalRowsWithoutKeys {
+                seq_q: shape.seq_q,
+                seq_k: shape.seq_k,
+            });
+        }
+        Ok(())
+    }
+
+    /// The scale used for `shape`.
+    #[must_use]
+    pub fn scale_for(&self, shape: &AttentionShape) -> f64 {
+        self.scale
+            .unwrap_or_else(|| 1.0 / count_to_f64(shape.head_dim).sqrt())
+    }
+
+    /// Keys visible to global query row `row` within key block `block` (prefix length).
+    #[must_use]
+    pub fn visible(&self, shape: &AttentionShape, row: usize, block: usize) -> usize {
+        let start = block * self.block_k;
+        let in_seq = shape.seq_k.saturating_sub(start).min(self.block_k);
+        if self.causal {
+            let last = row + shape.seq_k - shape.seq_q; // last visible key
+            (last + 1).saturating_sub(start).min(in_seq)
+        } else {
+            in_seq
+        }
+    }
+}
+
+/// The result of an emulated attention kernel.
+#[derive(Debug, Clone)]
+pub struct AttentionOutput {
+    /// Output (batch, heads, seq_q, value_dim), widened exactly to f64 from the output type.
+    pub out: Tensor<f64>,
+    /// Intermediate diagnostics (largest |score|, non-finite counts per stage).
+    pub probe: Probe,
+    /// The beta PASA used (`None` for Flash Attention).
+    pub beta: Option<f64>,
+}
+
+/// Prepared key/value blocks of one (batch, kv head).
+struct KeyBlocks<T> {
+    /// Per block: keys (shifted for PASA) transposed, `head_dim × block_k`.
+    k_t: Vec<T>,
+    /// Per block: values, `block_k × value_dim`, zero-padded.
+    v: Vec<T>,
+}
+
+/// Run `kernel` on `inputs`.
+///
+/// # Errors
+/// [`PasaError::ZeroBlockSize`], [`PasaError::CausalRowsWithoutKeys`],
+/// [`PasaError::BetaOutOfRange`].
+pub fn attention(
+    inputs: &AttentionInputs,
+    kernel: &Kernel,
+    params: &AttentionParams,
+) -> Result<AttentionOutput, PasaError> {
+    let shape = inputs.shape();
+    params.validate(&shape)?;
+    let beta = match kernel.algorithm {
+        Algorithm::Flash => None,
+        Algorithm::Pasa(p) => Some(p.resolve_beta(params.block_k, kernel.precision.operand)?),
+    };
+    let recovery = match kernel.algorithm {
+        Algorithm::Flash => None,
+        Algorithm::Pasa(p) => Some(p.recovery),
+    };
+    let (out, probe) = if kernel.precision.needs_f64() {
+        run::<f64>(inputs, &kernel.precision, params, beta.zip(recovery))?
+    } else {
+        run::<f32>(inputs, &kernel.precision, params, beta.zip(recovery))?
+    };
+    Ok(AttentionOutput { out, probe, beta })
+}
+
+fn prepare<T: Real>(
+    inputs: &AttentionInputs,
+    batch: usize,
+    kv_head: usize,
+    params: &AttentionParams,
+    prec: &Precision,
+    shift: Option<&[T]>,
+) -> Result<KeyBlocks<T>, PasaError> {
+    let shape = inputs.shape();
+    let (s, d, dv) = (params.block_k, shape.head_dim, shape.value_dim);
+    let blocks = shape.seq_k.div_ceil(s);
+    let k_all = inputs.k().head(batch, kv_head);
+    let v_all = inputs.v().head(batch, kv_head);
+    let mut k_t = vec![T::ZERO; blocks * d * s];
+    let mut v = vec![T::ZERO; blocks * s * dv];
+    let mut k_tile = vec![T::ZERO; s * d];
+    let mut k_shifted = vec![T::ZERO; s * d];
+    let dims = TileDims {
+        rows: s,
+        keys: s,
+        head_dim: d,
+        value_dim: dv,
+    };
+    for j in 0..blocks {
+        let n = (shape.seq_k - j * s).min(s);
+        k_tile.fill(T::ZERO);
+        steps::load_tile_in_place(&mut k_tile[..n * d], &k_all[j * s * d..(j * s + n) * d])?;
+        let v_tile = &mut v[j * s * dv..(j + 1) * s * dv];
+        steps::load_tile_in_place(&mut v_tile[..n * dv], &v_all[j * s * dv..(j * s + n) * dv])?;
+        let keys = match shift {
+            Some(m) => {
+                steps::shift_keys_in_place(&mut k_shifted, m, &k_tile, dims, prec)?;
+                &k_shifted
+            }
+            None => &k_tile,
+        };
+        transpose_in_place(&mut k_t[j * d * s..(j + 1) * d * s], keys, s, d)?;
+    }
+    Ok(KeyBlocks { k_t, v })
+}
+
+/// Per-worker buffers, allocated once per rayon worker.
+struct Workspace<T> {
+    q: Vec<T>,
+    scores: Vec<T>,
+    pv: Vec<T>,
+    o: Vec<T>,
+    m: Vec<T>,
+    l: Vec<T>,
+    alpha: Vec<T>,
+    means: Vec<T>,
+    reference: Vec<T>,
+    shift: Vec<T>,
+    visible: Vec<usize>,
+}
+
+impl<T: Real> Workspace<T> {
+    fn new(r: usize, s: usize, d: usize, dv: usize) -> Self {
+        Self {
+            q: vec![T::ZERO; r * d],
+            scores: vec![T::ZERO; r * s],
+            pv: vec![T::ZERO; r * dv],
+            o: vec![T::ZERO; r * dv],
+            m: vec![T::ZERO; r],
+            l: vec![T::ZERO; r],
+            alpha: vec![T::ZERO; r],
+            means: vec![T::ZERO; r],
+            reference: vec![T::ZERO; r],
+            shift: vec![T::ZERO; r],
+            visible: vec![0; r],
+        }
+    }
+}
+
+type Pasa = (f64, Recovery);
+
+fn run<T: Real>(
+    inputs: &AttentionInputs,
+    prec: &Precision,
+    params: &AttentionParams,
+    pasa: Option<Pasa>,
+) -> Result<(Tensor<f64>, Probe), PasaError> {
+    let shape = inputs.shape();
+    let (r, s, d, dv) = (
+        params.block_q,
+        params.block_k,
+        shape.head_dim,
+        shape.value_dim,
+    );
+    let shifting = match pasa {
+        Some((beta, _)) => {
+            let mut m = vec![T::ZERO; s * s];
+            steps::shifting_matrix_in_place(&mut m, s, beta, prec)?;
+            Some(m)
+        }
+        None => None,
+    };
+    let prepared: Vec<KeyBlocks<T>> = (0..shape.batch * shape.kv_heads)
+        .into_par_iter()
+        .map(|idx| {
+            let (b, kvh) = (idx / shape.kv_heads, idx % shape.kv_heads);
+            prepare(inputs, b, kvh, params, prec, shifting.as_deref())
+        })
+        .collect::<Result<_, _>>()?;
+
+    let q_blocks = shape.seq_q.div_ceil(r);
+    let tasks = shape.batch * shape.heads * q_blocks;
+    let scale = params.scale_for(&shape);
+    let results: Vec<(Vec<f64>, Probe)> = (0..tasks)
+        .into_par_iter()
+        .map_init(
+            || Workspace::<T>::new(r, s, d, dv),
+            |ws, task| {
+                let qb = task % q_blocks;
+                let bh = task / q_blocks;
+                let (b, h) = (bh / shape.heads, bh % shape.heads);
+                let blocks = &prepared[b * shape.kv_heads + shape.kv_head_of(h)];
+                query_block(inputs, blocks, ws, (b, h, qb), params, prec, pasa, scale)
+            },
+        )
+        .collect::<Result<_, _>>()?;
+
+    let mut out = Tensor::filled(shape.output_shape(), 0.0);
+    let mut probe = Probe::default();
+    for (task, (rows, p)) in results.into_iter().enumerate() {
+        let qb = task % q_blocks;
+        let bh = task / q_blocks;
+        let head = out.head_mut(bh / shape.heads, bh % shape.heads);
+        head[qb * r * dv..qb * r * dv + rows.len()].copy_from_slice(&rows);
+        probe.merge(&p);
+    }
+    Ok((out, probe))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn query_block<T: Real>(
+    inputs: &AttentionInputs,
+    blocks: &KeyBlocks<T>,
+    ws: &mut Workspace<T>,
+    (b, h, qb): (usize, usize, usize),
+    params: &AttentionParams,
+    prec: &Precision,
+    pasa: Option<Pasa>,
+    scale: f64,
+) -> Result<(Vec<f64>, Probe), PasaError> {
+    let shape = inputs.shape();
+    let (s, d, dv) = (params.block_k, shape.head_dim, shape.value_dim);
+    let row0 = qb * params.block_q;
+    let rows = (shape.seq_q - row0).min(params.block_q);
+    let dims = TileDims {
+        rows,
+        keys: s,
+        head_dim: d,
+        value_dim: dv,
+    };
+    let mut probe = Probe::default();
+    let q = &mut ws.q[..rows * d];
+    steps::load_tile_in_place(q, &inputs.q().head(b, h)[row0 * d..(row0 + rows) * d])?;
+    steps::scale_query_in_place(q, scale, prec);
+    let q = &ws.q[..rows * d];
+    let scores = &mut ws.scores[..rows * s];
+    let (pv, o) = (&mut ws.pv[..rows * dv], &mut ws.o[..rows * dv]);
+    let (m, l, alpha) = (&mut ws.m[..rows], &mut ws.l[..rows], &mut ws.alpha[..rows]);
+    let (means, reference, shift) = (
+        &mut ws.means[..rows],
+        &mut ws.reference[..rows],
+        &mut ws.shift[..rows],
+    );
+    let visible = &mut ws.visible[..rows];
+    m.fill(T::NEG_INFINITY);
+    l.fill(T::ZERO);
+    o.fill(T::ZERO);
+    let mut first = true;
+    for j in 0..shape.seq_k.div_ceil(s) {
+        for (i, v) in visible.iter_mut().enumerate() {
+            *v = params.visible(&shape, row0 + i, j);
+        }
+        if visible.iter().all(|&v| v == 0) {
+            continue; // fully masked block (causal): skipped, as kernels do
+        }
+        let k_t = &blocks.k_t[j * d * s..(j + 1) * d * s];
+        let v = &blocks.v[j * s * dv..(j + 1) * s * dv];
+        steps::score_tile_in_place(scores, q, k_t, dims, prec)?;
+        // Observed before masking: the matrix unit writes the whole tile.
+        probe.observe_scores(scores);
+        match pasa {
+            None => {
+                steps::mask_in_place(scores, visible, dims)?;
+                steps::flash_softmax_in_place(scores, m, l, alpha, dims, prec)?;
+            }
+            Some((beta, recovery)) => {
+                steps::row_mean_in_place(means, scores, dims, prec)?;
+                steps::mask_in_place(scores, visible, dims)?;
+                let reference = match recovery {
+                    Recovery::Absolute => None,
+                    Recovery::RelativeToFirstBlock => {
+                        if first {
+                            reference.copy_from_slice(means);
+                        }
+                        Some(&reference[..])
+                    }
+                };
+                steps::recover_shift_in_place(shift, means, reference, beta, prec)?;
+                probe.observe_shift(shift);
+                steps::pasa_softmax_in_place(scores, shift, m, l, alpha, dims, prec)?;
+            }
+        }
+        first = false;
+        probe.observe_probabilities(scores);
+        probe.observe_stats(m, l);
+        steps::pv_tile_in_place(pv, scores, v, dims, prec)?;
+        steps::rescale_accumulate_in_place(o, alpha, pv, dims, prec)?;
+        probe.observe_accumulator(o);
+    }
+    steps::finalize_in_place(o, l, dims, prec)?;
+    let mut out = vec![0.0; rows * dv];
+    T::widen_to_f64(&mut out, o);
+    Ok((out, probe))
+}

@@ -1,0 +1,148 @@
+//! The crate's one error type: every way user input can be rejected, as data.
+//!
+//! Variants carry the offending values and their messages say how to fix the input, so a
+//! caller (or `xtask validate`) can report them without reading this crate's source.
+
+use thiserror::Error;
+
+/// Everything `pasa-core` can reject.
+#[derive(Debug, Clone, PartialEq, Error)]
+#[non_exhaustive]
+pub enum PasaError {
+    /// A tensor's element count does not match the shape it claims.
+    #[error(
+        "tensor `{name}` has {len} elements but shape {shape:?} needs {expected}; pass data of length = product of the shape"
+    )]
+    DataLength {
+        /// Which tensor.
+        name: &'static str,
+        /// The data length given.
+        len: usize,
+        /// The shape given.
+        shape: [usize; 4],
+        /// The product of the shape.
+        expected: usize,
+    },
+    /// Q, K and V shapes are inconsistent.
+    #[error(
+        "shape mismatch on {what}: q {q:?}, k {k:?}, v {v:?}; q, k, v must share batch, k and v must share heads and seq_k, q and k must share head_dim"
+    )]
+    ShapeMismatch {
+        /// Which dimension disagrees.
+        what: &'static str,
+        /// Shape of Q (batch, heads, seq_q, head_dim).
+        q: [usize; 4],
+        /// Shape of K (batch, kv_heads, seq_k, head_dim).
+        k: [usize; 4],
+        /// Shape of V (batch, kv_heads, seq_k, value_dim).
+        v: [usize; 4],
+    },
+    /// The number of query heads is not a multiple of the number of key/value heads (GQA).
+    #[error(
+        "{heads} query heads cannot be grouped over {kv_heads} key/value heads; use kv_heads that divides heads (1 = MQA, heads = MHA)"
+    )]
+    HeadsDoNotDivide {
+        /// Query heads.
+        heads: usize,
+        /// Key/value heads.
+        kv_heads: usize,
+    },
+    /// A dimension is zero.
+    #[error("dimension `{what}` is zero; attention needs at least one {what}")]
+    EmptyDimension {
+        /// Which dimension.
+        what: &'static str,
+    },
+    /// An input contains NaN or infinity (after conversion to the storage type, so an f32
+    /// value above 65504 shows up here as infinity).
+    #[error(
+        "tensor `{name}` has a non-finite value {value} at flat index {index} ({count} non-finite in all); clean or rescale the input, FP16 storage holds |x| <= 65504"
+    )]
+    NonFiniteInput {
+        /// Which tensor.
+        name: &'static str,
+        /// First offending flat index.
+        index: usize,
+        /// The value found there (as f64).
+        value: f64,
+        /// How many non-finite values the tensor holds.
+        count: usize,
+    },
+    /// A block size is zero.
+    #[error("block size `{what}` is zero; use a positive block size (128 is the Ascend cube tile)")]
+    ZeroBlockSize {
+        /// Which block size.
+        what: &'static str,
+    },
+    /// PASA's beta is outside (0, 1): the shifting matrix is singular at 1 and recovery
+    /// divides by 1 - beta.
+    #[error(
+        "beta = {beta} is outside (0, 1); PASA needs 0 < beta < 1 (see `beta::beta_rule` for the default)"
+    )]
+    BetaOutOfRange {
+        /// The beta given.
+        beta: f64,
+    },
+    /// A causal mask with more queries than keys would leave query rows with no key.
+    #[error(
+        "causal attention with seq_q = {seq_q} > seq_k = {seq_k} leaves rows without keys; use seq_q <= seq_k (queries are aligned to the end of the keys)"
+    )]
+    CausalRowsWithoutKeys {
+        /// Query length.
+        seq_q: usize,
+        /// Key length.
+        seq_k: usize,
+    },
+    /// A tile-level step got slices whose lengths disagree with the dimensions given.
+    #[error(
+        "tile step `{step}`: slice `{slice}` has length {len}, expected {expected}; size tile buffers from the dimensions passed"
+    )]
+    TileLength {
+        /// The step.
+        step: &'static str,
+        /// The slice.
+        slice: &'static str,
+        /// Its length.
+        len: usize,
+        /// The length the dimensions imply.
+        expected: usize,
+    },
+    /// A file could not be read or parsed.
+    #[error("cannot load `{path}`: {reason}")]
+    Load {
+        /// The file.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+    /// A tensor in a file has an element type the loaders do not read.
+    #[error(
+        "tensor `{name}` has dtype {dtype}; the loaders read f16, bf16, f32 (and f64 for .npy)"
+    )]
+    UnsupportedDtype {
+        /// Tensor name.
+        name: String,
+        /// Its dtype as the file names it.
+        dtype: String,
+    },
+    /// A tensor in a file has a rank the loaders cannot map to (batch, heads, seq, dim).
+    #[error(
+        "tensor `{name}` has shape {shape:?}; expected rank 2 (seq, dim), 3 (heads, seq, dim) or 4 (batch, heads, seq, dim)"
+    )]
+    UnsupportedRank {
+        /// Tensor name.
+        name: String,
+        /// Its shape.
+        shape: Vec<usize>,
+    },
+    /// A generator parameter is invalid (negative amplitude, empty sizes, ...).
+    #[error("generator parameter `{what}` = {value} is invalid: {hint}")]
+    InvalidGenerator {
+        /// Which parameter.
+        what: &'static str,
+        /// Its value.
+        value: f64,
+        /// How to fix it.
+        hint: &'static str,
+    },
+}

@@ -1,0 +1,92 @@
+//! The matrix unit: tile products with a named accumulator and one output rounding.
+//!
+//! `out = round_out(A · B)` where the partial sums of each output element are formed in
+//! the reduction order `k = 0, 1, ...` and rounded to the [`Accumulator`] after every
+//! multiply-add. This is the order a systolic cube or an HMMA chain applies within one
+//! fragment; hardware may split the reduction into fragments in a different order, which
+//! is a model choice documented here, not a bug (bit-equality is only claimed against
+//! `npu-sim`, which calls these functions).
+//!
+//! Loops are written so each output row is updated as a whole (`row += a_ik * B_k`): the
+//! per-element order is still sequential in `k`, and the inner loop vectorises.
+
+use crate::error::PasaError;
+use crate::round::{Accumulator, Real, Scalar};
+
+fn check(
+    step: &'static str,
+    slice: &'static str,
+    len: usize,
+    expected: usize,
+) -> Result<(), PasaError> {
+    if len == expected {
+        Ok(())
+    } else {
+        Err(PasaError::TileLength {
+            step,
+            slice,
+            len,
+            expected,
+        })
+    }
+}
+
+/// `out[m×n] = round_out(A[m×k] · B[k×n])`, all row-major, accumulated in `acc`.
+///
+/// # Errors
+/// [`PasaError::TileLength`] if a slice length disagrees with `m, k, n`.
+#[allow(clippy::too_many_arguments)]
+pub fn matmul_in_place<T: Real>(
+    out: &mut [T],
+    a: &[T],
+    b: &[T],
+    m: usize,
+    k: usize,
+    n: usize,
+    acc: Accumulator,
+    out_ty: Scalar,
+) -> Result<(), PasaError> {
+    check("matmul", "out", out.len(), m * n)?;
+    check("matmul", "a", a.len(), m * k)?;
+    check("matmul", "b", b.len(), k * n)?;
+    let acc_ty = acc.scalar();
+    if n == 0 {
+        return Ok(());
+    }
+    for (orow, arow) in out.chunks_exact_mut(n).zip(a.chunks_exact(k.max(1))) {
+        orow.fill(T::ZERO);
+        if k == 0 {
+            continue;
+        }
+        for (&av, brow) in arow.iter().zip(b.chunks_exact(n)) {
+            for (o, &bv) in orow.iter_mut().zip(brow) {
+                *o += av * bv;
+            }
+            // Round the partial sums to the accumulator (a no-op when the working type
+            // already is the accumulator type).
+            T::round_slice(orow, acc_ty);
+        }
+        T::round_slice(orow, out_ty);
+    }
+    Ok(())
+}
+
+/// Transpose `src[rows×cols]` into `dst[cols×rows]` (data movement, no rounding).
+///
+/// # Errors
+/// [`PasaError::TileLength`] if a slice length disagrees with `rows × cols`.
+pub fn transpose_in_place<T: Copy>(
+    dst: &mut [T],
+    src: &[T],
+    rows: usize,
+    cols: usize,
+) -> Result<(), PasaError> {
+    check("transpose", "src", src.len(), rows * cols)?;
+    check("transpose", "dst", dst.len(), rows * cols)?;
+    for (r, srow) in src.chunks_exact(cols.max(1)).enumerate() {
+        for (c, &x) in srow.iter().enumerate() {
+            dst[c * rows + r] = x;
+        }
+    }
+    Ok(())
+}

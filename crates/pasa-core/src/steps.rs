@@ -1,0 +1,410 @@
+//! The tile-level steps of Flash Attention and PASA: the contract with `npu-sim`.
+//!
+//! The whole-attention drivers (`flash.rs`, `pasa.rs` through `driver.rs`) are loops over
+//! blocks that call exactly these functions, in this order, for one query block `Q_i`
+//! (`rows × head_dim`) and one key/value block `K_j, V_j` (`keys × head_dim`,
+//! `keys × value_dim`):
+//!
+//! | step | unit | Flash | PASA |
+//! |---|---|---|---|
+//! | [`scale_query_in_place`] | vector | once per `Q_i` | once per `Q_i` |
+//! | [`shifting_matrix_in_place`] | (constant) | — | once |
+//! | [`shift_keys_in_place`] `K' = M K_j` | matrix | — | once per `K_j` |
+//! | [`score_tile_in_place`] `S = Q_i K^T` | matrix | yes (K) | yes (K') |
+//! | [`row_mean_in_place`] `mean_row(S')` | matrix | — | yes |
+//! | [`mask_in_place`] (causal, padding) | vector | yes | yes |
+//! | [`recover_shift_in_place`] `c_j` | scalar | — | yes |
+//! | [`flash_softmax_in_place`] / [`pasa_softmax_in_place`] | vector | yes | yes |
+//! | [`pv_tile_in_place`] `P V_j` | matrix | yes | yes |
+//! | [`rescale_accumulate_in_place`] `O = alpha O + P V` | vector | yes | yes |
+//! | [`finalize_in_place`] `O / l` | vector | once per `Q_i` | once per `Q_i` |
+//!
+//! A simulator that issues the same steps on the same tiles with the same [`Precision`]
+//! produces the same bits, by construction. Key and value blocks are always `keys` rows:
+//! a short last block is padded with zero rows and its padding columns masked, which keeps
+//! PASA's recovery exact (the zero keys take part in the block mean, see
+//! [`row_mean_in_place`]).
+
+use half::f16;
+
+use crate::error::PasaError;
+use crate::matmul::matmul_in_place;
+use crate::precision::Precision;
+use crate::round::{Real, scalar};
+use crate::vector;
+
+/// Dimensions of one (query block, key block) tile pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TileDims {
+    /// Query rows in the block.
+    pub rows: usize,
+    /// Keys in the block (the nominal block size; short blocks are padded).
+    pub keys: usize,
+    /// Query/key head dimension.
+    pub head_dim: usize,
+    /// Value head dimension.
+    pub value_dim: usize,
+}
+
+fn check(
+    step: &'static str,
+    slice: &'static str,
+    len: usize,
+    expected: usize,
+) -> Result<(), PasaError> {
+    if len == expected {
+        Ok(())
+    } else {
+        Err(PasaError::TileLength {
+            step,
+            slice,
+            len,
+            expected,
+        })
+    }
+}
+
+/// Widen f16 storage into a working tile (a DMA copy-in: exact, no rounding).
+///
+/// # Errors
+/// [`PasaError::TileLength`] if the lengths differ.
+pub fn load_tile_in_place<T: Real>(dst: &mut [T], src: &[f16]) -> Result<(), PasaError> {
+    check("load_tile", "dst", dst.len(), src.len())?;
+    T::load_f16(dst, src);
+    Ok(())
+}
+
+/// `Q <- fl_op(Q · fl_op(scale))`: the softmax scale folded into the query tile, in the
+/// operand type, so the score product already yields scaled scores.
+pub fn scale_query_in_place<T: Real>(q: &mut [T], scale: f64, prec: &Precision) {
+    let s = T::from_f64_rounded(scale, prec.operand);
+    vector::mul_scalar_in_place(q, s, prec.operand);
+}
+
+/// Fill `m` (`keys × keys`) with PASA's shifting matrix `M = I - (beta/keys) 1 1^T`
+/// (paper's shifting matrix; reconstructed), each entry rounded once to the operand type.
+///
+/// # Errors
+/// [`PasaError::TileLength`] if `m.len() != keys²`.
+pub fn shifting_matrix_in_place<T: Real>(
+    m: &mut [T],
+    keys: usize,
+    beta: f64,
+    prec: &Precision,
+) -> Result<(), PasaError> {
+    check("shifting_matrix", "m", m.len(), keys * keys)?;
+    let gamma = beta / crate::round::count_to_f64(keys);
+    let off = T::from_f64_rounded(-gamma, prec.operand);
+    let diag = T::from_f64_rounded(1.0 - gamma, prec.operand);
+    for (r, row) in m.chunks_exact_mut(keys.max(1)).enumerate() {
+        row.fill(off);
+        row[r] = diag;
+    }
+    Ok(())
+}
+
+/// `K' = M K_j` on the matrix unit (accumulator `score_acc`), rounded to the operand type
+/// because `K'` is the next product's input: each key minus beta times the block's mean key.
+///
+/// # Errors
+/// [`PasaError::TileLength`] on inconsistent lengths.
+pub fn shift_keys_in_place<T: Real>(
+    k_shifted: &mut [T],
+    m: &[T],
+    k: &[T],
+    dims: TileDims,
+    prec: &Precision,
+) -> Result<(), PasaError> {
+    matmul_in_place(
+        k_shifted,
+        m,
+        k,
+        dims.keys,
+        dims.keys,
+        dims.head_dim,
+        prec.score_acc,
+        prec.operand,
+    )
+}
+
+/// `S = Q_i K^T` on the matrix unit: `k_t` is the key block transposed (`head_dim × keys`);
+/// accumulated in `score_acc`, written out in `score`.
+///
+/// # Errors
+/// [`PasaError::TileLength`] on inconsistent lengths.
+pub fn score_tile_in_place<T: Real>(
+    scores: &mut [T],
+    q: &[T],
+    k_t: &[T],
+    dims: TileDims,
+    prec: &Precision,
+) -> Result<(), PasaError> {
+    matmul_in_place(
+        scores,
+        q,
+        k_t,
+        dims.rows,
+        dims.head_dim,
+        dims.keys,
+        prec.score_acc,
+        prec.score,
+    )
+}
+
+/// `means[i] = mean_row(S'_i)` over all `keys` columns (padding included, before
+/// masking), as a matrix-unit product of the score tile with the column `fl_op(1/keys)`,
+/// accumulated in `row_sum`, rounded to `stats`.
+///
+/// # Errors
+/// [`PasaError::TileLength`] on inconsistent lengths.
+pub fn row_mean_in_place<T: Real>(
+    means: &mut [T],
+    scores: &[T],
+    dims: TileDims,
+    prec: &Precision,
+) -> Result<(), PasaError> {
+    check("row_mean", "means", means.len(), dims.rows)?;
+    check("row_mean", "scores", scores.len(), dims.rows * dims.keys)?;
+    let w = T::from_f64_rounded(1.0 / crate::round::count_to_f64(dims.keys), prec.operand);
+    for (mean, row) in means.iter_mut().zip(scores.chunks_exact(dims.keys.max(1))) {
+        *mean = vector::weighted_sum(row, w, prec.row_sum, prec.stats);
+    }
+    Ok(())
+}
+
+/// Set `scores[i][j] = -inf` for `j >= visible[i]` (causal mask and block padding).
+///
+/// # Errors
+/// [`PasaError::TileLength`] on inconsistent lengths.
+pub fn mask_in_place<T: Real>(
+    scores: &mut [T],
+    visible: &[usize],
+    dims: TileDims,
+) -> Result<(), PasaError> {
+    check("mask", "visible", visible.len(), dims.rows)?;
+    check("mask", "scores", scores.len(), dims.rows * dims.keys)?;
+    for (row, &v) in scores.chunks_exact_mut(dims.keys.max(1)).zip(visible) {
+        if v < row.len() {
+            row[v..].fill(T::NEG_INFINITY);
+        }
+    }
+    Ok(())
+}
+
+/// PASA's global recovering (reconstructed): `shift[i] = factor · means[i]`
+/// ([`Recovery::Absolute`](crate::Recovery::Absolute)) or
+/// `factor · (means[i] - reference[i])` (relative), in the stats type, where
+/// `factor = fl_stats(beta/(1-beta))`. Then `S = S' + shift` row-wise.
+///
+/// # Errors
+/// [`PasaError::TileLength`] on inconsistent lengths.
+pub fn recover_shift_in_place<T: Real>(
+    shift: &mut [T],
+    means: &[T],
+    reference: Option<&[T]>,
+    beta: f64,
+    prec: &Precision,
+) -> Result<(), PasaError> {
+    check("recover_shift", "means", means.len(), shift.len())?;
+    let factor = T::from_f64_rounded(crate::beta::recovery_factor(beta), prec.stats);
+    match reference {
+        None => {
+            for (c, &mean) in shift.iter_mut().zip(means) {
+                *c = scalar::mul(factor, mean, prec.stats);
+            }
+        }
+        Some(reference) => {
+            check("recover_shift", "reference", reference.len(), shift.len())?;
+            for ((c, &mean), &r) in shift.iter_mut().zip(means).zip(reference) {
+                *c = scalar::mul(factor, scalar::sub(mean, r, prec.stats), prec.stats);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Cast `P` to the operand type, sum it (`row_sum`, into `stats`) and update
+/// `l <- alpha l + rowsum(P)`.
+fn finish_probabilities<T: Real>(p: &mut [T], l: &mut T, alpha: T, prec: &Precision) {
+    vector::cast_in_place(p, prec.operand);
+    let rs = vector::sum(p, prec.row_sum, prec.stats);
+    *l = scalar::add(scalar::mul(alpha, *l, prec.stats), rs, prec.stats);
+}
+
+/// Flash Attention's online softmax on one score tile, in place (scores become `P`):
+/// `m_new = max(m, max_row S)`, `alpha = exp(m - m_new)`, `P = exp(S - m_new)`,
+/// `l = alpha l + rowsum(P)`. Element-wise work in `vector`, row statistics in `stats`,
+/// `P` left in the operand type for the `P V` product.
+///
+/// # Errors
+/// [`PasaError::TileLength`] on inconsistent lengths.
+pub fn flash_softmax_in_place<T: Real>(
+    scores: &mut [T],
+    m: &mut [T],
+    l: &mut [T],
+    alpha: &mut [T],
+    dims: TileDims,
+    prec: &Precision,
+) -> Result<(), PasaError> {
+    check(
+        "flash_softmax",
+        "scores",
+        scores.len(),
+        dims.rows * dims.keys,
+    )?;
+    check("flash_softmax", "m", m.len(), dims.rows)?;
+    check("flash_softmax", "l", l.len(), dims.rows)?;
+    check("flash_softmax", "alpha", alpha.len(), dims.rows)?;
+    let rows = scores.chunks_exact_mut(dims.keys.max(1));
+    for (((row, m), l), a) in rows
+        .zip(m.iter_mut())
+        .zip(l.iter_mut())
+        .zip(alpha.iter_mut())
+    {
+        vector::cast_in_place(row, prec.vector);
+        let mu = vector::max(row);
+        let m_new = scalar::max(*m, mu, prec.stats);
+        if m_new == T::NEG_INFINITY {
+            // No visible key yet: nothing to add.
+            row.fill(T::ZERO);
+            *a = T::ONE;
+            continue;
+        }
+        *a = scalar::exp(scalar::sub(*m, m_new, prec.stats), prec.stats);
+        vector::sub_scalar_in_place(row, m_new, prec.vector);
+        vector::exp_in_place(row, prec.vector);
+        finish_probabilities(row, l, *a, prec);
+        *m = m_new;
+    }
+    Ok(())
+}
+
+/// PASA's online softmax with recovered maxima (reconstructed), in place on the shifted
+/// scores `S'` (which become `P`), given the recovered per-row `shift` `c`:
+/// `mu = max_row S' + c`, `m_new = max(m, mu)`, `alpha = exp(m - m_new)`,
+/// `P = exp((S' - max_row S') + (mu - m_new))`: the tile part lies in `[-range, 0]` and the
+/// offset is a per-row scalar, so no matrix-sized value carries the bias.
+///
+/// # Errors
+/// [`PasaError::TileLength`] on inconsistent lengths.
+#[allow(clippy::too_many_arguments)]
+pub fn pasa_softmax_in_place<T: Real>(
+    scores: &mut [T],
+    shift: &[T],
+    m: &mut [T],
+    l: &mut [T],
+    alpha: &mut [T],
+    dims: TileDims,
+    prec: &Precision,
+) -> Result<(), PasaError> {
+    check(
+        "pasa_softmax",
+        "scores",
+        scores.len(),
+        dims.rows * dims.keys,
+    )?;
+    check("pasa_softmax", "shift", shift.len(), dims.rows)?;
+    check("pasa_softmax", "m", m.len(), dims.rows)?;
+    check("pasa_softmax", "l", l.len(), dims.rows)?;
+    check("pasa_softmax", "alpha", alpha.len(), dims.rows)?;
+    let rows = scores.chunks_exact_mut(dims.keys.max(1));
+    for ((((row, &c), m), l), a) in rows
+        .zip(shift)
+        .zip(m.iter_mut())
+        .zip(l.iter_mut())
+        .zip(alpha.iter_mut())
+    {
+        vector::cast_in_place(row, prec.vector);
+        let smax = vector::max(row);
+        if smax == T::NEG_INFINITY {
+            // Every key of this block is masked for this row.
+            row.fill(T::ZERO);
+            *a = T::ONE;
+            continue;
+        }
+        let mu = scalar::add(smax, c, prec.stats);
+        let m_new = scalar::max(*m, mu, prec.stats);
+        *a = scalar::exp(scalar::sub(*m, m_new, prec.stats), prec.stats);
+        let offset = scalar::sub(mu, m_new, prec.stats);
+        vector::sub_scalar_in_place(row, smax, prec.vector);
+        vector::add_scalar_in_place(row, offset, prec.vector);
+        vector::exp_in_place(row, prec.vector);
+        finish_probabilities(row, l, *a, prec);
+        *m = m_new;
+    }
+    Ok(())
+}
+
+/// `PV = P V_j` on the matrix unit, accumulated in `pv_acc`, written out in `out`.
+///
+/// # Errors
+/// [`PasaError::TileLength`] on inconsistent lengths.
+pub fn pv_tile_in_place<T: Real>(
+    pv: &mut [T],
+    p: &[T],
+    v: &[T],
+    dims: TileDims,
+    prec: &Precision,
+) -> Result<(), PasaError> {
+    matmul_in_place(
+        pv,
+        p,
+        v,
+        dims.rows,
+        dims.keys,
+        dims.value_dim,
+        prec.pv_acc,
+        prec.out,
+    )
+}
+
+/// `O <- fl_out(fl_out(alpha O) + PV)` row-wise.
+///
+/// # Errors
+/// [`PasaError::TileLength`] on inconsistent lengths.
+pub fn rescale_accumulate_in_place<T: Real>(
+    o: &mut [T],
+    alpha: &[T],
+    pv: &[T],
+    dims: TileDims,
+    prec: &Precision,
+) -> Result<(), PasaError> {
+    check(
+        "rescale_accumulate",
+        "o",
+        o.len(),
+        dims.rows * dims.value_dim,
+    )?;
+    check(
+        "rescale_accumulate",
+        "pv",
+        pv.len(),
+        dims.rows * dims.value_dim,
+    )?;
+    check("rescale_accumulate", "alpha", alpha.len(), dims.rows)?;
+    let dv = dims.value_dim.max(1);
+    for ((orow, pvrow), &a) in o.chunks_exact_mut(dv).zip(pv.chunks_exact(dv)).zip(alpha) {
+        vector::mul_scalar_in_place(orow, a, prec.out);
+        vector::add_in_place(orow, pvrow, prec.out);
+    }
+    Ok(())
+}
+
+/// `O <- fl_output(fl_out(O / l))` row-wise: the final normalisation.
+///
+/// # Errors
+/// [`PasaError::TileLength`] on inconsistent lengths.
+pub fn finalize_in_place<T: Real>(
+    o: &mut [T],
+    l: &[T],
+    dims: TileDims,
+    prec: &Precision,
+) -> Result<(), PasaError> {
+    check("finalize", "o", o.len(), dims.rows * dims.value_dim)?;
+    check("finalize", "l", l.len(), dims.rows)?;
+    for (orow, &li) in o.chunks_exact_mut(dims.value_dim.max(1)).zip(l) {
+        vector::div_scalar_in_place(orow, li, prec.out);
+        vector::cast_in_place(orow, prec.output);
+    }
+    Ok(())
+}
