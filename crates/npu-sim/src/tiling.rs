@@ -11,13 +11,37 @@ use crate::error::SimError;
 use crate::ir::Buffer;
 use crate::machine::Machine;
 
-/// Query rows and keys per tile.
+/// Block sizes of the attention kernels, at the three levels the hardware imposes.
+///
+/// `block_q x block_k` is the tile of the algorithm (`pasa-core`'s block sizes: PASA's
+/// shifting matrix is `block_k x block_k`). The cube core computes it in `sub_k`-wide pieces
+/// (what L0A/L0B/L0C hold: score columns for `Q K^T`, the reduction for `P V`), and each
+/// vector core walks its share of the rows `vec_rows` at a time (what UB holds). The pieces
+/// change no value: score columns are independent, and the `P V` reduction accumulates in
+/// L0C in the same key order as `pasa-core`'s sequential matmul.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Tiling {
-    /// Query rows per block (split evenly over the vector cores).
+    /// Query rows per block (split over the vector cores).
     pub block_q: usize,
-    /// Keys per block (PASA's shifting matrix is `block_k x block_k`).
+    /// Keys per block.
     pub block_k: usize,
+    /// Keys per cube piece (divides `block_k`); 0 = choose from the machine.
+    pub sub_k: usize,
+    /// Rows per vector-core chunk; 0 = choose from the machine.
+    pub vec_rows: usize,
+}
+
+impl Tiling {
+    /// Block sizes with the cube pieces and vector chunks left to the machine.
+    #[must_use]
+    pub fn blocks(block_q: usize, block_k: usize) -> Self {
+        Self {
+            block_q,
+            block_k,
+            sub_k: 0,
+            vec_rows: 0,
+        }
+    }
 }
 
 /// What the footprint depends on besides the tiling.
@@ -50,37 +74,38 @@ pub fn bytes_of(ty: Scalar) -> usize {
 /// Ring slots of every double-buffered tile.
 pub const SLOTS: usize = 2;
 
-/// Bytes each buffer needs for `tiling`, indexed by [`Buffer::index`]; per core (the UB
-/// figure is per vector core, for the largest row share).
+/// Bytes each buffer needs for `tiling` (with `sub_k` and `vec_rows` set), indexed by
+/// [`Buffer::index`]; per core (the UB figure is per vector core, for the largest row share).
 ///
-/// - L1: a ring of query tiles (the next block's arrives while the last finishes), a ring of K/V tiles, a ring of P tiles and, for PASA, a ring of
-///   shifted-score tiles plus the `1/keys` mean column (padded to 16 columns).
-/// - L0A: a ring of A operands (Q, P or S'), each reloaded from L1 per product.
-/// - L0B: a ring of B operands (K^T, V or the mean column).
-/// - L0C: a ring of fp32 accumulators (S, P V or the row means).
-/// - UB: the query share (scaled there), a ring of score shares, a ring of P V shares, the
+/// - L1: a ring of query blocks (the next block's arrives while the last finishes), a ring
+///   of K/V pieces, a ring of P pieces and, for PASA, a ring of shifted-score pieces plus a
+///   piece of the `1/keys` mean column (padded to 16 columns).
+/// - L0A: a ring of A operands (Q, a P piece or an S' piece).
+/// - L0B: a ring of B operands (a K^T, V or mean-column piece).
+/// - L0C: a ring of fp32 accumulators (an S piece, P V or the row means).
+/// - UB: the query share (scaled there), a ring of score chunks, a ring of P V shares, the
 ///   running output and the row statistics.
 #[must_use]
 pub fn footprint(t: Tiling, ty: &TileTypes) -> [u64; 5] {
     let (r, c, d, dv) = (t.block_q, t.block_k, ty.head_dim, ty.value_dim);
+    let (sub, vr) = (t.sub_k.max(1), t.vec_rows.max(1));
     let h = 2; // fp16 operands
     let rows_share = r.div_ceil(ty.vector_cores.max(1));
-    let mean_col = c * 16 * h;
     let l1 = SLOTS * r * d * h
-        + SLOTS * c * d.max(dv) * h
-        + SLOTS * r * c * h
+        + SLOTS * sub * d.max(dv) * h
+        + SLOTS * r * sub * h
         + if ty.pasa {
-            SLOTS * r * c * h + mean_col
+            SLOTS * r * sub * h + sub * 16 * h
         } else {
             0
         };
-    let l0a = SLOTS * r * d.max(c) * h;
-    let l0b = SLOTS * c * d.max(dv).max(16) * h;
-    let l0c = SLOTS * r * c.max(dv) * 4;
+    let l0a = SLOTS * r * d.max(sub) * h;
+    let l0b = SLOTS * sub * d.max(dv).max(16) * h;
+    let l0c = SLOTS * r * sub.max(dv) * 4;
     let vb = bytes_of(ty.vector).max(2);
     let ob = bytes_of(ty.out);
     let ub = rows_share * d * h
-        + SLOTS * rows_share * c * vb
+        + SLOTS * vr.min(rows_share) * c * vb
         + SLOTS * rows_share * dv * ob
         + rows_share * dv * ob
         + 6 * rows_share * 4;
@@ -112,13 +137,79 @@ pub fn overflow(machine: &Machine, tiling: Tiling, ty: &TileTypes) -> Option<(Bu
 }
 
 /// Candidate block sizes, largest first (multiples of the 16-wide cube fractal).
-const CANDIDATES: [usize; 6] = [512, 256, 128, 64, 32, 16];
+const CANDIDATES: [usize; 7] = [1024, 512, 256, 128, 64, 32, 16];
 
-/// Picks the tiling with the fewest estimated GM bytes per FLOP of the cube core among those
-/// that fit every buffer: per (query block, key block) the cube core reads K, V and P and
-/// writes S and P V, `4cd + 2rc + rc*s + r dv*o` bytes for `4 r c d` FLOPs, so larger tiles
-/// win and `block_q` buys K/V reuse. Blocks are not made larger than the (16-padded)
-/// sequence needs. Ties go to the larger `block_q`.
+/// Candidate vector-chunk rows, largest first.
+const VEC_ROWS: [usize; 8] = [128, 64, 32, 16, 8, 4, 2, 1];
+
+/// Fills `sub_k` (the largest candidate dividing `block_k` whose cube-core buffers fit) and
+/// `vec_rows` (the most rows whose UB fits) where they are 0; `None` if nothing fits.
+#[must_use]
+pub fn complete(machine: &Machine, t: Tiling, ty: &TileTypes) -> Option<Tiling> {
+    let subs: Vec<usize> = if t.sub_k > 0 {
+        vec![t.sub_k]
+    } else {
+        let mut v: Vec<usize> = CANDIDATES
+            .iter()
+            .copied()
+            .filter(|&s| s <= t.block_k && t.block_k % s == 0)
+            .collect();
+        v.push(t.block_k); // a block size that is not a multiple of 16 is its own piece
+        v
+    };
+    let share = t.block_q.div_ceil(ty.vector_cores.max(1)).max(1);
+    let rows: Vec<usize> = if t.vec_rows > 0 {
+        vec![t.vec_rows]
+    } else {
+        let mut v: Vec<usize> = VEC_ROWS.iter().copied().filter(|&r| r < share).collect();
+        v.insert(0, share);
+        v
+    };
+    for &sub_k in &subs {
+        for &vec_rows in &rows {
+            let cand = Tiling {
+                sub_k,
+                vec_rows,
+                ..t
+            };
+            if overflow(machine, cand, ty).is_none() {
+                return Some(cand);
+            }
+        }
+    }
+    None
+}
+
+/// Estimated cube-core cycles per useful FLOP of a tiling: the larger of its GM time (reads
+/// of K, V and P, writes of S and P V at the machine's per-core GM share) and its cube time
+/// (the products, PASA's row means, and PASA's prepass `K' = M K` amortised over the query
+/// blocks of a head). Vector work per FLOP does not depend on the tiling.
+fn estimate(machine: &Machine, t: Tiling, ty: &TileTypes, seq_q: usize) -> f64 {
+    let (r, c) = (t.block_q as f64, t.block_k as f64);
+    let sub = t.sub_k.max(1) as f64;
+    let (d, dv) = (ty.head_dim as f64, ty.value_dim as f64);
+    let vb = bytes_of(ty.vector).max(2) as f64;
+    let ob = bytes_of(ty.out) as f64;
+    let mut bytes = 2.0 * c * (d + dv) + 2.0 * r * c + r * c * vb + r * dv * ob;
+    let share = machine.gm_share_bytes_per_cycle(machine.total_cores());
+    let frac = f64::from(machine.cube.frac_m * machine.cube.frac_n * machine.cube.frac_k);
+    let mut cube = r * c * (d + dv) / frac;
+    if ty.pasa {
+        // Row means on the cube, and the prepass per key block (pieces^2 products of
+        // sub x sub by sub x d, each loading its M and K pieces), shared by the
+        // seq_q / r query blocks of a head.
+        let pieces = (c / sub).ceil();
+        let q_blocks = (seq_q.max(1) as f64 / r).ceil();
+        cube += r * c * 16.0 / frac + c * c * d / frac / q_blocks;
+        bytes += (pieces * pieces * 2.0 * sub * (sub + d) + 2.0 * c * d) / q_blocks;
+    }
+    let flops = 2.0 * r * c * (d + dv);
+    (bytes / share).max(cube) / flops
+}
+
+/// Picks the tiling with the lowest estimated time per FLOP ([`estimate`]) among those that
+/// fit every buffer. Blocks are not made larger than the (16-padded) sequence needs. Ties go
+/// to the larger `block_q`.
 ///
 /// # Errors
 /// [`SimError::NoTilingFits`] when even 16 x 16 tiles overflow a buffer.
@@ -131,31 +222,22 @@ pub fn choose_tiling(
 ) -> Result<Tiling, SimError> {
     let cap_q = seq_q.div_ceil(16) * 16;
     let cap_k = seq_k.div_ceil(16) * 16;
-    let vb = bytes_of(ty.vector).max(2) as f64;
-    let ob = bytes_of(ty.out) as f64;
-    let (d, dv) = (ty.head_dim as f64, ty.value_dim as f64);
     let mut best: Option<(f64, Tiling)> = None;
-    for &r in &CANDIDATES {
+    for &r in CANDIDATES.iter().filter(|&&r| r <= 256) {
         for &c in &CANDIDATES {
-            let t = Tiling {
-                block_q: r.min(cap_q),
-                block_k: c.min(cap_k),
-            };
-            if overflow(machine, t, ty).is_some() {
+            let blocks = Tiling::blocks(r.min(cap_q), c.min(cap_k));
+            let Some(t) = complete(machine, blocks, ty) else {
                 continue;
-            }
-            let (rf, cf) = (t.block_q as f64, t.block_k as f64);
-            let bytes = 2.0 * cf * (d + dv) + 2.0 * rf * cf + rf * cf * vb + rf * dv * ob;
-            let per_flop = bytes / (2.0 * rf * cf * (d + dv));
+            };
+            let cost = estimate(machine, t, ty, seq_q);
             let better = match best {
                 None => true,
                 Some((b, bt)) => {
-                    per_flop < b * (1.0 - 1e-12)
-                        || (per_flop <= b * (1.0 + 1e-12) && t.block_q > bt.block_q)
+                    cost < b * (1.0 - 1e-9) || (cost <= b * (1.0 + 1e-9) && t.block_q > bt.block_q)
                 }
             };
             if better {
-                best = Some((per_flop, t));
+                best = Some((cost, t));
             }
         }
     }
@@ -165,6 +247,8 @@ pub fn choose_tiling(
             let smallest = Tiling {
                 block_q: 16,
                 block_k: 16,
+                sub_k: 16,
+                vec_rows: 1,
             };
             let (buffer, needed, capacity) =
                 overflow(machine, smallest, ty).unwrap_or((Buffer::Ub, 0, 0));

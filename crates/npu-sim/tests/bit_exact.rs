@@ -21,9 +21,7 @@ fn inputs(
 ) -> AttentionInputs {
     let mut draw = |shape: [usize; 4], bias: f64| {
         let n: usize = shape.iter().product();
-        let data = (0..n)
-            .map(|_| bias + rng.random_range(-1.0..1.0))
-            .collect();
+        let data = (0..n).map(|_| bias + rng.random_range(-1.0..1.0)).collect();
         Tensor::new("x", shape, data).expect("shape matches data")
     };
     let q = draw([b, h, sq, d], bias);
@@ -53,7 +51,13 @@ fn assert_bits_equal(sim: &Tensor<f64>, reference: &Tensor<f64>, what: &str) {
     );
 }
 
-fn check(machine: &Machine, preset: Preset, ins: &AttentionInputs, params: &LaunchParams, what: &str) {
+fn check(
+    machine: &Machine,
+    preset: Preset,
+    ins: &AttentionInputs,
+    params: &LaunchParams,
+    what: &str,
+) {
     let kernel = preset.kernel();
     let launch = run_attention(machine, &kernel, ins, params).expect("simulated kernel runs");
     let reference = attention(
@@ -99,9 +103,19 @@ fn random_shapes_with_explicit_small_tiles() {
         let shape = (1 + case % 2, h, hk, sq, sk, d, dv);
         let bias = [0.0, 3.0, 20.0][case % 3];
         let ins = inputs(&mut rng, shape, bias);
+        let block_k = [16, 32, 64][rng.random_range(0..3)];
+        // Cube pieces and vector chunks: automatic, or explicit and small so a block is
+        // computed in several pieces (values must not change).
+        let (sub_k, vec_rows) = if case % 2 == 0 {
+            (0, 0)
+        } else {
+            (16, [1, 3, 8][rng.random_range(0..3)])
+        };
         let tiling = Tiling {
             block_q: [16, 32, 48, 64][rng.random_range(0..4)],
-            block_k: [16, 32, 64][rng.random_range(0..3)],
+            block_k,
+            sub_k,
+            vec_rows,
         };
         let params = LaunchParams {
             causal,
@@ -109,7 +123,13 @@ fn random_shapes_with_explicit_small_tiles() {
             ..LaunchParams::default()
         };
         for preset in PRESETS {
-            check(&machine, preset, &ins, &params, &format!("case {case} {shape:?} {tiling:?}"));
+            check(
+                &machine,
+                preset,
+                &ins,
+                &params,
+                &format!("case {case} {shape:?} {tiling:?}"),
+            );
         }
     }
 }
@@ -121,7 +141,13 @@ fn tiling_chosen_from_the_machine_and_odd_rows() {
     // 131 query rows: one full 128-row block and a 3-row block split 2 + 1 over the AIVs.
     let ins = inputs(&mut rng, (1, 2, 1, 131, 200, 64, 64), 5.0);
     for preset in PRESETS {
-        check(&machine, preset, &ins, &LaunchParams::default(), "chosen tiling");
+        check(
+            &machine,
+            preset,
+            &ins,
+            &LaunchParams::default(),
+            "chosen tiling",
+        );
     }
 }
 
@@ -133,10 +159,7 @@ fn three_vector_cores_split_rows_unevenly() {
     let mut rng = StdRng::seed_from_u64(61);
     let ins = inputs(&mut rng, (2, 2, 2, 70, 90, 32, 32), 10.0);
     let params = LaunchParams {
-        tiling: Some(Tiling {
-            block_q: 32,
-            block_k: 32,
-        }),
+        tiling: Some(Tiling::blocks(32, 32)),
         scale: Some(0.3),
         ..LaunchParams::default()
     };
@@ -153,10 +176,7 @@ fn overflowing_inputs_give_the_same_non_finite_bits() {
     let mut rng = StdRng::seed_from_u64(62);
     let ins = inputs(&mut rng, (1, 1, 1, 64, 128, 64, 64), 40.0);
     let params = LaunchParams {
-        tiling: Some(Tiling {
-            block_q: 32,
-            block_k: 64,
-        }),
+        tiling: Some(Tiling::blocks(32, 64)),
         ..LaunchParams::default()
     };
     for preset in [Preset::NaiveFp16, Preset::Pasa] {

@@ -241,7 +241,12 @@ fn prepass(machine: &Machine, plan: &Plan) -> Result<Vec<(ClusterReport, u64)>, 
             continue;
         }
         let mut ex = Executor::new(machine, &exec);
-        emit_prepass(&mut ex, per_cluster, s, plan.shape.head_dim, operand)?;
+        emit_prepass(
+            &mut ex,
+            per_cluster,
+            (s, plan.tiling.sub_k, plan.shape.head_dim),
+            operand,
+        )?;
         out.push((ex.finish(), count as u64));
     }
     Ok(out)

@@ -7,7 +7,7 @@ use pasa_core::{Algorithm, AttentionParams, AttentionShape, Kernel, Recovery, Sc
 
 use crate::error::SimError;
 use crate::machine::Machine;
-use crate::tiling::{TileTypes, Tiling, bytes_of, choose_tiling, overflow};
+use crate::tiling::{TileTypes, Tiling, bytes_of, choose_tiling, complete, overflow};
 
 /// One query block of one head: the unit of work a cluster takes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -128,6 +128,50 @@ fn check_precision(kernel: &Kernel, machine: &Machine) -> Result<(), SimError> {
     Ok(())
 }
 
+/// Checks a caller's tiling and fills its automatic fields.
+fn explicit_tiling(machine: &Machine, t: Tiling, ty: &TileTypes) -> Result<Tiling, SimError> {
+    if t.block_q == 0 || t.block_k == 0 {
+        return Err(SimError::BadShape {
+            what: "block size",
+            value: 0,
+            fix: "block_q and block_k must be at least 1",
+        });
+    }
+    if t.sub_k > 0 && t.block_k % t.sub_k != 0 {
+        return Err(SimError::BadShape {
+            what: "sub_k",
+            value: t.sub_k,
+            fix: "sub_k must divide block_k (or be 0 to choose it)",
+        });
+    }
+    if let Some(done) = complete(machine, t, ty) {
+        return Ok(done);
+    }
+    // Report the overflow of the smallest completion.
+    let smallest = Tiling {
+        sub_k: if t.sub_k > 0 {
+            t.sub_k
+        } else {
+            t.block_k.min(16)
+        },
+        vec_rows: t.vec_rows.max(1),
+        ..t
+    };
+    let (buffer, needed, capacity) =
+        overflow(machine, smallest, ty).unwrap_or((crate::ir::Buffer::Ub, 0, 0));
+    Err(SimError::BufferOverflow {
+        core: if buffer == crate::ir::Buffer::Ub {
+            "aiv".to_owned()
+        } else {
+            "aic".to_owned()
+        },
+        buffer: buffer.name(),
+        requested: needed,
+        in_use: 0,
+        capacity,
+    })
+}
+
 impl Plan {
     /// Validates the launch, picks (or checks) the tiling and assigns work to clusters.
     pub(crate) fn new(
@@ -144,29 +188,7 @@ impl Plan {
         let ty = tile_types(kernel, shape, vector_cores);
         let name = kernel_name(kernel);
         let tiling = match tiling {
-            Some(t) => {
-                if t.block_q == 0 || t.block_k == 0 {
-                    return Err(SimError::BadShape {
-                        what: "block size",
-                        value: 0,
-                        fix: "block_q and block_k must be at least 1",
-                    });
-                }
-                if let Some((buffer, needed, capacity)) = overflow(machine, t, &ty) {
-                    return Err(SimError::BufferOverflow {
-                        core: if buffer == crate::ir::Buffer::Ub {
-                            "aiv".to_owned()
-                        } else {
-                            "aic".to_owned()
-                        },
-                        buffer: buffer.name(),
-                        requested: needed,
-                        in_use: 0,
-                        capacity,
-                    });
-                }
-                t
-            }
+            Some(t) => explicit_tiling(machine, t, &ty)?,
             None => choose_tiling(machine, &ty, shape.seq_q, shape.seq_k, name)?,
         };
         let params = AttentionParams {

@@ -3,12 +3,13 @@
 //! # Structure (Ascend FlashAttentionScore on a split core, [FAD] in the preset's sources)
 //! For every (query block, key block) tile `t` of the cluster's work, four stages:
 //! - **A(t)**, cube core: load K_j (PASA: the shifted K'_j of the prepass) GM->L1->L0B,
-//!   Q L1->L0A, `Mmad` S = Q K^T, FixPipe S -> GM. PASA adds the row means of S' on the
+//!   Q L1->L0A, `Mmad` S = Q K^T, FixPipe S -> GM, in `sub_k`-column pieces. PASA adds the row means of S' on the
 //!   cube: FixPipe S' -> L1, L1->L0A, `Mmad` with the `1/keys` column, FixPipe -> GM.
-//! - **B(t)**, each vector core on its share of the rows: S GM->UB, online softmax (the
+//! - **B(t)**, each vector core on its share of the rows, `vec_rows` at a time: S GM->UB, online softmax (the
 //!   vector instructions of `pasa_core::steps::{flash,pasa}_softmax_in_place`, counted one
 //!   by one), P UB->GM.
-//! - **C(t)**, cube core: V_j and P GM->L1->L0B/L0A, `Mmad` P V, FixPipe -> GM.
+//! - **C(t)**, cube core: V_j and P GM->L1->L0B/L0A in `sub_k`-key pieces, `Mmad` P V
+//!   accumulated in L0C over the pieces, FixPipe -> GM.
 //! - **D(t)**, each vector core: P V GM->UB, `O = alpha O + P V`; after the last key block
 //!   of a query block, `O / l` and O UB->GM.
 //!
@@ -355,15 +356,29 @@ impl<'a, S: InstrSink> Emitter<'a, S> {
         self.set(c, Pipe::Mte1, b_full)
     }
 
-    /// `Mmad` on the a/b/c rings.
-    fn mmad(&mut self, m: usize, n: usize, k: usize) -> Result<(), SimError> {
+    /// `Mmad` on the a/b/c rings. `a_in`/`a_out`: this product takes / releases the A
+    /// operand slot (a Q block spans several products); `c_in`/`c_out`: it starts / ends an
+    /// accumulation in L0C (a `P V` reduction spans several pieces).
+    #[allow(clippy::too_many_arguments, clippy::fn_params_excessive_bools)]
+    fn mmad(
+        &mut self,
+        (m, n, k): (usize, usize, usize),
+        a_in: bool,
+        a_out: bool,
+        c_in: bool,
+        c_out: bool,
+    ) -> Result<(), SimError> {
         let f = &self.aic;
         let (a_full, b_full, c_free, a_free, b_free, c_full) =
             (f.a_full, f.b_full, f.c_free, f.a_free, f.b_free, f.c_full);
         let c = Core::Aic;
-        self.wait(c, Pipe::M, a_full)?;
+        if a_in {
+            self.wait(c, Pipe::M, a_full)?;
+        }
         self.wait(c, Pipe::M, b_full)?;
-        self.wait(c, Pipe::M, c_free)?;
+        if c_in {
+            self.wait(c, Pipe::M, c_free)?;
+        }
         self.op(
             c,
             Op::Mmad {
@@ -372,12 +387,25 @@ impl<'a, S: InstrSink> Emitter<'a, S> {
                 k: u(k),
             },
         )?;
-        self.set(c, Pipe::M, a_free)?;
+        if a_out {
+            self.set(c, Pipe::M, a_free)?;
+        }
         self.set(c, Pipe::M, b_free)?;
-        self.set(c, Pipe::M, c_full)
+        if c_out {
+            self.set(c, Pipe::M, c_full)?;
+        }
+        Ok(())
     }
 
-    /// Stage A: the score tile on the cube core.
+    /// Moves an A operand L1 -> L0A on the a ring.
+    fn load_l0a(&mut self, bytes: u32) -> Result<(), SimError> {
+        let (a_free, a_full) = (self.aic.a_free, self.aic.a_full);
+        self.wait(Core::Aic, Pipe::Mte1, a_free)?;
+        self.copy(Core::Aic, Path::L1ToL0A, bytes)?;
+        self.set(Core::Aic, Pipe::Mte1, a_full)
+    }
+
+    /// Stage A: the score tile on the cube core, `sub_k` columns at a time.
     fn stage_a(&mut self, item: &WorkItem, pos: usize) -> Result<(), SimError> {
         let first = pos == 0;
         let last = pos + 1 == item.key_blocks.len();
@@ -389,6 +417,8 @@ impl<'a, S: InstrSink> Emitter<'a, S> {
             self.plan.tiling.block_k,
             self.plan.shape.head_dim,
         );
+        let sub = self.plan.tiling.sub_k;
+        let pieces = c / sub;
         let core = Core::Aic;
         let loop_cycles = self.machine.scalar.loop_overhead_cycles;
         self.op(
@@ -397,58 +427,53 @@ impl<'a, S: InstrSink> Emitter<'a, S> {
                 cycles: loop_cycles,
             },
         )?;
-        let (q_full, q_free, a_free, a_full) = (
-            self.aic.q_full,
-            self.aic.q_free,
-            self.aic.a_free,
-            self.aic.a_full,
-        );
-        // Q L1 -> L0A (reloaded per product; Q stays in L1 for the whole block).
+        let (q_full, q_free) = (self.aic.q_full, self.aic.q_free);
+        // Q L1 -> L0A, held for the block's products; Q stays in L1 for the whole row block.
         if first {
             self.wait(core, Pipe::Mte1, q_full)?;
         }
-        self.wait(core, Pipe::Mte1, a_free)?;
-        self.copy(core, Path::L1ToL0A, u(r * d) * self.w.operand)?;
-        self.set(core, Pipe::Mte1, a_full)?;
+        self.load_l0a(u(r * d) * self.w.operand)?;
         if last {
             self.set(core, Pipe::Mte1, q_free)?;
         }
-        self.kv_to_l0b(u(c * d) * self.w.operand)?;
-        self.mmad(r, c, d)?;
+        let pasa = self.plan.pasa.is_some();
         let (c_full, c_free, s1_free, s1_full) = (
             self.aic.c_full,
             self.aic.c_free,
             self.aic.s1_free,
             self.aic.s1_full,
         );
-        self.wait(core, Pipe::Fix, c_full)?;
-        for v in 0..self.plan.vector_cores {
-            let s_gm_free = self.aiv[v].s_gm_free;
-            self.wait(core, Pipe::Fix, s_gm_free)?;
-        }
-        let s_bytes = u(r * c) * self.w.score;
-        self.copy(core, Path::L0CToGm, s_bytes)?;
-        if self.plan.pasa.is_some() {
-            // S' also to L1, for the row means on the cube.
-            self.wait(core, Pipe::Fix, s1_free)?;
-            self.copy(core, Path::L0CToL1, s_bytes)?;
-            self.set(core, Pipe::Fix, s1_full)?;
+        let piece_bytes = u(r * sub) * self.w.score;
+        for i in 0..pieces {
+            self.kv_to_l0b(u(sub * d) * self.w.operand)?;
+            self.mmad((r, sub, d), i == 0, i + 1 == pieces, true, true)?;
+            self.wait(core, Pipe::Fix, c_full)?;
+            if i == 0 {
+                for v in 0..self.plan.vector_cores {
+                    let s_gm_free = self.aiv[v].s_gm_free;
+                    self.wait(core, Pipe::Fix, s_gm_free)?;
+                }
+            }
+            self.copy(core, Path::L0CToGm, piece_bytes)?;
+            if pasa {
+                // S' also to L1, for the row means on the cube.
+                self.wait(core, Pipe::Fix, s1_free)?;
+                self.copy(core, Path::L0CToL1, piece_bytes)?;
+                self.set(core, Pipe::Fix, s1_full)?;
+            }
             self.set(core, Pipe::Fix, c_free)?;
-            let (b_free, b_full) = (self.aic.b_free, self.aic.b_full);
-            self.wait(core, Pipe::Mte1, s1_full)?;
-            self.wait(core, Pipe::Mte1, a_free)?;
-            self.copy(core, Path::L1ToL0A, u(r * c) * self.w.operand)?;
-            self.set(core, Pipe::Mte1, s1_free)?;
-            self.set(core, Pipe::Mte1, a_full)?;
-            self.wait(core, Pipe::Mte1, b_free)?;
-            // The 1/keys column, resident in L1, padded to one fractal of columns.
-            self.copy(core, Path::L1ToL0B, u(c * 16) * self.w.operand)?;
-            self.set(core, Pipe::Mte1, b_full)?;
-            self.mmad(r, 1, c)?;
+            // The row-mean product of the previous piece, one piece behind so that the
+            // cube does not wait for the S' round trip through L1.
+            if pasa && i >= 1 {
+                self.mean_piece(r, sub, i - 1, pieces)?;
+            }
+        }
+        if pasa {
+            self.mean_piece(r, sub, pieces - 1, pieces)?;
             self.wait(core, Pipe::Fix, c_full)?;
             self.copy(core, Path::L0CToGm, u(r) * self.w.stats)?;
+            self.set(core, Pipe::Fix, c_free)?;
         }
-        self.set(core, Pipe::Fix, c_free)?;
         for v in 0..self.plan.vector_cores {
             let s_ready = self.aiv[v].s_ready;
             self.set(core, Pipe::Fix, s_ready)?;
@@ -456,11 +481,89 @@ impl<'a, S: InstrSink> Emitter<'a, S> {
         Ok(())
     }
 
-    /// Stage B: the online softmax on each vector core.
+    /// PASA's row means, piece `i`: `mean_row(S') += S'_i x (1/keys column)_i` in L0C.
+    fn mean_piece(
+        &mut self,
+        r: usize,
+        sub: usize,
+        i: usize,
+        pieces: usize,
+    ) -> Result<(), SimError> {
+        let core = Core::Aic;
+        let (s1_full, s1_free, b_free, b_full) = (
+            self.aic.s1_full,
+            self.aic.s1_free,
+            self.aic.b_free,
+            self.aic.b_full,
+        );
+        self.wait(core, Pipe::Mte1, s1_full)?;
+        self.load_l0a(u(r * sub) * self.w.operand)?;
+        self.set(core, Pipe::Mte1, s1_free)?;
+        self.wait(core, Pipe::Mte1, b_free)?;
+        // The 1/keys column, resident in L1, padded to one fractal of columns.
+        self.copy(core, Path::L1ToL0B, u(sub * 16) * self.w.operand)?;
+        self.set(core, Pipe::Mte1, b_full)?;
+        self.mmad((r, 1, sub), true, true, i == 0, i + 1 == pieces)
+    }
+
+    /// The vector instructions of the online softmax on `rows` rows of `c` keys (those of
+    /// `pasa_core::steps::{flash,pasa}_softmax_in_place`, one instruction per pass).
+    fn softmax_ops(
+        &mut self,
+        core: Core,
+        rows: usize,
+        c: usize,
+        masked: bool,
+    ) -> Result<(), SimError> {
+        let p = self.plan.kernel.precision;
+        let tile = u(rows * c);
+        let row_n = u(rows);
+        if masked {
+            self.vec(core, VecClass::Elementwise, p.score, tile)?;
+        }
+        let relative = matches!(
+            self.plan.pasa,
+            Some((_, pasa_core::Recovery::RelativeToFirstBlock))
+        );
+        if self.plan.pasa.is_some() {
+            // recover_shift: c = factor * (mean [- reference]).
+            self.vec(core, VecClass::Elementwise, p.stats, row_n)?;
+            if relative {
+                self.vec(core, VecClass::Elementwise, p.stats, row_n)?;
+            }
+        }
+        self.cast(core, p.score, p.vector, tile)?;
+        self.vec(core, VecClass::Reduce, p.vector, tile)?; // row max
+        if self.plan.pasa.is_some() {
+            // mu = max + c, m_new = max(m, mu), m - m_new, alpha = exp, offset = mu - m_new.
+            for _ in 0..4 {
+                self.vec(core, VecClass::Elementwise, p.stats, row_n)?;
+            }
+            self.vec(core, VecClass::Exp, p.stats, row_n)?;
+            self.vec(core, VecClass::Elementwise, p.vector, tile)?; // S' - max
+            self.vec(core, VecClass::Elementwise, p.vector, tile)?; // + offset
+        } else {
+            // m_new = max(m, mu), m - m_new, alpha = exp.
+            for _ in 0..2 {
+                self.vec(core, VecClass::Elementwise, p.stats, row_n)?;
+            }
+            self.vec(core, VecClass::Exp, p.stats, row_n)?;
+            self.vec(core, VecClass::Elementwise, p.vector, tile)?; // S - m_new
+        }
+        self.vec(core, VecClass::Exp, p.vector, tile)?;
+        self.cast(core, p.vector, p.operand, tile)?;
+        self.vec(core, VecClass::Reduce, p.row_sum.scalar(), tile)?; // row sum of P
+        for _ in 0..2 {
+            self.vec(core, VecClass::Elementwise, p.stats, row_n)?; // l = alpha l + sum
+        }
+        Ok(())
+    }
+
+    /// Stage B: the online softmax on each vector core, `vec_rows` rows at a time.
     fn stage_b(&mut self, item: &WorkItem, pos: usize) -> Result<(), SimError> {
         let j = item.key_blocks[pos];
         let c = self.plan.tiling.block_k;
-        let p = self.plan.kernel.precision;
+        let vr = self.plan.tiling.vec_rows;
         let loop_cycles = self.machine.scalar.loop_overhead_cycles;
         for v in 0..self.plan.vector_cores {
             let core = Self::aiv_core(v);
@@ -476,104 +579,88 @@ impl<'a, S: InstrSink> Emitter<'a, S> {
                 f.p_gm_free,
                 f.p_ready,
             );
-            self.op(
-                core,
-                Op::Scalar {
-                    cycles: loop_cycles,
-                },
-            )?;
-            self.wait(core, Pipe::Mte2, s_ready)?;
-            self.wait(core, Pipe::Mte2, ubs_free)?;
-            self.copy(core, Path::GmToUb, u(rows * c) * self.w.score)?;
-            if self.plan.pasa.is_some() {
-                self.copy(core, Path::GmToUb, u(rows) * self.w.stats)?;
-            }
-            self.set(core, Pipe::Mte2, s_gm_free)?;
-            self.set(core, Pipe::Mte2, ubs_full)?;
-            self.wait(core, Pipe::V, ubs_full)?;
-            let tile = u(rows * c);
-            let row_n = u(rows);
-            // Visibility is non-decreasing in the row (causal) or constant: the share's
-            // first row sees the fewest keys.
-            let masked = rows > 0 && self.plan.params.visible(&self.plan.shape, first_row, j) < c;
-            if masked {
-                self.vec(core, VecClass::Elementwise, p.score, tile)?;
-            }
-            let relative = matches!(
-                self.plan.pasa,
-                Some((_, pasa_core::Recovery::RelativeToFirstBlock))
-            );
-            if self.plan.pasa.is_some() {
-                // recover_shift: c = factor * (mean [- reference]).
-                self.vec(core, VecClass::Elementwise, p.stats, row_n)?;
-                if relative {
-                    self.vec(core, VecClass::Elementwise, p.stats, row_n)?;
+            let chunks = rows.div_ceil(vr).max(1);
+            for k in 0..chunks {
+                let r0 = k * vr;
+                let n = vr.min(rows.saturating_sub(r0));
+                self.op(
+                    core,
+                    Op::Scalar {
+                        cycles: loop_cycles,
+                    },
+                )?;
+                if k == 0 {
+                    self.wait(core, Pipe::Mte2, s_ready)?;
+                }
+                self.wait(core, Pipe::Mte2, ubs_free)?;
+                self.copy(core, Path::GmToUb, u(n * c) * self.w.score)?;
+                if self.plan.pasa.is_some() {
+                    self.copy(core, Path::GmToUb, u(n) * self.w.stats)?;
+                }
+                if k + 1 == chunks {
+                    self.set(core, Pipe::Mte2, s_gm_free)?;
+                }
+                self.set(core, Pipe::Mte2, ubs_full)?;
+                self.wait(core, Pipe::V, ubs_full)?;
+                // Visibility is non-decreasing in the row (causal) or constant: the chunk's
+                // first row sees the fewest keys.
+                let masked = n > 0
+                    && self
+                        .plan
+                        .params
+                        .visible(&self.plan.shape, first_row + r0, j)
+                        < c;
+                self.softmax_ops(core, n, c, masked)?;
+                self.set(core, Pipe::V, ubp_done)?;
+                self.wait(core, Pipe::Mte3, ubp_done)?;
+                if k == 0 {
+                    self.wait(core, Pipe::Mte3, p_gm_free)?;
+                }
+                self.copy(core, Path::UbToGm, u(n * c) * self.w.operand)?;
+                self.set(core, Pipe::Mte3, ubs_free)?;
+                if k + 1 == chunks {
+                    self.set(core, Pipe::Mte3, p_ready)?;
                 }
             }
-            self.cast(core, p.score, p.vector, tile)?;
-            self.vec(core, VecClass::Reduce, p.vector, tile)?; // row max
-            if self.plan.pasa.is_some() {
-                // mu = max + c, m_new = max(m, mu), m - m_new, alpha = exp, offset = mu - m_new.
-                for _ in 0..4 {
-                    self.vec(core, VecClass::Elementwise, p.stats, row_n)?;
-                }
-                self.vec(core, VecClass::Exp, p.stats, row_n)?;
-                self.vec(core, VecClass::Elementwise, p.vector, tile)?; // S' - max
-                self.vec(core, VecClass::Elementwise, p.vector, tile)?; // + offset
-            } else {
-                // m_new = max(m, mu), m - m_new, alpha = exp.
-                for _ in 0..2 {
-                    self.vec(core, VecClass::Elementwise, p.stats, row_n)?;
-                }
-                self.vec(core, VecClass::Exp, p.stats, row_n)?;
-                self.vec(core, VecClass::Elementwise, p.vector, tile)?; // S - m_new
-            }
-            self.vec(core, VecClass::Exp, p.vector, tile)?;
-            self.cast(core, p.vector, p.operand, tile)?;
-            self.vec(core, VecClass::Reduce, p.row_sum.scalar(), tile)?; // row sum of P
-            for _ in 0..2 {
-                self.vec(core, VecClass::Elementwise, p.stats, row_n)?; // l = alpha l + sum
-            }
-            self.set(core, Pipe::V, ubp_done)?;
-            self.wait(core, Pipe::Mte3, ubp_done)?;
-            self.wait(core, Pipe::Mte3, p_gm_free)?;
-            self.copy(core, Path::UbToGm, tile * self.w.operand)?;
-            self.set(core, Pipe::Mte3, ubs_free)?;
-            self.set(core, Pipe::Mte3, p_ready)?;
         }
         Ok(())
     }
 
-    /// Stage C: P V on the cube core.
+    /// Stage C: P V on the cube core, reduced over `sub_k`-key pieces in L0C.
     fn stage_c(&mut self, item: &WorkItem) -> Result<(), SimError> {
         let (r, c, dv) = (
             item.rows,
             self.plan.tiling.block_k,
             self.plan.shape.value_dim,
         );
+        let sub = self.plan.tiling.sub_k;
+        let pieces = c / sub;
         let core = Core::Aic;
-        self.kv_to_l0b(u(c * dv) * self.w.operand)?;
         let f = &self.aic;
-        let (p_free, p_full, a_free, a_full, c_full, c_free) =
-            (f.p_free, f.p_full, f.a_free, f.a_full, f.c_full, f.c_free);
-        self.wait(core, Pipe::Mte2, p_free)?;
-        for v in 0..self.plan.vector_cores {
-            let p_ready = self.aiv[v].p_ready;
-            self.wait(core, Pipe::Mte2, p_ready)?;
+        let (p_free, p_full, c_full, c_free) = (f.p_free, f.p_full, f.c_full, f.c_free);
+        let p_bytes = u(r * sub) * self.w.operand;
+        for i in 0..pieces {
+            self.kv_to_l0b(u(sub * dv) * self.w.operand)?;
+            self.wait(core, Pipe::Mte2, p_free)?;
+            if i == 0 {
+                for v in 0..self.plan.vector_cores {
+                    let p_ready = self.aiv[v].p_ready;
+                    self.wait(core, Pipe::Mte2, p_ready)?;
+                }
+            }
+            self.copy(core, Path::GmToL1, p_bytes)?;
+            if i + 1 == pieces {
+                for v in 0..self.plan.vector_cores {
+                    let p_gm_free = self.aiv[v].p_gm_free;
+                    self.set(core, Pipe::Mte2, p_gm_free)?;
+                }
+            }
+            self.set(core, Pipe::Mte2, p_full)?;
+            self.wait(core, Pipe::Mte1, p_full)?;
+            self.load_l0a(p_bytes)?;
+            self.set(core, Pipe::Mte1, p_free)?;
+            self.mmad((r, dv, sub), true, true, i == 0, i + 1 == pieces)?;
         }
-        let p_bytes = u(r * c) * self.w.operand;
-        self.copy(core, Path::GmToL1, p_bytes)?;
-        for v in 0..self.plan.vector_cores {
-            let p_gm_free = self.aiv[v].p_gm_free;
-            self.set(core, Pipe::Mte2, p_gm_free)?;
-        }
-        self.set(core, Pipe::Mte2, p_full)?;
-        self.wait(core, Pipe::Mte1, p_full)?;
-        self.wait(core, Pipe::Mte1, a_free)?;
-        self.copy(core, Path::L1ToL0A, p_bytes)?;
-        self.set(core, Pipe::Mte1, p_free)?;
-        self.set(core, Pipe::Mte1, a_full)?;
-        self.mmad(r, dv, c)?;
         self.wait(core, Pipe::Fix, c_full)?;
         for v in 0..self.plan.vector_cores {
             let pv_gm_free = self.aiv[v].pv_gm_free;
@@ -675,213 +762,102 @@ impl<'a, S: InstrSink> Emitter<'a, S> {
 }
 
 /// The PASA prepass on one cluster: `K' = M K_j` for its share of the key blocks, written
-/// back to GM in the operand type (the shifting matrix stays in L0A).
+/// back to GM in the operand type. The `block_k x block_k` shifting matrix does not fit L0A
+/// for large blocks, so the product is tiled like any matmul: output rows in `sub_k` pieces,
+/// each reduced over `sub_k` pieces of M and K_j accumulated in L0C.
 pub(crate) fn emit_prepass<S: InstrSink>(
     sink: &mut S,
     blocks: usize,
-    block_k: usize,
-    head_dim: usize,
+    (block_k, sub_k, head_dim): (usize, usize, usize),
     operand_bytes: u32,
 ) -> Result<(), SimError> {
     let core = Core::Aic;
-    let (c, d) = (block_k, head_dim);
-    let ids: [Flag; 7] = [0, 1, 2, 3, 4, 5, 6];
-    let [m_full, kv_full, kv_free, b_full, b_free, c_full, c_free] = ids;
-    let tile = u(c * d) * operand_bytes;
-    let m_bytes = u(c * c) * operand_bytes;
+    let (c, sub, d) = (block_k, sub_k.max(1), head_dim);
+    let pieces = c.div_ceil(sub);
+    let ids: [Flag; 10] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+    let [
+        m_full,
+        m_free,
+        kv_full,
+        kv_free,
+        a_full,
+        a_free,
+        b_full,
+        b_free,
+        c_full,
+        c_free,
+    ] = ids;
+    let m_piece = u(sub * sub) * operand_bytes;
+    let k_piece = u(sub * d) * operand_bytes;
+    let slots = SLOTS as u64;
     for (buffer, bytes) in [
-        (
-            Buffer::L1,
-            u64::from(m_bytes) + SLOTS as u64 * u64::from(tile),
-        ),
-        (Buffer::L0A, u64::from(m_bytes)),
-        (Buffer::L0B, SLOTS as u64 * u64::from(tile)),
-        (Buffer::L0C, SLOTS as u64 * (c * d * 4) as u64),
+        (Buffer::L1, slots * u64::from(m_piece + k_piece)),
+        (Buffer::L0A, slots * u64::from(m_piece)),
+        (Buffer::L0B, slots * u64::from(k_piece)),
+        (Buffer::L0C, slots * (sub * d * 4) as u64),
     ] {
         sink.push(core, Op::Alloc { buffer, bytes })?;
     }
+    let set = |sink: &mut S, pipe, flag| sink.push(core, Op::SetFlag { pipe, flag });
+    let wait = |sink: &mut S, pipe, flag| sink.push(core, Op::WaitFlag { pipe, flag });
     for _ in 0..SLOTS {
-        sink.push(
-            core,
-            Op::SetFlag {
-                pipe: Pipe::Mte1,
-                flag: kv_free,
-            },
-        )?;
-        sink.push(
-            core,
-            Op::SetFlag {
-                pipe: Pipe::M,
-                flag: b_free,
-            },
-        )?;
-        sink.push(
-            core,
-            Op::SetFlag {
-                pipe: Pipe::Fix,
-                flag: c_free,
-            },
-        )?;
+        set(sink, Pipe::Mte1, m_free)?;
+        set(sink, Pipe::Mte1, kv_free)?;
+        set(sink, Pipe::M, a_free)?;
+        set(sink, Pipe::M, b_free)?;
+        set(sink, Pipe::Fix, c_free)?;
     }
-    if blocks == 0 {
-        return Ok(());
-    }
-    sink.push(
-        core,
-        Op::Copy {
-            path: Path::GmToL1,
-            bytes: m_bytes,
-        },
-    )?;
-    sink.push(
-        core,
-        Op::SetFlag {
-            pipe: Pipe::Mte2,
-            flag: m_full,
-        },
-    )?;
-    sink.push(
-        core,
-        Op::WaitFlag {
-            pipe: Pipe::Mte1,
-            flag: m_full,
-        },
-    )?;
-    sink.push(
-        core,
-        Op::Copy {
-            path: Path::L1ToL0A,
-            bytes: m_bytes,
-        },
-    )?;
-    sink.push(
-        core,
-        Op::SetFlag {
-            pipe: Pipe::Mte1,
-            flag: m_full,
-        },
-    )?;
-    sink.push(
-        core,
-        Op::WaitFlag {
-            pipe: Pipe::M,
-            flag: m_full,
-        },
-    )?;
     for _ in 0..blocks {
-        sink.push(
-            core,
-            Op::WaitFlag {
-                pipe: Pipe::Mte2,
-                flag: kv_free,
-            },
-        )?;
-        sink.push(
-            core,
-            Op::Copy {
-                path: Path::GmToL1,
-                bytes: tile,
-            },
-        )?;
-        sink.push(
-            core,
-            Op::SetFlag {
-                pipe: Pipe::Mte2,
-                flag: kv_full,
-            },
-        )?;
-        sink.push(
-            core,
-            Op::WaitFlag {
-                pipe: Pipe::Mte1,
-                flag: kv_full,
-            },
-        )?;
-        sink.push(
-            core,
-            Op::WaitFlag {
-                pipe: Pipe::Mte1,
-                flag: b_free,
-            },
-        )?;
-        sink.push(
-            core,
-            Op::Copy {
-                path: Path::L1ToL0B,
-                bytes: tile,
-            },
-        )?;
-        sink.push(
-            core,
-            Op::SetFlag {
-                pipe: Pipe::Mte1,
-                flag: kv_free,
-            },
-        )?;
-        sink.push(
-            core,
-            Op::SetFlag {
-                pipe: Pipe::Mte1,
-                flag: b_full,
-            },
-        )?;
-        sink.push(
-            core,
-            Op::WaitFlag {
-                pipe: Pipe::M,
-                flag: b_full,
-            },
-        )?;
-        sink.push(
-            core,
-            Op::WaitFlag {
-                pipe: Pipe::M,
-                flag: c_free,
-            },
-        )?;
-        sink.push(
-            core,
-            Op::Mmad {
-                m: u(c),
-                n: u(d),
-                k: u(c),
-            },
-        )?;
-        sink.push(
-            core,
-            Op::SetFlag {
-                pipe: Pipe::M,
-                flag: b_free,
-            },
-        )?;
-        sink.push(
-            core,
-            Op::SetFlag {
-                pipe: Pipe::M,
-                flag: c_full,
-            },
-        )?;
-        sink.push(
-            core,
-            Op::WaitFlag {
-                pipe: Pipe::Fix,
-                flag: c_full,
-            },
-        )?;
-        sink.push(
-            core,
-            Op::Copy {
-                path: Path::L0CToGm,
-                bytes: tile,
-            },
-        )?;
-        sink.push(
-            core,
-            Op::SetFlag {
-                pipe: Pipe::Fix,
-                flag: c_free,
-            },
-        )?;
+        for _row in 0..pieces {
+            for k in 0..pieces {
+                for (l1_free, l1_full, l0_free, l0_full, bytes, path) in [
+                    (m_free, m_full, a_free, a_full, m_piece, Path::L1ToL0A),
+                    (kv_free, kv_full, b_free, b_full, k_piece, Path::L1ToL0B),
+                ] {
+                    wait(sink, Pipe::Mte2, l1_free)?;
+                    sink.push(
+                        core,
+                        Op::Copy {
+                            path: Path::GmToL1,
+                            bytes,
+                        },
+                    )?;
+                    set(sink, Pipe::Mte2, l1_full)?;
+                    wait(sink, Pipe::Mte1, l1_full)?;
+                    wait(sink, Pipe::Mte1, l0_free)?;
+                    sink.push(core, Op::Copy { path, bytes })?;
+                    set(sink, Pipe::Mte1, l1_free)?;
+                    set(sink, Pipe::Mte1, l0_full)?;
+                }
+                wait(sink, Pipe::M, a_full)?;
+                wait(sink, Pipe::M, b_full)?;
+                if k == 0 {
+                    wait(sink, Pipe::M, c_free)?;
+                }
+                sink.push(
+                    core,
+                    Op::Mmad {
+                        m: u(sub),
+                        n: u(d),
+                        k: u(sub),
+                    },
+                )?;
+                set(sink, Pipe::M, a_free)?;
+                set(sink, Pipe::M, b_free)?;
+                if k + 1 == pieces {
+                    set(sink, Pipe::M, c_full)?;
+                }
+            }
+            wait(sink, Pipe::Fix, c_full)?;
+            sink.push(
+                core,
+                Op::Copy {
+                    path: Path::L0CToGm,
+                    bytes: k_piece,
+                },
+            )?;
+            set(sink, Pipe::Fix, c_free)?;
+        }
     }
     Ok(())
 }
