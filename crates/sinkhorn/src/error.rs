@@ -1,0 +1,175 @@
+//! The crate's one error type: every way a user's input or a solve can fail, as data.
+//!
+//! Variants carry the offending value (index, value, iteration) and their messages say
+//! how to fix the input, so a caller can both report and react (for instance retry in
+//! the log domain after [`SinkhornError::KernelUnderflow`]).
+
+use thiserror::Error;
+
+/// Which marginal an error refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// The source marginal `a` (rows of the plan).
+    Source,
+    /// The target marginal `b` (columns of the plan).
+    Target,
+}
+
+impl core::fmt::Display for Side {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Side::Source => f.write_str("source marginal `a`"),
+            Side::Target => f.write_str("target marginal `b`"),
+        }
+    }
+}
+
+/// Everything that can go wrong in this crate.
+#[derive(Debug, Clone, PartialEq, Error)]
+#[non_exhaustive]
+pub enum SinkhornError {
+    /// A support, marginal or batch was empty.
+    #[error("{what} is empty; give at least one point with positive mass")]
+    Empty {
+        /// What was empty.
+        what: &'static str,
+    },
+    /// Two lengths that must agree do not.
+    #[error("length mismatch for {what}: expected {expected}, got {got}")]
+    LengthMismatch {
+        /// What was measured.
+        what: &'static str,
+        /// The length the support or the other argument implies.
+        expected: usize,
+        /// The length given.
+        got: usize,
+    },
+    /// A support coordinate is NaN or infinite.
+    #[error("support coordinate {index} is {value}; coordinates must be finite")]
+    NonFiniteCoordinate {
+        /// Position in the support.
+        index: usize,
+        /// The offending value.
+        value: f64,
+    },
+    /// Support points are not strictly increasing.
+    #[error(
+        "support points must be strictly increasing: x[{index}] = {previous} is followed by \
+         x[{}] = {value}; sort the points and merge duplicates (adding their masses)",
+        index + 1
+    )]
+    UnsortedSupport {
+        /// Index of the earlier point.
+        index: usize,
+        /// The earlier point.
+        previous: f64,
+        /// The later point, which is not larger.
+        value: f64,
+    },
+    /// A uniform grid step is not positive and finite.
+    #[error("grid step is {step}; a uniform grid needs a finite step > 0")]
+    InvalidStep {
+        /// The offending step.
+        step: f64,
+    },
+    /// A mass is negative, NaN or infinite.
+    #[error("{side}[{index}] = {value}; masses must be finite and >= 0")]
+    InvalidMass {
+        /// Which marginal.
+        side: Side,
+        /// Position in the marginal.
+        index: usize,
+        /// The offending value.
+        value: f64,
+    },
+    /// A marginal has zero total mass.
+    #[error("{side} has zero total mass; give at least one positive mass")]
+    ZeroMass {
+        /// Which marginal.
+        side: Side,
+    },
+    /// The marginals' totals differ by more than the stated relative tolerance.
+    #[error(
+        "total masses differ: sum(a) = {source_total}, sum(b) = {target_total}, relative \
+         difference {relative:e} > {tolerance:e}; normalise both marginals (unbalanced \
+         transport is not supported)"
+    )]
+    UnequalMass {
+        /// Sum of `a`.
+        source_total: f64,
+        /// Sum of `b`.
+        target_total: f64,
+        /// |sum(a) - sum(b)| / max(sum(a), sum(b)).
+        relative: f64,
+        /// The tolerance, [`crate::TOTAL_MASS_RTOL`].
+        tolerance: f64,
+    },
+    /// A regularisation or proximal parameter is not positive and finite.
+    #[error("{name} = {value}; it must be finite and > 0")]
+    InvalidParameter {
+        /// The parameter's name.
+        name: &'static str,
+        /// The offending value.
+        value: f64,
+    },
+    /// An option is out of range (e.g. zero iterations to check).
+    #[error("option {name} = {value} is invalid: {reason}")]
+    InvalidOption {
+        /// The option's name.
+        name: &'static str,
+        /// The offending value, as text.
+        value: String,
+        /// What is expected.
+        reason: &'static str,
+    },
+    /// The standard-domain kernel product underflowed to zero (or a scaling overflowed):
+    /// the masses are farther apart than `eps` can represent in `exp(-C/eps)`.
+    #[error(
+        "standard-domain Sinkhorn broke down at iteration {iteration}: exp(-C/eps) underflows \
+         (diameter/eps = {diameter_over_eps:.1} > ~700 for f64), giving a zero or non-finite \
+         scaling; use Domain::Log (or Domain::Auto), or a larger eps"
+    )]
+    KernelUnderflow {
+        /// The iteration at which the scaling became zero or non-finite.
+        iteration: usize,
+        /// Diameter of the support divided by eps.
+        diameter_over_eps: f64,
+    },
+    /// A solve produced NaN or infinite values in a domain that should not (a bug or
+    /// extreme input); the last finite iterate is lost.
+    #[error(
+        "non-finite value in {what} at iteration {iteration}; check the input scale \
+         (coordinates, masses) or report a bug"
+    )]
+    NonFinite {
+        /// What became non-finite.
+        what: &'static str,
+        /// The iteration.
+        iteration: usize,
+    },
+    /// A warm start has the wrong length or a non-finite value where the mass is positive.
+    #[error("warm start {what}: {reason}")]
+    InvalidWarmStart {
+        /// Which potential.
+        what: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The requested operation does not exist for this geometry (e.g. a 1D CoLT plan of
+    /// a 2D grid).
+    #[error("{operation} is not available for {geometry}: {reason}")]
+    Unsupported {
+        /// The operation.
+        operation: &'static str,
+        /// The geometry.
+        geometry: &'static str,
+        /// Why, and what to use instead.
+        reason: &'static str,
+    },
+    /// An error from the `colt` crate while building or applying a structured operator.
+    #[error("colt: {0}")]
+    Colt(String),
+}
+
+/// Result alias for this crate.
+pub type Result<T> = core::result::Result<T, SinkhornError>;

@@ -1,0 +1,214 @@
+//! FS-1: the Sinkhorn solver for W1 with O(N) iterations on CoLT kernels (arXiv:2202.10042),
+//! with domain choice, eps-scaling, warm starts, observers and a rayon batch API.
+//!
+//! The solver is a value ([`Sinkhorn`]) holding its options; the problem is data
+//! ([`Problem`]); the loop ([`crate::fs1_loop`]) is shared with the dense baseline.
+
+use rayon::prelude::*;
+
+use crate::colt_kernel::ColtKernel;
+use crate::dense::DenseKernel;
+use crate::error::{Result, SinkhornError};
+use crate::fs1_loop::{LoopInput, LoopOutput, run_log, run_standard};
+use crate::kernel::GibbsKernel;
+use crate::observer::{NoObserver, Observer};
+use crate::params::{AUTO_STANDARD_MAX_DIAMETER_OVER_EPS, Backend, Domain, SinkhornParams};
+use crate::plan::{Plan, objective_with, transport_cost_with};
+use crate::problem::Problem;
+use crate::result::SinkhornResult;
+use crate::support::Geometry;
+use crate::termination::Termination;
+
+/// The FS-1 solver with its options.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Sinkhorn {
+    /// Options.
+    pub params: SinkhornParams,
+}
+
+/// The kernel a stage runs on.
+enum StageKernel {
+    Colt(ColtKernel),
+    Dense(DenseKernel),
+}
+
+impl StageKernel {
+    fn build(backend: Backend, geometry: &Geometry, eps: f64) -> Result<Self> {
+        Ok(match backend {
+            Backend::Colt => StageKernel::Colt(ColtKernel::new(geometry, eps)?),
+            Backend::Dense => StageKernel::Dense(DenseKernel::new(geometry, eps)?),
+        })
+    }
+
+    fn as_dyn(&self) -> &dyn GibbsKernel {
+        match self {
+            StageKernel::Colt(k) => k,
+            StageKernel::Dense(k) => k,
+        }
+    }
+}
+
+/// The domain a stage at `eps` runs in under `domain`.
+pub fn resolve_domain(domain: Domain, diameter: f64, eps: f64) -> Domain {
+    match domain {
+        Domain::Auto if diameter / eps < AUTO_STANDARD_MAX_DIAMETER_OVER_EPS => Domain::Standard,
+        Domain::Auto => Domain::Log,
+        d => d,
+    }
+}
+
+impl Sinkhorn {
+    /// A solver with these options.
+    pub fn new(params: SinkhornParams) -> Self {
+        Sinkhorn { params }
+    }
+
+    /// A solver with default options and the given eps.
+    pub fn with_eps(eps: f64) -> Self {
+        Sinkhorn {
+            params: SinkhornParams::with_eps(eps),
+        }
+    }
+
+    /// Solve `problem`.
+    ///
+    /// # Errors
+    /// Invalid options ([`SinkhornError::InvalidParameter`], [`SinkhornError::InvalidOption`],
+    /// [`SinkhornError::InvalidWarmStart`]); [`SinkhornError::KernelUnderflow`] when
+    /// [`Domain::Standard`] was forced and `exp(-C/eps)` underflows (use the log domain);
+    /// [`SinkhornError::NonFinite`] if the log domain meets a non-finite value.
+    pub fn solve(&self, problem: &Problem) -> Result<SinkhornResult> {
+        self.solve_observed(problem, &mut NoObserver)
+    }
+
+    /// Solve `problem`, reporting every violation check to `observer`.
+    ///
+    /// # Errors
+    /// As [`Sinkhorn::solve`].
+    pub fn solve_observed(
+        &self,
+        problem: &Problem,
+        observer: &mut dyn Observer,
+    ) -> Result<SinkhornResult> {
+        let p = &self.params;
+        p.validate()?;
+        let n = problem.len();
+        let geometry = problem.geometry();
+        let diameter = geometry.diameter();
+        let mut f0 = self.initial_f(problem)?;
+        let schedule = p.eps_schedule();
+        let mut done = 0usize;
+        let mut history = Vec::new();
+        let mut last: Option<(LoopOutput, Domain, StageKernel)> = None;
+        for (stage, &eps) in schedule.iter().enumerate() {
+            let is_last = stage + 1 == schedule.len();
+            let termination = Termination {
+                tol: if is_last {
+                    p.termination.tol
+                } else {
+                    p.eps_scaling.map_or(p.termination.tol, |s| s.stage_tol)
+                },
+                ..p.termination
+            };
+            let kernel = StageKernel::build(p.backend, geometry, eps)?;
+            let input = LoopInput {
+                a: problem.a(),
+                b: problem.b(),
+                f0: &f0,
+                termination,
+                offset: done,
+                diameter_over_eps: diameter / eps,
+            };
+            let domain = resolve_domain(p.domain, diameter, eps);
+            let (out, used) = match domain {
+                Domain::Standard => match run_standard(kernel.as_dyn(), &input, observer) {
+                    Ok(o) => (o, Domain::Standard),
+                    Err(SinkhornError::KernelUnderflow { .. }) if p.domain == Domain::Auto => {
+                        (run_log(kernel.as_dyn(), &input, observer)?, Domain::Log)
+                    }
+                    Err(e) => return Err(e),
+                },
+                _ => (run_log(kernel.as_dyn(), &input, observer)?, Domain::Log),
+            };
+            done += out.iterations;
+            history.extend_from_slice(&out.history);
+            // Warm start the next stage; zero masses keep -inf, which the loops expect.
+            f0 = out
+                .f
+                .iter()
+                .map(|x| if x.is_finite() { *x } else { 0.0 })
+                .collect();
+            last = Some((out, used, kernel));
+        }
+        let (out, domain, kernel) = last.expect("the eps schedule always has a last stage");
+        debug_assert_eq!(out.f.len(), n);
+        let eps = p.eps;
+        let inv = 1.0 / eps;
+        let fs: Vec<f64> = out.f.iter().map(|x| x * inv).collect();
+        let gs: Vec<f64> = out.g.iter().map(|x| x * inv).collect();
+        let k = kernel.as_dyn();
+        let cost = transport_cost_with(k, &fs, &gs);
+        let objective = objective_with(k, &fs, &gs, &out.f, &out.g);
+        Ok(SinkhornResult {
+            plan: Plan::new(geometry.clone(), out.f, out.g, eps),
+            cost,
+            objective,
+            iterations: done,
+            violation: out.violation,
+            history,
+            termination: out.reason,
+            domain,
+        })
+    }
+
+    /// Solve many `(a, b)` pairs on one geometry in parallel (rayon), one result per pair
+    /// in input order.
+    ///
+    /// # Errors
+    /// Each entry fails independently as [`Problem::new`] and [`Sinkhorn::solve`].
+    pub fn solve_batch(
+        &self,
+        geometry: &Geometry,
+        pairs: &[(Vec<f64>, Vec<f64>)],
+    ) -> Vec<Result<SinkhornResult>> {
+        pairs
+            .par_iter()
+            .map(|(a, b)| {
+                let problem = Problem::new(geometry.clone(), a.clone(), b.clone())?;
+                self.solve(&problem)
+            })
+            .collect()
+    }
+
+    /// The starting source potential: the warm start, or POT's `u = 1/n`.
+    fn initial_f(&self, problem: &Problem) -> Result<Vec<f64>> {
+        let n = problem.len();
+        match &self.params.warm_start {
+            None => Ok(vec![self.params.eps * (1.0 / n as f64).ln(); n]),
+            Some(w) => {
+                if w.f.len() != n || w.g.len() != n {
+                    return Err(SinkhornError::InvalidWarmStart {
+                        what: "f/g",
+                        reason: format!(
+                            "lengths {}/{} differ from the support's {n}",
+                            w.f.len(),
+                            w.g.len()
+                        ),
+                    });
+                }
+                for (i, (&f, &a)) in w.f.iter().zip(problem.a()).enumerate() {
+                    if a > 0.0 && !f.is_finite() {
+                        return Err(SinkhornError::InvalidWarmStart {
+                            what: "f",
+                            reason: format!("f[{i}] = {f} is not finite where a[{i}] = {a} > 0"),
+                        });
+                    }
+                }
+                Ok(w.f
+                    .iter()
+                    .map(|x| if x.is_finite() { *x } else { 0.0 })
+                    .collect())
+            }
+        }
+    }
+}

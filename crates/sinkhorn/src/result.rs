@@ -1,0 +1,45 @@
+//! What every solver returns (FS-1, FS-2 and the dense baselines alike), shaped like POT's
+//! `OTResult`: potentials and the structured plan, value, marginal error, status, history.
+
+use crate::params::Domain;
+use crate::plan::Plan;
+use crate::termination::TerminationReason;
+
+/// The outcome of a solve.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SinkhornResult {
+    /// The plan in structured form (holds the potentials `f`, `g` and its eps).
+    pub plan: Plan,
+    /// Transport cost `<C, T>` (POT `sinkhorn2` value), computed in O(N).
+    pub cost: f64,
+    /// Entropic objective `<C, T> + eps sum T (log T - 1)` (FS-1; for FS-2 the objective
+    /// of the last proximal subproblem's kernel).
+    pub objective: f64,
+    /// Iterations done (FS-2: outer iterations), over all eps-scaling stages.
+    pub iterations: usize,
+    /// Last measured relative L1 marginal violation.
+    pub violation: f64,
+    /// `(iteration, violation)` at every check.
+    pub history: Vec<(usize, f64)>,
+    /// Why the solve stopped.
+    pub termination: TerminationReason,
+    /// The domain the final stage ran in (never `Auto`).
+    pub domain: Domain,
+}
+
+impl SinkhornResult {
+    /// Whether the tolerance was met.
+    pub fn converged(&self) -> bool {
+        self.termination == TerminationReason::Converged
+    }
+
+    /// Source potential `f`.
+    pub fn f(&self) -> &[f64] {
+        &self.plan.f
+    }
+
+    /// Target potential `g`.
+    pub fn g(&self) -> &[f64] {
+        &self.plan.g
+    }
+}
