@@ -70,6 +70,9 @@ pub struct LaunchParams {
     pub tiling: Option<Tiling>,
     /// Timeline events to keep for the Chrome trace of the first cluster (0 = none).
     pub trace_events: usize,
+    /// Simulate every cluster even when several have identical work (a check of the
+    /// shortcut; the result is the same).
+    pub every_cluster: bool,
 }
 
 /// The outcome of a launch.
@@ -108,7 +111,7 @@ pub fn simulate_attention(
         params.scale,
         params.tiling,
     )?;
-    launch::<f32>(machine, &plan, None, params.trace_events)
+    launch::<f32>(machine, &plan, None, params)
 }
 
 /// Runs `kernel` on `inputs`: the timing of [`simulate_attention`] and the output, computed
@@ -132,7 +135,7 @@ pub fn run_attention(
         params.tiling,
     )?;
     let mut numerics = Numerics::<f32>::new(inputs, &plan)?;
-    let mut out = launch(machine, &plan, Some(&mut numerics), params.trace_events)?;
+    let mut out = launch(machine, &plan, Some(&mut numerics), params)?;
     out.output = Some(numerics.out);
     Ok(out)
 }
@@ -158,8 +161,9 @@ fn launch<T: pasa_core::Real>(
     machine: &Machine,
     plan: &Plan,
     mut numerics: Option<&mut Numerics<'_, T>>,
-    trace_events: usize,
+    params: &LaunchParams,
 ) -> Result<Launch, SimError> {
+    let trace_events = params.trace_events;
     let used: Vec<&Vec<WorkItem>> = plan.clusters.iter().filter(|c| !c.is_empty()).collect();
     let clusters_used = u32::try_from(used.len()).unwrap_or(u32::MAX);
     let exec = ExecParams {
@@ -170,7 +174,7 @@ fn launch<T: pasa_core::Real>(
     // must be computed).
     let mut runs: Vec<(ClusterReport, u64)> = Vec::new();
     let mut trace = Vec::new();
-    if numerics.is_some() {
+    if numerics.is_some() || params.every_cluster {
         for (i, items) in used.iter().enumerate() {
             let ex = ExecParams {
                 trace_events: if i == 0 { trace_events } else { 0 },
