@@ -1,0 +1,107 @@
+//! Criterion benches for the O(N) claims: CoLT matvec for N = 10^3 .. 10^7 next to a dense
+//! faer matvec (N <= 10^4) and a streaming pass (read two arrays, write one) timed in the same
+//! run; prints the matvec/streaming ratio at N = 10^6 and the log-log scaling exponent.
+
+use std::hint::black_box;
+
+use colt::scaling::{bench_problem, log_log_slope, measure_matvec_scaling, streaming_pass};
+use criterion::{BenchmarkId, Criterion, Throughput};
+use faer::linalg::matmul::matmul;
+use faer::{Accum, Mat, Par};
+
+/// Sizes of the matvec bench (one table, style guide §15).
+const SIZES: [usize; 5] = [1_000, 10_000, 100_000, 1_000_000, 10_000_000];
+/// Largest size for the dense faer baseline (N^2 memory).
+const DENSE_MAX: usize = 10_000;
+
+/// Checks the timed answer on a small case against the dense product.
+fn assert_matches_dense() {
+    let (k, v) = bench_problem(300);
+    let fast = k.apply(&v).expect("lengths match");
+    let dense = k.to_dense();
+    let vc = Mat::from_fn(300, 1, |i, _| v[i]);
+    let mut want = Mat::<f64>::zeros(300, 1);
+    matmul(&mut want, Accum::Replace, &dense, &vc, 1.0, Par::Seq);
+    for i in 0..300 {
+        // Error bound of the sweep: c * n_eff * u * (|K| |v|)_i with n_eff <= 300; 1e-12 relative is ample.
+        assert!(
+            (fast[i] - want[(i, 0)]).abs() <= 1e-12 * want[(i, 0)].abs(),
+            "row {i}"
+        );
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    assert_matches_dense();
+    let mut g = c.benchmark_group("matvec_f64");
+    for &n in &SIZES {
+        let (k, v) = bench_problem(n);
+        let mut out = vec![0.0; n];
+        g.throughput(Throughput::Elements(n as u64));
+        if n >= 1_000_000 {
+            g.sample_size(10);
+        }
+        g.bench_with_input(BenchmarkId::new("colt", n), &n, |b, _| {
+            b.iter(|| {
+                k.apply_in_place(black_box(&v), black_box(&mut out))
+                    .expect("lengths match")
+            })
+        });
+        let d = k.d().to_vec();
+        g.bench_with_input(BenchmarkId::new("streaming", n), &n, |b, _| {
+            b.iter(|| streaming_pass(black_box(&v), black_box(&d), black_box(&mut out)))
+        });
+        if n <= DENSE_MAX {
+            let dense = k.to_dense();
+            let vc = Mat::from_fn(n, 1, |i, _| v[i]);
+            let mut res = Mat::<f64>::zeros(n, 1);
+            g.bench_with_input(BenchmarkId::new("dense_faer", n), &n, |b, _| {
+                b.iter(|| {
+                    matmul(
+                        &mut res,
+                        Accum::Replace,
+                        black_box(&dense),
+                        black_box(&vc),
+                        1.0,
+                        Par::Seq,
+                    )
+                })
+            });
+        }
+    }
+    g.finish();
+}
+
+/// Self-timed summary (median of repeats): ratio to the streaming pass and scaling exponent.
+fn summary() {
+    let report = measure_matvec_scaling(&SIZES, 15);
+    println!("colt matvec summary (median of 15, same run):");
+    for ((n, m), r) in report
+        .n
+        .iter()
+        .zip(&report.matvec_seconds)
+        .zip(report.ratios())
+    {
+        println!(
+            "  N = {n:>9}: matvec {:>10.3} us, ratio to streaming pass {r:.2}",
+            m * 1e6
+        );
+    }
+    println!(
+        "  scaling exponent (log-log slope over N = 10^3..10^7): {:.3}",
+        report.slope
+    );
+    let big: Vec<usize> = SIZES.iter().copied().filter(|&n| n >= 100_000).collect();
+    let tail = &report.matvec_seconds[SIZES.len() - big.len()..];
+    println!(
+        "  scaling exponent over N >= 10^5: {:.3}",
+        log_log_slope(&big, tail)
+    );
+}
+
+fn main() {
+    let mut c = Criterion::default().configure_from_args();
+    bench(&mut c);
+    c.final_summary();
+    summary();
+}

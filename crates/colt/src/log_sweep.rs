@@ -1,0 +1,88 @@
+//! The log-domain recurrences: `out = log(T exp(lx))` by log-sum-exp sweeps.
+//!
+//! With `ld = log d`, `lr = log r`, `ls = log s` (brief §2.5 (A) and §3.2, reconstructed):
+//!
+//! ```text
+//! forward  lp_0 = ld_0 + lx_0,   lp_i = logaddexp(lr_{i-1} + lp_{i-1}, ld_i + lx_i)
+//! backward ly_{n-1} = lx_{n-1},  lw_i = ls_i + ly_{i+1},  ly_i = logaddexp(lx_i, lw_i)
+//! out_i = logaddexp(lp_i, ld_i + lw_i)
+//! ```
+//!
+//! Every quantity is a logarithm of a sum of non-negative terms, so nothing over- or
+//! underflows whatever `eps` is; `-inf` (a zero) is absorbed exactly by [`log_add_exp`].
+//! Each step rounds with a relative error of a few `u` in the *linear* value, so the absolute
+//! error in the log output is bounded by about `c * n_eff * u` like the linear sweep's
+//! relative error.
+
+use crate::real::Real;
+use crate::sweep::{Part, Source};
+
+/// `log(e^a + e^b)`, exact for `-inf` operands (`-inf` stands for a zero).
+#[inline(always)]
+pub fn log_add_exp<T: Real>(a: T, b: T) -> T {
+    let (hi, lo) = if a > b { (a, b) } else { (b, a) };
+    if hi <= T::NEG_INFINITY {
+        // Both are -inf (or `lo` is NaN and `hi` is -inf, which propagates below via `hi`).
+        return hi;
+    }
+    hi + (lo - hi).exp().ln_1p()
+}
+
+/// `out = log(T exp(lx))` for the part `part` of the log pair `(ld, lr, ls)`.
+///
+/// Lengths are checked by the caller, as in [`crate::sweep::pair_apply`]. Never allocates.
+pub(crate) fn log_pair_apply<T: Real, X: Source<T>>(
+    part: Part,
+    ld: &[T],
+    lr: &[T],
+    ls: &[T],
+    lx: X,
+    out: &mut [T],
+) {
+    let n = ld.len();
+    if n == 0 {
+        return;
+    }
+    let lower = !matches!(part, Part::Upper);
+    let upper = !matches!(part, Part::Lower);
+    if upper {
+        let mut ly = T::NEG_INFINITY; // ly_{i+1}
+        for i in (0..n).rev() {
+            let lw = if i + 1 < n {
+                ls[i] + ly
+            } else {
+                T::NEG_INFINITY
+            };
+            ly = log_add_exp(lx.at(i), lw);
+            out[i] = if lower { ld[i] + lw } else { ld[i] + ly };
+        }
+    }
+    if lower {
+        let mut lp = T::NEG_INFINITY;
+        for i in 0..n {
+            let carried = if i > 0 {
+                lr[i - 1] + lp
+            } else {
+                T::NEG_INFINITY
+            };
+            lp = log_add_exp(carried, ld[i] + lx.at(i));
+            out[i] = if upper { log_add_exp(lp, out[i]) } else { lp };
+        }
+    }
+}
+
+/// The log of the all-ones vector.
+#[derive(Clone, Copy, Debug)]
+struct Zeros;
+
+impl<T: Real> Source<T> for Zeros {
+    #[inline(always)]
+    fn at(self, _: usize) -> T {
+        T::ZERO
+    }
+}
+
+/// `out = log(T 1)` for the log pair `(ld, lr, ls)` (column sums: pass `(ld, ls, lr)`).
+pub(crate) fn log_pair_apply_ones<T: Real>(ld: &[T], lr: &[T], ls: &[T], out: &mut [T]) {
+    log_pair_apply(Part::Both, ld, lr, ls, Zeros, out);
+}

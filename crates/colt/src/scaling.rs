@@ -1,0 +1,116 @@
+//! Self-timed measurements of the O(N) claims, usable without criterion.
+//!
+//! `cargo xtask validate` and the criterion bench both call these: the log-log slope of the
+//! matvec time against N (claim: <= 1.1) and the ratio of one f64 matvec to a plain streaming
+//! pass that reads two arrays and writes one (claim: <= 2 at N = 10^6). Times are the median
+//! of `reps` runs after one warm-up, on whatever machine runs them; compare only numbers taken
+//! in the same run.
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use crate::pair::ColtPair;
+
+/// Median wall time of `reps` calls of `f` (after one warm-up call), in seconds.
+pub fn median_seconds(reps: usize, mut f: impl FnMut()) -> f64 {
+    f();
+    let mut t: Vec<f64> = (0..reps.max(1))
+        .map(|_| {
+            let start = Instant::now();
+            f();
+            start.elapsed().as_secs_f64()
+        })
+        .collect();
+    t.sort_by(f64::total_cmp);
+    t[t.len() / 2]
+}
+
+/// Least-squares slope of `log(t)` against `log(n)` (the scaling exponent); NaN with fewer
+/// than two points.
+pub fn log_log_slope(n: &[usize], seconds: &[f64]) -> f64 {
+    let pts: Vec<(f64, f64)> = n
+        .iter()
+        .zip(seconds)
+        .map(|(&n, &t)| ((n as f64).ln(), t.ln()))
+        .collect();
+    let m = pts.len() as f64;
+    let (sx, sy) = pts
+        .iter()
+        .fold((0.0, 0.0), |(a, b), &(x, y)| (a + x, b + y));
+    let (mx, my) = (sx / m, sy / m);
+    let (sxy, sxx) = pts.iter().fold((0.0, 0.0), |(a, b), &(x, y)| {
+        (a + (x - mx) * (y - my), b + (x - mx) * (x - mx))
+    });
+    sxy / sxx
+}
+
+/// The Gibbs kernel and input used by every timing: uniform support on [0, 1],
+/// `eps = 0.01` (so `eps / h = 0.01 N`, the regime where the carries matter), and a smooth
+/// positive vector.
+pub fn bench_problem(n: usize) -> (ColtPair<f64>, Vec<f64>) {
+    let h = 1.0 / (n.max(2) - 1) as f64;
+    let x: Vec<f64> = (0..n).map(|i| i as f64 * h).collect();
+    let k = ColtPair::gibbs(&x, 0.01).unwrap_or_else(|e| unreachable!("valid bench support: {e}"));
+    let v: Vec<f64> = (0..n)
+        .map(|i| 1.0 + 0.5 * (i as f64 * 0.001).sin())
+        .collect();
+    (k, v)
+}
+
+/// The streaming baseline: `out_i = a_i * b_i + a_i` (reads two arrays, writes one).
+#[inline(never)]
+pub fn streaming_pass(a: &[f64], b: &[f64], out: &mut [f64]) {
+    for ((o, &p), &q) in out.iter_mut().zip(a).zip(b) {
+        *o = p * q + p;
+    }
+}
+
+/// Timings of the f64 matvec (and the streaming baseline) over a set of sizes.
+#[derive(Clone, Debug)]
+pub struct ScalingReport {
+    /// Sizes N.
+    pub n: Vec<usize>,
+    /// Median seconds of one `ColtPair::apply_in_place` at each N.
+    pub matvec_seconds: Vec<f64>,
+    /// Median seconds of one [`streaming_pass`] at each N.
+    pub streaming_seconds: Vec<f64>,
+    /// Least-squares slope of log(matvec time) against log(N).
+    pub slope: f64,
+}
+
+impl ScalingReport {
+    /// matvec time / streaming time at each N.
+    pub fn ratios(&self) -> Vec<f64> {
+        self.matvec_seconds
+            .iter()
+            .zip(&self.streaming_seconds)
+            .map(|(m, s)| m / s)
+            .collect()
+    }
+}
+
+/// Times the f64 Gibbs-kernel matvec and the streaming pass at each size (median of `reps`)
+/// and fits the scaling exponent. Sizes of 10^4 .. 10^7 take well under a second each.
+pub fn measure_matvec_scaling(sizes: &[usize], reps: usize) -> ScalingReport {
+    let mut matvec_seconds = Vec::with_capacity(sizes.len());
+    let mut streaming_seconds = Vec::with_capacity(sizes.len());
+    for &n in sizes {
+        let (k, v) = bench_problem(n);
+        let mut out = vec![0.0; n];
+        matvec_seconds.push(median_seconds(reps, || {
+            k.apply_in_place(black_box(&v), black_box(&mut out))
+                .unwrap_or_else(|e| unreachable!("{e}"));
+        }));
+        let b = k.d().to_vec();
+        streaming_seconds.push(median_seconds(reps, || {
+            streaming_pass(black_box(&v), black_box(&b), black_box(&mut out))
+        }));
+    }
+    let slope = log_log_slope(sizes, &matvec_seconds);
+    ScalingReport {
+        n: sizes.to_vec(),
+        matvec_seconds,
+        streaming_seconds,
+        slope,
+    }
+}
