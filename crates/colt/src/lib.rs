@@ -71,6 +71,8 @@
 //! for `eps >> h` that is large (f32 at N = 10^6, `eps = 1`: ~1e-2). The products here use a
 //! blocked scan ([`sweep`]) whose `n_eff` is about `BLOCK + N / BLOCK` instead.
 
+pub mod axis;
+mod cost;
 mod error;
 mod log_pair;
 pub mod log_sweep;
@@ -82,6 +84,7 @@ pub mod sweep;
 mod triangular;
 mod validate;
 
+pub use axis::{Axis, ParallelParams};
 pub use error::{ColtError, Result};
 pub use log_pair::LogColtPair;
 pub use pair::ColtPair;

@@ -13,7 +13,7 @@
 //! Each step depends on the previous one (a loop-carried chain of one multiply and one add),
 //! which caps a plain sweep at one element per add+multiply latency, and whose rounding error
 //! grows with the effective number of terms `n_eff = min(N, 1/(1 - rho))` (brief §6.3).
-//! [`pair_apply`] therefore runs a *blocked two-pass scan* (brief §6.4):
+//! The product (`ColtPair::apply_in_place`) therefore runs a *blocked two-pass scan* (brief §6.4):
 //!
 //! 1. a backward pre-pass computes, block by block, the local backward sum at the block start
 //!    (zero carry) and the product of the block's ratios, then chains those summaries right to
@@ -68,11 +68,11 @@ impl<T, X: Source<T>> Source<T> for Offset<X> {
 }
 
 /// Number of blocks advanced in lock-step (independent recurrence chains per loop).
-pub(crate) const LANES: usize = 8;
+pub const LANES: usize = 8;
 /// Length of one block of the blocked scan.
-pub(crate) const BLOCK: usize = 256;
+pub const BLOCK: usize = 256;
 /// Elements per tile (`LANES` blocks); a tile's five arrays stay in the L2 cache.
-pub(crate) const TILE: usize = LANES * BLOCK;
+pub const TILE: usize = LANES * BLOCK;
 
 /// Which triangles of the pair a sweep applies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,0 +1,198 @@
+//! Distance-weighted products for optimal transport, in O(N) and without cancellation.
+//!
+//! For a sorted support `x` and `C_ij = |x_i - x_j|`, `((C ⊙ T) v)_i` splits into a lower and
+//! an upper part, each a first-order recurrence on top of the product sweeps (brief §2.7 and
+//! §3.2, reconstructed; `D_k = x_{k+1} - x_k >= 0`):
+//!
+//! ```text
+//! lower  P_i = r_{i-1} P_{i-1} + d_i v_i,     B_0 = 0,      B_i = r_{i-1} (B_{i-1} + D_{i-1} P_{i-1})
+//! upper  Y_i = v_i + s_i Y_{i+1},             E_{n-1} = 0,  E_i = s_i (E_{i+1} + D_i Y_{i+1})
+//! ((C ⊙ T) v)_i = B_i + d_i E_i
+//! ```
+//!
+//! (`x_i - x_j = D_{i-1} + (x_{i-1} - x_j)`: each distance-weighted sum is the previous one plus
+//! the gap times the previous plain sum.) For non-negative `T` and `v` every term is
+//! non-negative, so the relative error is a few `n_eff * u`, unlike the tempting
+//! `x_i (L v)_i - (L (x ⊙ v))_i`, which cancels catastrophically when `|x| >> spread`.
+//! The log form runs the same recurrences with `log_add_exp` and `log D_k` (`-inf` for
+//! duplicate points).
+
+use crate::log_sweep::log_add_exp;
+use crate::real::Real;
+use crate::sweep::Source;
+
+/// `out = (C ⊙ T) v` for the pair `(d, r, s)` on support `x`. Lengths checked by the caller.
+pub(crate) fn distance_apply<T: Real, X: Source<T>>(
+    d: &[T],
+    r: &[T],
+    s: &[T],
+    x: &[T],
+    v: X,
+    out: &mut [T],
+) {
+    let n = d.len();
+    if n == 0 {
+        return;
+    }
+    // Upper part first: out_i = d_i E_i.
+    let (mut y, mut e) = (v.at(n - 1), T::ZERO);
+    out[n - 1] = T::ZERO;
+    for i in (0..n - 1).rev() {
+        e = s[i] * (e + (x[i + 1] - x[i]) * y);
+        y = v.at(i) + s[i] * y;
+        out[i] = d[i] * e;
+    }
+    // Lower part: out_i += B_i.
+    let (mut p, mut b) = (d[0] * v.at(0), T::ZERO);
+    for i in 1..n {
+        b = r[i - 1] * (b + (x[i] - x[i - 1]) * p);
+        p = r[i - 1] * p + d[i] * v.at(i);
+        out[i] += b;
+    }
+}
+
+/// `sum_ij |x_i - x_j| T_ij` (the transport cost `<C, T>`) without storing the row sums.
+pub(crate) fn distance_total<T: Real>(d: &[T], r: &[T], s: &[T], x: &[T]) -> T {
+    let n = d.len();
+    if n == 0 {
+        return T::ZERO;
+    }
+    let mut acc = T::ZERO;
+    let (mut y, mut e) = (T::ONE, T::ZERO);
+    for i in (0..n - 1).rev() {
+        e = s[i] * (e + (x[i + 1] - x[i]) * y);
+        y = T::ONE + s[i] * y;
+        acc += d[i] * e;
+    }
+    let (mut p, mut b) = (d[0], T::ZERO);
+    for i in 1..n {
+        b = r[i - 1] * (b + (x[i] - x[i - 1]) * p);
+        p = r[i - 1] * p + d[i];
+        acc += b;
+    }
+    acc
+}
+
+/// `out = log((C ⊙ T) exp(lv))` for the log pair `(ld, lr, ls)` on support `x`.
+pub(crate) fn log_distance_apply<T: Real, X: Source<T>>(
+    ld: &[T],
+    lr: &[T],
+    ls: &[T],
+    x: &[T],
+    lv: X,
+    out: &mut [T],
+) {
+    let n = ld.len();
+    if n == 0 {
+        return;
+    }
+    let (mut ly, mut le) = (lv.at(n - 1), T::NEG_INFINITY);
+    out[n - 1] = T::NEG_INFINITY;
+    for i in (0..n - 1).rev() {
+        le = ls[i] + log_add_exp(le, (x[i + 1] - x[i]).ln() + ly);
+        ly = log_add_exp(lv.at(i), ls[i] + ly);
+        out[i] = ld[i] + le;
+    }
+    let (mut lp, mut lb) = (ld[0] + lv.at(0), T::NEG_INFINITY);
+    for i in 1..n {
+        lb = lr[i - 1] + log_add_exp(lb, (x[i] - x[i - 1]).ln() + lp);
+        lp = log_add_exp(lr[i - 1] + lp, ld[i] + lv.at(i));
+        out[i] = log_add_exp(out[i], lb);
+    }
+}
+
+/// `log(sum_ij |x_i - x_j| T_ij)` for the log pair (`-inf` when the sum is zero).
+pub(crate) fn log_distance_total<T: Real>(ld: &[T], lr: &[T], ls: &[T], x: &[T]) -> T {
+    let n = ld.len();
+    if n == 0 {
+        return T::NEG_INFINITY;
+    }
+    let mut acc = T::NEG_INFINITY;
+    let (mut ly, mut le) = (T::ZERO, T::NEG_INFINITY);
+    for i in (0..n - 1).rev() {
+        le = ls[i] + log_add_exp(le, (x[i + 1] - x[i]).ln() + ly);
+        ly = log_add_exp(T::ZERO, ls[i] + ly);
+        acc = log_add_exp(acc, ld[i] + le);
+    }
+    let (mut lp, mut lb) = (ld[0], T::NEG_INFINITY);
+    for i in 1..n {
+        lb = lr[i - 1] + log_add_exp(lb, (x[i] - x[i - 1]).ln() + lp);
+        lp = log_add_exp(lr[i - 1] + lp, ld[i]);
+        acc = log_add_exp(acc, lb);
+    }
+    acc
+}
+
+use crate::error::Result;
+use crate::log_pair::LogColtPair;
+use crate::pair::ColtPair;
+use crate::sweep::Ones;
+use crate::validate::{check_len, check_support};
+
+impl<T: Real> ColtPair<T> {
+    /// `out = (C ⊙ T) v` with `C_ij = |x_i - x_j|` on the sorted support `x`, in O(N) without
+    /// cancellation. For `T = diag(u) K diag(v)` the transport cost is
+    /// `<C, T> = sum_i u_i ((C ⊙ K) v)_i`. Never allocates.
+    ///
+    /// # Errors
+    /// [`crate::ColtError::LengthMismatch`] unless `x`, `v`, `out` have length N;
+    /// [`crate::ColtError::NonFinite`] / [`crate::ColtError::UnsortedSupport`] for a support
+    /// that is not finite and non-decreasing.
+    pub fn distance_apply_in_place(&self, x: &[T], v: &[T], out: &mut [T]) -> Result<()> {
+        check_len("support", self.len(), x.len())?;
+        check_len("v", self.len(), v.len())?;
+        check_len("out", self.len(), out.len())?;
+        check_support(x)?;
+        distance_apply(&self.d, &self.r, &self.s, x, v, out);
+        Ok(())
+    }
+
+    /// `sum_ij |x_i - x_j| T_ij` on the sorted support `x`, in O(N).
+    ///
+    /// # Errors
+    /// As [`ColtPair::distance_apply_in_place`].
+    pub fn distance_sum(&self, x: &[T]) -> Result<T> {
+        check_len("support", self.len(), x.len())?;
+        check_support(x)?;
+        Ok(distance_total(&self.d, &self.r, &self.s, x))
+    }
+
+    /// `out = (C ⊙ T) 1`: the distance-weighted row sums. Never allocates.
+    ///
+    /// # Errors
+    /// As [`ColtPair::distance_apply_in_place`].
+    pub fn distance_row_sums_in_place(&self, x: &[T], out: &mut [T]) -> Result<()> {
+        check_len("support", self.len(), x.len())?;
+        check_len("out", self.len(), out.len())?;
+        check_support(x)?;
+        distance_apply(&self.d, &self.r, &self.s, x, Ones, out);
+        Ok(())
+    }
+}
+
+impl<T: Real> LogColtPair<T> {
+    /// `out = log((C ⊙ T) exp(lv))` with `C_ij = |x_i - x_j|`, in O(N); `lv` may hold `-inf`.
+    /// For `T_ij = exp(f_i + g_j) K_ij` the cost is `<C, T> = sum_i exp(f_i + out_i)` with
+    /// `out = log((C ⊙ K) exp(g))`. Never allocates.
+    ///
+    /// # Errors
+    /// As [`ColtPair::distance_apply_in_place`].
+    pub fn log_distance_apply_in_place(&self, x: &[T], lv: &[T], out: &mut [T]) -> Result<()> {
+        check_len("support", self.len(), x.len())?;
+        check_len("lv", self.len(), lv.len())?;
+        check_len("out", self.len(), out.len())?;
+        check_support(x)?;
+        log_distance_apply(&self.ld, &self.lr, &self.ls, x, lv, out);
+        Ok(())
+    }
+
+    /// `log(sum_ij |x_i - x_j| T_ij)` (`-inf` when it is zero), in O(N).
+    ///
+    /// # Errors
+    /// As [`ColtPair::distance_apply_in_place`].
+    pub fn log_distance_sum(&self, x: &[T]) -> Result<T> {
+        check_len("support", self.len(), x.len())?;
+        check_support(x)?;
+        Ok(log_distance_total(&self.ld, &self.lr, &self.ls, x))
+    }
+}
