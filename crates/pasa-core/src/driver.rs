@@ -101,6 +101,8 @@ struct KeyBlocks<T> {
     k_t: Vec<T>,
     /// Per block: values, `block_k × value_dim`, zero-padded.
     v: Vec<T>,
+    /// Per block: `mean(K_j) - mean(K_0)` (key-means recovery only, else empty).
+    mean_diff: Vec<T>,
 }
 
 /// Run `kernel` on `inputs`.
@@ -138,6 +140,7 @@ fn prepare<T: Real>(
     params: &AttentionParams,
     prec: &Precision,
     shift: Option<&[T]>,
+    key_means: bool,
 ) -> Result<KeyBlocks<T>, PasaError> {
     let shape = inputs.shape();
     let (s, d, dv) = (params.block_k, shape.head_dim, shape.value_dim);
@@ -148,6 +151,8 @@ fn prepare<T: Real>(
     let mut v = vec![T::ZERO; blocks * s * dv];
     let mut k_tile = vec![T::ZERO; s * d];
     let mut k_shifted = vec![T::ZERO; s * d];
+    let mut k_first = vec![T::ZERO; if key_means { s * d } else { 0 }];
+    let mut mean_diff = vec![T::ZERO; if key_means { blocks * d } else { 0 }];
     let dims = TileDims {
         rows: s,
         keys: s,
@@ -160,6 +165,13 @@ fn prepare<T: Real>(
         steps::load_tile_in_place(&mut k_tile[..n * d], &k_all[j * s * d..(j * s + n) * d])?;
         let v_tile = &mut v[j * s * dv..(j + 1) * s * dv];
         steps::load_tile_in_place(&mut v_tile[..n * dv], &v_all[j * s * dv..(j * s + n) * dv])?;
+        if key_means {
+            if j == 0 {
+                k_first.copy_from_slice(&k_tile);
+            }
+            let diff = &mut mean_diff[j * d..(j + 1) * d];
+            steps::key_mean_difference_in_place(diff, &k_tile, &k_first, dims, prec)?;
+        }
         let keys = match shift {
             Some(m) => {
                 steps::shift_keys_in_place(&mut k_shifted, m, &k_tile, dims, prec)?;
@@ -169,7 +181,7 @@ fn prepare<T: Real>(
         };
         transpose_in_place(&mut k_t[j * d * s..(j + 1) * d * s], keys, s, d)?;
     }
-    Ok(KeyBlocks { k_t, v })
+    Ok(KeyBlocks { k_t, v, mean_diff })
 }
 
 /// Per-worker buffers, allocated once per rayon worker.
@@ -232,7 +244,8 @@ fn run<T: Real>(
         .into_par_iter()
         .map(|idx| {
             let (b, kvh) = (idx / shape.kv_heads, idx % shape.kv_heads);
-            prepare(inputs, b, kvh, params, prec, shifting.as_deref())
+            let key_means = matches!(pasa, Some((_, Recovery::RelativeKeyMeans)));
+            prepare(inputs, b, kvh, params, prec, shifting.as_deref(), key_means)
         })
         .collect::<Result<_, _>>()?;
 
@@ -313,7 +326,7 @@ fn query_block<T: Real>(
         }
         let k_t = &blocks.k_t[j * d * s..(j + 1) * d * s];
         let v = &blocks.v[j * s * dv..(j + 1) * s * dv];
-        steps::score_tile_in_place(scores, q, k_t, dims, prec)?;
+        steps::score_tile_in_place(scores, q, k_t, scale, dims, prec)?;
         // Observed before masking: the matrix unit writes the whole tile.
         probe.observe_scores(scores);
         match pasa {
@@ -321,17 +334,23 @@ fn query_block<T: Real>(
                 steps::mask_in_place(scores, visible, dims)?;
                 steps::flash_softmax_in_place(scores, m, l, alpha, dims, prec)?;
             }
+            Some((beta, Recovery::RelativeKeyMeans)) => {
+                steps::mask_in_place(scores, visible, dims)?;
+                let diff = &blocks.mean_diff[j * d..(j + 1) * d];
+                steps::recover_shift_from_keys_in_place(shift, q, diff, scale, beta, dims, prec)?;
+                probe.observe_shift(shift);
+                steps::pasa_softmax_in_place(scores, shift, m, l, alpha, dims, prec)?;
+            }
             Some((beta, recovery)) => {
                 steps::row_mean_in_place(means, scores, dims, prec)?;
                 steps::mask_in_place(scores, visible, dims)?;
-                let reference = match recovery {
-                    Recovery::Absolute => None,
-                    Recovery::RelativeToFirstBlock => {
-                        if first {
-                            reference.copy_from_slice(means);
-                        }
-                        Some(&reference[..])
+                let reference = if recovery == Recovery::RelativeToFirstBlock {
+                    if first {
+                        reference.copy_from_slice(means);
                     }
+                    Some(&reference[..])
+                } else {
+                    None
                 };
                 steps::recover_shift_in_place(shift, means, reference, beta, prec)?;
                 probe.observe_shift(shift);

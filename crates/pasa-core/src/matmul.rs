@@ -46,6 +46,27 @@ pub fn matmul_in_place<T: Real>(
     acc: Accumulator,
     out_ty: Scalar,
 ) -> Result<(), PasaError> {
+    matmul_scaled_in_place(out, a, b, m, k, n, acc, None, out_ty)
+}
+
+/// `out = round_out(fl_acc(fl_acc(A · B) · scale))`: as [`matmul_in_place`], with the
+/// accumulated result multiplied by `scale` in the accumulator type before the output
+/// rounding (a scale applied to L0C on its way out, before the FP16 cast).
+///
+/// # Errors
+/// [`PasaError::TileLength`] if a slice length disagrees with `m, k, n`.
+#[allow(clippy::too_many_arguments)]
+pub fn matmul_scaled_in_place<T: Real>(
+    out: &mut [T],
+    a: &[T],
+    b: &[T],
+    m: usize,
+    k: usize,
+    n: usize,
+    acc: Accumulator,
+    scale: Option<T>,
+    out_ty: Scalar,
+) -> Result<(), PasaError> {
     check("matmul", "out", out.len(), m * n)?;
     check("matmul", "a", a.len(), m * k)?;
     check("matmul", "b", b.len(), k * n)?;
@@ -64,6 +85,13 @@ pub fn matmul_in_place<T: Real>(
             }
             // Round the partial sums to the accumulator (a no-op when the working type
             // already is the accumulator type).
+            T::round_slice(orow, acc_ty);
+        }
+        if let Some(scale) = scale {
+            let scale = scale.round_to(acc_ty);
+            for o in orow.iter_mut() {
+                *o = *o * scale;
+            }
             T::round_slice(orow, acc_ty);
         }
         T::round_slice(orow, out_ty);

@@ -12,6 +12,18 @@ use crate::beta::beta_rule;
 use crate::error::PasaError;
 use crate::round::{Accumulator, Scalar};
 
+/// Where the softmax scale `1/sqrt(d)` is applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ScalePlacement {
+    /// Folded into the query tile before the score product: `Q <- fl_op(Q · fl_op(scale))`
+    /// (common in GPU kernels with FP16 accumulators; the scaled Q is rounded to FP16).
+    Query,
+    /// Applied to the accumulated scores before they are written out:
+    /// `S <- fl_score(fl_acc(fl_acc(Q K^T) · fl_acc(scale)))` (the cube's fp32 result scaled
+    /// on its way out of L0C, so the FP16 score already is scaled).
+    Scores,
+}
+
 /// The type of every rounding stage of a (Flash or PASA) attention kernel.
 ///
 /// Stage order for one (query block, key block) pair:
@@ -21,6 +33,8 @@ use crate::round::{Accumulator, Scalar};
 /// `O / l` (out) -> stored result (output).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Precision {
+    /// Where the softmax scale is applied.
+    pub scale: ScalePlacement,
     /// Inputs of the matrix unit: scaled Q, K (or PASA's shifted K'), V, the shifting
     /// matrix M and the probabilities P.
     pub operand: Scalar,
@@ -48,6 +62,7 @@ impl Precision {
     /// operands, fp32 cube accumulation, softmax and statistics in fp32, fp16 result.
     /// The high-precision baseline.
     pub const FP32_SOFTMAX: Self = Self {
+        scale: ScalePlacement::Scores,
         operand: Scalar::F16,
         score_acc: Accumulator::F32,
         score: Scalar::F32,
@@ -63,6 +78,7 @@ impl Precision {
     /// (an Ascend cube unit writes L0C through FixPipe as fp16): the naive low-precision
     /// baseline, and the precision of PASA.
     pub const ALL_FP16: Self = Self {
+        scale: ScalePlacement::Scores,
         operand: Scalar::F16,
         score_acc: Accumulator::F32,
         score: Scalar::F16,
@@ -74,8 +90,10 @@ impl Precision {
         output: Scalar::F16,
     };
 
-    /// All fp16 with fp16 accumulators too (GPU HMMA `f16 += f16 * f16`).
+    /// All fp16 with fp16 accumulators too (GPU HMMA `f16 += f16 * f16`), the scale folded
+    /// into Q as such kernels do.
     pub const ALL_FP16_HMMA: Self = Self {
+        scale: ScalePlacement::Query,
         score_acc: Accumulator::F16,
         row_sum: Accumulator::F16,
         pv_acc: Accumulator::F16,
@@ -91,6 +109,7 @@ impl Precision {
 
     /// Every stage in f64: the mathematical algorithm, for equivalence checks.
     pub const EXACT: Self = Self {
+        scale: ScalePlacement::Scores,
         operand: Scalar::F64,
         score_acc: Accumulator::F64,
         score: Scalar::F64,
@@ -133,6 +152,13 @@ pub enum Recovery {
     /// common `c_0`, so this is mathematically the same, and the statistics stay of the
     /// size of the *variation* of the bias along the sequence.
     RelativeToFirstBlock,
+    /// Our improvement (not in the paper): shifts relative to the first key block computed
+    /// from *key* means, `c_j - c_0 = beta · scale · q · (kbar_j - kbar_0)`, where the mean
+    /// difference `kbar_j - kbar_0` is one matrix-unit product over both blocks with a
+    /// single FP16 rounding, and `q · (kbar_j - kbar_0)` is one extra column of the score
+    /// product. Mathematically the same shift; its FP16 error is that of the (small)
+    /// difference instead of `beta/(1-beta)` times the rounding of a score-sized mean.
+    RelativeKeyMeans,
 }
 
 /// PASA's parameters.
@@ -199,6 +225,8 @@ pub enum Preset {
     Pasa,
     /// PASA with relative recovery ([`Recovery::RelativeToFirstBlock`]), all fp16.
     PasaRelative,
+    /// PASA with key-mean recovery ([`Recovery::RelativeKeyMeans`]), all fp16.
+    PasaKeyMeans,
     /// PASA (absolute recovery) with fp32 row statistics, [`Precision::FP16_FP32_STATS`]:
     /// what the NumPy prototype of the brief effectively computed.
     PasaFp32Stats,
@@ -210,12 +238,13 @@ pub enum Preset {
 
 impl Preset {
     /// All presets, in the order tables list them.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::Fp32Softmax,
         Self::NaiveFp16,
         Self::NaiveFp16Hmma,
         Self::Pasa,
         Self::PasaRelative,
+        Self::PasaKeyMeans,
         Self::PasaFp32Stats,
         Self::PasaExact,
         Self::FlashExact,
@@ -236,6 +265,7 @@ impl Preset {
             Self::NaiveFp16Hmma => (Algorithm::Flash, Precision::ALL_FP16_HMMA),
             Self::Pasa => (pasa(Recovery::Absolute), Precision::ALL_FP16),
             Self::PasaRelative => (pasa(Recovery::RelativeToFirstBlock), Precision::ALL_FP16),
+            Self::PasaKeyMeans => (pasa(Recovery::RelativeKeyMeans), Precision::ALL_FP16),
             Self::PasaFp32Stats => (pasa(Recovery::Absolute), Precision::FP16_FP32_STATS),
             Self::PasaExact => (pasa(Recovery::Absolute), Precision::EXACT),
             Self::FlashExact => (Algorithm::Flash, Precision::EXACT),
@@ -255,6 +285,7 @@ impl Preset {
             Self::NaiveFp16Hmma => "fa-fp16-hmma",
             Self::Pasa => "pasa",
             Self::PasaRelative => "pasa-relative",
+            Self::PasaKeyMeans => "pasa-key-means",
             Self::PasaFp32Stats => "pasa-fp32-stats",
             Self::PasaExact => "pasa-f64",
             Self::FlashExact => "fa-f64",

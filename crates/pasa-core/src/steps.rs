@@ -13,7 +13,8 @@
 //! | [`score_tile_in_place`] `S = Q_i K^T` | matrix | yes (K) | yes (K') |
 //! | [`row_mean_in_place`] `mean_row(S')` | matrix | — | yes |
 //! | [`mask_in_place`] (causal, padding) | vector | yes | yes |
-//! | [`recover_shift_in_place`] `c_j` | scalar | — | yes |
+//! | [`key_mean_difference_in_place`] (key-means recovery) | matrix | — | once per `K_j` |
+//! | [`recover_shift_in_place`] or [`recover_shift_from_keys_in_place`] `c_j` | scalar / matrix | — | yes |
 //! | [`flash_softmax_in_place`] / [`pasa_softmax_in_place`] | vector | yes | yes |
 //! | [`pv_tile_in_place`] `P V_j` | matrix | yes | yes |
 //! | [`rescale_accumulate_in_place`] `O = alpha O + P V` | vector | yes | yes |
@@ -28,8 +29,8 @@
 use half::f16;
 
 use crate::error::PasaError;
-use crate::matmul::matmul_in_place;
-use crate::precision::Precision;
+use crate::matmul::{matmul_in_place, matmul_scaled_in_place};
+use crate::precision::{Precision, ScalePlacement};
 use crate::round::{Real, scalar};
 use crate::vector;
 
@@ -74,11 +75,17 @@ pub fn load_tile_in_place<T: Real>(dst: &mut [T], src: &[f16]) -> Result<(), Pas
     Ok(())
 }
 
-/// `Q <- fl_op(Q · fl_op(scale))`: the softmax scale folded into the query tile, in the
-/// operand type, so the score product already yields scaled scores.
+/// With [`ScalePlacement::Query`]: `Q <- fl_op(Q · fl_op(scale))`, the softmax scale
+/// folded into the query tile in the operand type. With [`ScalePlacement::Scores`]: only
+/// casts `Q` to the operand type (the scale is applied by [`score_tile_in_place`]).
 pub fn scale_query_in_place<T: Real>(q: &mut [T], scale: f64, prec: &Precision) {
-    let s = T::from_f64_rounded(scale, prec.operand);
-    vector::mul_scalar_in_place(q, s, prec.operand);
+    match prec.scale {
+        ScalePlacement::Query => {
+            let s = T::from_f64_rounded(scale, prec.operand);
+            vector::mul_scalar_in_place(q, s, prec.operand);
+        }
+        ScalePlacement::Scores => vector::cast_in_place(q, prec.operand),
+    }
 }
 
 /// Fill `m` (`keys × keys`) with PASA's shifting matrix `M = I - (beta/keys) 1 1^T`
@@ -128,7 +135,8 @@ pub fn shift_keys_in_place<T: Real>(
 }
 
 /// `S = Q_i K^T` on the matrix unit: `k_t` is the key block transposed (`head_dim × keys`);
-/// accumulated in `score_acc`, written out in `score`.
+/// accumulated in `score_acc`, multiplied by `scale` in the accumulator when the precision
+/// says [`ScalePlacement::Scores`], written out in `score`.
 ///
 /// # Errors
 /// [`PasaError::TileLength`] on inconsistent lengths.
@@ -136,10 +144,15 @@ pub fn score_tile_in_place<T: Real>(
     scores: &mut [T],
     q: &[T],
     k_t: &[T],
+    scale: f64,
     dims: TileDims,
     prec: &Precision,
 ) -> Result<(), PasaError> {
-    matmul_in_place(
+    let scale = match prec.scale {
+        ScalePlacement::Query => None,
+        ScalePlacement::Scores => Some(T::from_f64_rounded(scale, prec.score_acc.scalar())),
+    };
+    matmul_scaled_in_place(
         scores,
         q,
         k_t,
@@ -147,6 +160,7 @@ pub fn score_tile_in_place<T: Real>(
         dims.head_dim,
         dims.keys,
         prec.score_acc,
+        scale,
         prec.score,
     )
 }
@@ -220,6 +234,65 @@ pub fn recover_shift_in_place<T: Real>(
             }
         }
     }
+    Ok(())
+}
+
+/// `diff = fl_op(mean(K_j) - mean(K_0))` (each mean over all `keys` rows, padding
+/// included), as one matrix-unit product of the row `[w 1^T, -w 1^T]`, `w = fl_op(1/keys)`,
+/// with the stacked blocks `[K_j; K_0]`, accumulated in `score_acc` and rounded once to the
+/// operand type ([`Recovery::RelativeKeyMeans`](crate::Recovery::RelativeKeyMeans)).
+///
+/// # Errors
+/// [`PasaError::TileLength`] on inconsistent lengths.
+pub fn key_mean_difference_in_place<T: Real>(
+    diff: &mut [T],
+    k_j: &[T],
+    k_0: &[T],
+    dims: TileDims,
+    prec: &Precision,
+) -> Result<(), PasaError> {
+    let d = dims.head_dim;
+    check("key_mean_difference", "diff", diff.len(), d)?;
+    check("key_mean_difference", "k_j", k_j.len(), dims.keys * d)?;
+    check("key_mean_difference", "k_0", k_0.len(), dims.keys * d)?;
+    let acc = prec.score_acc.scalar();
+    let w = T::from_f64_rounded(1.0 / crate::round::count_to_f64(dims.keys), prec.operand);
+    let neg_w = T::from_f64_rounded(-1.0 / crate::round::count_to_f64(dims.keys), prec.operand);
+    diff.fill(T::ZERO);
+    if d == 0 {
+        return Ok(());
+    }
+    for (block, weight) in [(k_j, w), (k_0, neg_w)] {
+        for row in block.chunks_exact(d) {
+            for (o, &x) in diff.iter_mut().zip(row) {
+                *o += weight * x;
+            }
+            T::round_slice(diff, acc);
+        }
+    }
+    T::round_slice(diff, prec.operand);
+    Ok(())
+}
+
+/// Key-mean recovery: `shift[i] = fl_stats(fl_stats(beta) · t_i)` where
+/// `t = fl_score(scale · Q_i diff)` is the score product with `diff` as one extra key
+/// column (see [`key_mean_difference_in_place`]). The result is `c_j - c_0`.
+///
+/// # Errors
+/// [`PasaError::TileLength`] on inconsistent lengths.
+#[allow(clippy::too_many_arguments)]
+pub fn recover_shift_from_keys_in_place<T: Real>(
+    shift: &mut [T],
+    q: &[T],
+    diff: &[T],
+    scale: f64,
+    beta: f64,
+    dims: TileDims,
+    prec: &Precision,
+) -> Result<(), PasaError> {
+    let column = TileDims { keys: 1, ..dims };
+    score_tile_in_place(shift, q, diff, scale, column, prec)?;
+    vector::mul_scalar_in_place(shift, T::from_f64_rounded(beta, prec.stats), prec.stats);
     Ok(())
 }
 
