@@ -36,6 +36,11 @@ pub struct IpotParams {
     /// Outer iterations cap, tolerance on the relative L1 row violation of `T^(k)` (columns
     /// are exact after the inner `v` step), check frequency (default 2000, 1e-9, 10).
     pub termination: Termination,
+    /// Also require `|<C,T^(k)> - <C,T^(k - check_every)>| <= cost_tol <C,T^(k)>` before
+    /// stopping (default 1e-10). IPOT's iterates are feasible long before they are optimal
+    /// (measured: violation 3e-10 after 11 iterations with the cost still 1e-5 off), so the
+    /// violation alone is not an outer stopping rule (brief §3.6).
+    pub cost_tol: f64,
     /// Structured (O(N)) or dense (O(N^2)) kernel for the same loop.
     pub backend: Backend,
 }
@@ -50,6 +55,7 @@ impl Default for IpotParams {
                 tol: 1e-9,
                 check_every: 10,
             },
+            cost_tol: 1e-10,
             backend: Backend::Colt,
         }
     }
@@ -74,6 +80,13 @@ impl IpotParams {
             return Err(SinkhornError::InvalidParameter {
                 name: "beta",
                 value: self.beta,
+            });
+        }
+        if !(self.cost_tol >= 0.0) {
+            return Err(SinkhornError::InvalidOption {
+                name: "cost_tol",
+                value: format!("{}", self.cost_tol),
+                reason: "a tolerance must be >= 0",
             });
         }
         if self.inner == 0 {
@@ -206,6 +219,7 @@ impl Ipot {
         let mut violation = f64::INFINITY;
         let mut reason = TerminationReason::MaxIterations;
         let mut k = 0usize;
+        let mut last_cost = f64::INFINITY;
         let term = p.termination;
         while k < term.max_iter {
             k += 1;
@@ -273,7 +287,10 @@ impl Ipot {
                     violation,
                     eps: eps_k,
                 });
-                if term.met(violation) {
+                let cost = transport_cost_with(kernel.as_ref(), &la_acc, &lb_acc);
+                let stalled = (cost - last_cost).abs() <= p.cost_tol * cost;
+                last_cost = cost;
+                if term.met(violation) && stalled {
                     reason = TerminationReason::Converged;
                     break;
                 }

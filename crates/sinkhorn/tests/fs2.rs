@@ -1,0 +1,147 @@
+//! FS-2 (IPOT in potential form on the O(N) sweeps) against the literal dense IPOT, and
+//! its convergence to the exact W1.
+//!
+//! Iterates: both compute the same IPOT recursion in exact arithmetic; the dense one in
+//! the standard domain, FS-2 with log-sum-exp sweeps. Rounding grows ~N u per product and
+//! accumulates over `k (2L + 1)` products; after 5 outer iterations with L = 3 that is well
+//! under 1e-12 (measured worst ~1e-14, printed), so the issue's 1e-10 relative holds.
+//!
+//! Exact W1: IPOT converges to the unregularised optimum (Xie et al. 2019); the issue asks
+//! for 1e-6 relative, asserted here with the iteration counts printed.
+
+mod common;
+use common::{Rng, random_grid_problem, random_line_problem, rel_err};
+use sinkhorn::cases::{bumps_grid, bumps_line};
+use sinkhorn::{Backend, Ipot, IpotParams, Problem, Termination, dense_ipot, exact_w1};
+
+fn iterates_match(problem: &Problem, beta: f64, inner: usize) {
+    let n = problem.len();
+    let outer = 5;
+    let keep: Vec<usize> = (1..=outer).collect();
+    let dense = dense_ipot(problem, beta, inner, outer, &keep).unwrap();
+    let ipot = Ipot::new(IpotParams {
+        beta,
+        inner,
+        ..Default::default()
+    });
+    let mut worst = 0.0f64;
+    for it in &dense {
+        let (la, lb) = ipot.iterate_potentials(problem, it.k).unwrap();
+        let kb = it.k as f64 / beta;
+        let got: Vec<f64> = (0..n * n)
+            .map(|p| {
+                let (i, j) = (p / n, p % n);
+                (la[i] + lb[j] - kb * problem.geometry().cost(i, j)).exp()
+            })
+            .collect();
+        let want: Vec<f64> = (0..n * n).map(|p| it.plan[(p / n, p % n)]).collect();
+        let (e, at) = rel_err(&got, &want);
+        assert!(
+            e < 1e-10,
+            "k = {}: plan rel err {e:e} at {at} (n = {n}, beta = {beta})",
+            it.k
+        );
+        worst = worst.max(e);
+    }
+    println!("n = {n}, beta = {beta}, L = {inner}: worst rel err over k = 1..{outer}: {worst:.1e}");
+}
+
+#[test]
+fn first_iterates_equal_dense_ipot() {
+    let mut rng = Rng(2024);
+    iterates_match(&random_line_problem(&mut rng, 60, true), 0.1, 3);
+    iterates_match(&random_line_problem(&mut rng, 60, false), 0.05, 3);
+    iterates_match(&random_grid_problem(&mut rng, 7, 6), 0.1, 2);
+}
+
+#[test]
+fn colt_and_dense_backends_agree() {
+    let mut rng = Rng(8);
+    let problem = random_line_problem(&mut rng, 50, false);
+    let run = |backend| {
+        let p = IpotParams {
+            beta: 0.05,
+            inner: 5,
+            termination: Termination {
+                max_iter: 100,
+                tol: 0.0,
+                check_every: 10,
+            },
+            cost_tol: 0.0,
+            backend,
+        };
+        Ipot::new(p).solve(&problem).unwrap()
+    };
+    let (a, b) = (run(Backend::Colt), run(Backend::Dense));
+    let (e, _) = rel_err(&a.plan.row_sums().unwrap(), &b.plan.row_sums().unwrap());
+    assert!(
+        e < 1e-10 && (a.cost - b.cost).abs() < 1e-10 * b.cost,
+        "rows {e:e}, cost {} vs {}",
+        a.cost,
+        b.cost
+    );
+}
+
+fn converges(problem: &Problem, params: IpotParams) {
+    let exact = exact_w1(problem).unwrap();
+    let r = Ipot::new(params).solve(problem).unwrap();
+    let rel = (r.cost - exact).abs() / exact;
+    println!(
+        "N = {}: {} outer iterations, violation {:.1e}, cost {:.10} vs W1 {:.10}, rel {rel:.1e}",
+        problem.len(),
+        r.iterations,
+        r.violation,
+        r.cost,
+        exact
+    );
+    assert!(r.converged(), "violation {:e}", r.violation);
+    assert!(rel < 1e-6, "relative error {rel:e}");
+}
+
+#[test]
+fn cost_converges_to_exact_w1_on_a_line() {
+    let params = IpotParams {
+        beta: 0.05,
+        inner: 5,
+        termination: Termination {
+            max_iter: 3000,
+            tol: 1e-8,
+            check_every: 10,
+        },
+        cost_tol: 1e-10,
+        backend: Backend::Colt,
+    };
+    converges(&bumps_line(200).unwrap(), params);
+    // Different supports (zero masses after the merge).
+    let x: Vec<f64> = (0..90).map(|i| i as f64 / 89.0).collect();
+    let y: Vec<f64> = (0..70)
+        .map(|i| 0.2 + 0.9 * (i as f64 / 69.0).powi(2))
+        .collect();
+    let a = common::normalised(
+        x.iter()
+            .map(|v| (-((v - 0.3) / 0.2f64).powi(2)).exp() + 0.01)
+            .collect(),
+    );
+    let b = common::normalised(
+        y.iter()
+            .map(|v| (-((v - 0.8) / 0.1f64).powi(2)).exp() + 0.01)
+            .collect(),
+    );
+    converges(&Problem::on_two_supports(&x, &a, &y, &b).unwrap(), params);
+}
+
+#[test]
+fn cost_converges_to_exact_w1_on_a_grid() {
+    let params = IpotParams {
+        beta: 0.1,
+        inner: 5,
+        termination: Termination {
+            max_iter: 3000,
+            tol: 1e-8,
+            check_every: 10,
+        },
+        cost_tol: 1e-10,
+        backend: Backend::Colt,
+    };
+    converges(&bumps_grid(12).unwrap(), params);
+}
