@@ -1,5 +1,5 @@
 //! Prints the full report of the three kernels on one workload, and writes a Chrome trace of
-//! the PASA run: `cargo run --release -p npu-sim --example report -- SEQ HEAD_DIM [trace.json]`.
+//! the PASA run: `cargo run --release -p npu-sim --example report -- SEQ HEAD_DIM [trace.json [GM_SCALE]]`.
 
 use npu_sim::{KernelKind, LaunchParams, Machine, simulate_attention};
 use pasa_core::AttentionShape;
@@ -8,7 +8,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let seq: usize = args.get(1).map_or(Ok(8192), |s| s.parse())?;
     let d: usize = args.get(2).map_or(Ok(128), |s| s.parse())?;
-    let machine = Machine::ascend910b_like()?;
+    let mut machine = Machine::ascend910b_like()?;
+    // Optional 5th argument: a GM scale factor (sensitivity runs).
+    if let Some(f) = args.get(4) {
+        let f: f64 = f.parse()?;
+        machine.memory.core_gm_port_bytes_per_cycle *= f;
+        machine.memory.l2_bytes_per_s *= f;
+    }
     let heads = machine.cube_cores as usize;
     let shape = AttentionShape {
         batch: 1,

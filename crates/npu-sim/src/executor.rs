@@ -6,10 +6,12 @@
 //! program order is an exact event simulation of it: an instruction starts at the latest of
 //! (its pipe is free, the scalar unit has issued it, the flags it waits on are set, the GM
 //! port is free for a GM transfer) and ends `duration` cycles later. Costs:
-//! - transfer: `latency + ceil(bytes / rate)`, rate = the path's rate, capped for GM paths by
-//!   the core's share of GM bandwidth ([`crate::Machine::gm_share_bytes_per_cycle`]); a GM
-//!   transfer also holds the core's GM port for `ceil(bytes / share)` cycles, so reads and
-//!   writes of one core share its port;
+//! - transfer: the mover is busy `ceil(bytes / rate)` cycles and the data lands `latency`
+//!   cycles later (the mover streams its next transfer meanwhile, so back-to-back transfers
+//!   pay the latency once); rate = the path's rate, capped for GM paths by the core's share
+//!   of GM bandwidth ([`crate::Machine::gm_share_bytes_per_cycle`]); a GM transfer also holds
+//!   the core's GM port for `ceil(bytes / share)` cycles, so reads and writes of one core
+//!   share its port; a flag set after a transfer waits for it to land;
 //! - `Mmad`: `startup + ceil(m/16) ceil(n/16) ceil(k/16)` (fractal sizes from the machine);
 //! - vector: `startup + ceil(repeats * cycles_per_repeat)`, `repeats = ceil(elems * size /
 //!   256)`; fp16 thus runs twice the lanes of fp32; casts count repeats on the wider type;
@@ -49,7 +51,11 @@ impl ExecParams {
 
 #[derive(Clone, Debug, Default)]
 struct CoreState {
+    /// When each pipe can start its next instruction.
     pipe_free: [u64; 7],
+    /// When the last instruction issued to each pipe completes (a transfer's latency runs
+    /// past `pipe_free`: the mover streams the next transfer while this one lands).
+    pipe_done: [u64; 7],
     busy: [u64; 7],
     issue: u64,
     port_free: u64,
@@ -177,22 +183,31 @@ impl<'m> Executor<'m> {
         }
     }
 
-    /// Runs `pipe` of core `ci` for `duration` cycles starting no earlier than `earliest`;
-    /// returns the start.
-    fn occupy(&mut self, ci: usize, pipe: Pipe, earliest: u64, duration: u64, core: Core) -> u64 {
+    /// Runs `pipe` of core `ci`, starting no earlier than `earliest`: the pipe is busy for
+    /// `busy` cycles and the instruction completes `latency` cycles after that; returns the
+    /// start.
+    fn occupy(
+        &mut self,
+        ci: usize,
+        pipe: Pipe,
+        earliest: u64,
+        (busy, latency): (u64, u64),
+        core: Core,
+    ) -> u64 {
         let st = &mut self.cores[ci];
         let p = pipe.index();
         let start = st.pipe_free[p].max(st.issue).max(earliest);
-        let end = start + duration;
-        st.pipe_free[p] = end;
-        st.busy[p] += duration;
-        self.end = self.end.max(end);
-        if self.trace.len() < self.trace_cap && duration > 0 {
+        st.pipe_free[p] = start + busy;
+        let done = start + busy + latency;
+        st.pipe_done[p] = st.pipe_done[p].max(done);
+        st.busy[p] += busy;
+        self.end = self.end.max(done);
+        if self.trace.len() < self.trace_cap && busy > 0 {
             self.trace.push(TraceEvent {
                 core,
                 pipe,
                 start,
-                duration,
+                duration: busy,
             });
         }
         start
@@ -273,8 +288,9 @@ impl InstrSink for Executor<'_> {
                 } else {
                     (link.bytes_per_cycle, 0)
                 };
-                let duration = u64::from(link.latency_cycles) + ceil_div_f(bytes, rate);
-                let start = self.occupy(ci, pipe, port_earliest, duration, core);
+                let busy = ceil_div_f(bytes, rate);
+                let latency = u64::from(link.latency_cycles);
+                let start = self.occupy(ci, pipe, port_earliest, (busy, latency), core);
                 if path.touches_gm() {
                     self.cores[ci].port_free = start + ceil_div_f(bytes, self.gm_share);
                 }
@@ -287,7 +303,7 @@ impl InstrSink for Executor<'_> {
                     + u64::from(m.div_ceil(c.frac_m))
                         * u64::from(n.div_ceil(c.frac_n))
                         * u64::from(k.div_ceil(c.frac_k));
-                self.occupy(ci, Pipe::M, 0, duration, core);
+                self.occupy(ci, Pipe::M, 0, (duration, 0), core);
                 self.flops += 2 * u64::from(m) * u64::from(n) * u64::from(k);
             }
             Op::Vector {
@@ -297,14 +313,14 @@ impl InstrSink for Executor<'_> {
             } => {
                 Self::check_unit(core, Pipe::V)?;
                 let duration = self.vector_cycles(class, dtype, elems);
-                self.occupy(ci, Pipe::V, 0, duration, core);
+                self.occupy(ci, Pipe::V, 0, (duration, 0), core);
             }
             Op::Cast { from, to, elems } => {
                 Self::check_unit(core, Pipe::V)?;
                 let wide = if from.size() >= to.size() { from } else { to };
                 let duration =
                     self.repeat_cycles(wide, elems, self.machine.vector.cast_cycles_per_repeat);
-                self.occupy(ci, Pipe::V, 0, duration, core);
+                self.occupy(ci, Pipe::V, 0, (duration, 0), core);
             }
             Op::Scalar { cycles } => {
                 let st = &mut self.cores[ci];
@@ -315,7 +331,7 @@ impl InstrSink for Executor<'_> {
             Op::SetFlag { pipe, flag } => {
                 Self::check_unit(core, pipe)?;
                 let st = &self.cores[ci];
-                let time = st.pipe_free[pipe.index()].max(st.issue);
+                let time = st.pipe_done[pipe.index()].max(st.issue);
                 self.flag_queue(flag).push_back(FlagSet { time, core: ci });
             }
             Op::WaitFlag { pipe, flag } => {
@@ -338,8 +354,9 @@ impl InstrSink for Executor<'_> {
             }
             Op::Barrier => {
                 let st = &mut self.cores[ci];
-                let t = st.pipe_free.iter().copied().fold(st.issue, u64::max);
+                let t = st.pipe_done.iter().copied().fold(st.issue, u64::max);
                 st.pipe_free = [t; 7];
+                st.pipe_done = [t; 7];
                 st.issue = t;
             }
             Op::Alloc { buffer, bytes } => {

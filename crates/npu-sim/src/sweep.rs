@@ -166,3 +166,141 @@ pub fn markdown_table(rows: &[SweepRow]) -> String {
     }
     s
 }
+
+/// A change to the machine description, for the sensitivity of the speed-up to the values
+/// the preset marks as assumed.
+#[derive(Clone, Copy, Debug)]
+pub struct Variant {
+    /// Short name for tables.
+    pub name: &'static str,
+    /// What it changes.
+    pub change: &'static str,
+    apply: fn(&mut Machine),
+}
+
+impl Variant {
+    /// The machine with this change applied.
+    #[must_use]
+    pub fn apply(&self, machine: &Machine) -> Machine {
+        let mut m = machine.clone();
+        (self.apply)(&mut m);
+        m
+    }
+}
+
+fn slower_vector(m: &mut Machine) {
+    let v = &mut m.vector;
+    v.elementwise_cycles_per_repeat *= 2.0;
+    v.exp_cycles_per_repeat *= 2.0;
+    v.reduce_cycles_per_repeat *= 2.0;
+    v.cast_cycles_per_repeat *= 2.0;
+}
+
+fn wider_gm(m: &mut Machine) {
+    m.memory.core_gm_port_bytes_per_cycle *= 2.0;
+    m.memory.l2_bytes_per_s *= 2.0;
+}
+
+/// The variants of [`sensitivity`]: the preset, GM per core halved (the HBM-only share of
+/// ascend.md), GM doubled, the vector unit half as fast, and GM doubled with the vector unit
+/// half as fast.
+#[must_use]
+pub fn variants() -> Vec<Variant> {
+    vec![
+        Variant {
+            name: "preset",
+            change: "as shipped",
+            apply: |_| {},
+        },
+        Variant {
+            name: "gm/2",
+            change: "GM port 32 B/cycle per core (the HBM-only share)",
+            apply: |m| m.memory.core_gm_port_bytes_per_cycle = 32.0,
+        },
+        Variant {
+            name: "gm*2",
+            change: "GM port and L2 bandwidth doubled",
+            apply: wider_gm,
+        },
+        Variant {
+            name: "vec/2",
+            change: "every vector instruction class at half the throughput",
+            apply: slower_vector,
+        },
+        Variant {
+            name: "gm*2,vec/2",
+            change: "both of the above",
+            apply: |m| {
+                wider_gm(m);
+                slower_vector(m);
+            },
+        },
+    ]
+}
+
+/// The speed-up of PASA over the fp32-softmax baseline at one point under one variant.
+#[derive(Clone, Debug, Serialize)]
+pub struct SensitivityRow {
+    /// The variant's name.
+    pub variant: &'static str,
+    /// The workload.
+    pub point: SweepPoint,
+    /// Baseline TFLOP/s.
+    pub baseline_tflops: f64,
+    /// PASA TFLOP/s.
+    pub pasa_tflops: f64,
+    /// Baseline time / PASA time.
+    pub speedup: f64,
+}
+
+/// The default sensitivity points: seq 4k and 32k, head_dim 64 and 128, all clusters busy.
+#[must_use]
+pub fn sensitivity_points(machine: &Machine) -> Vec<SweepPoint> {
+    default_points(machine)
+        .into_iter()
+        .filter(|p| p.seq == 4096 || p.seq == 32768)
+        .collect()
+}
+
+/// [`sweep`] under every [`variants`] entry, reduced to the speed-up.
+///
+/// # Errors
+/// Whatever [`simulate_attention`] rejects.
+pub fn sensitivity(
+    machine: &Machine,
+    points: &[SweepPoint],
+) -> Result<Vec<SensitivityRow>, SimError> {
+    let params = LaunchParams::default();
+    let mut rows = Vec::new();
+    for variant in variants() {
+        let m = variant.apply(machine);
+        for point in points {
+            let shape = point.shape();
+            let fa = simulate_attention(&m, &KernelKind::FaFp32Softmax.kernel(), &shape, &params)?;
+            let pasa = simulate_attention(&m, &KernelKind::Pasa.kernel(), &shape, &params)?;
+            rows.push(SensitivityRow {
+                variant: variant.name,
+                point: point.clone(),
+                baseline_tflops: fa.report.tflops,
+                pasa_tflops: pasa.report.tflops,
+                speedup: fa.report.seconds / pasa.report.seconds,
+            });
+        }
+    }
+    Ok(rows)
+}
+
+/// The sensitivity rows as a Markdown table.
+#[must_use]
+pub fn sensitivity_table(rows: &[SensitivityRow]) -> String {
+    let mut s = String::from(
+        "| variant | seq | d | FA fp32 TFLOP/s | PASA TFLOP/s | speed-up |\n|---|---|---|---|---|---|\n",
+    );
+    for r in rows {
+        s.push_str(&format!(
+            "| {} | {} | {} | {:.1} | {:.1} | {:.2} |\n",
+            r.variant, r.point.seq, r.point.head_dim, r.baseline_tflops, r.pasa_tflops, r.speedup
+        ));
+    }
+    s
+}

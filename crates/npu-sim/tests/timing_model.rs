@@ -46,10 +46,28 @@ fn single_load_is_latency_plus_bytes_over_bandwidth() {
     )
     .unwrap();
     let r = ex.finish();
-    // 100 + 6400 / 64 = 200.
+    // 100 + 6400 / 64 = 200; the mover itself is busy for the 100 cycles of streaming.
     assert_eq!(r.cycles, 200);
     assert_eq!(r.bytes_on(Path::GmToL1), 6400);
-    assert_eq!(r.busy(Core::Aic, Pipe::Mte2), 200);
+    assert_eq!(r.busy(Core::Aic, Pipe::Mte2), 100);
+}
+
+#[test]
+fn back_to_back_loads_pay_the_latency_once() {
+    let m = machine();
+    let mut ex = Executor::new(&m, &params());
+    for _ in 0..3 {
+        ex.push(
+            Core::Aic,
+            Op::Copy {
+                path: Path::GmToL1,
+                bytes: 6400,
+            },
+        )
+        .unwrap();
+    }
+    // The mover streams 3 x 100 cycles; the last transfer lands 100 later: 400.
+    assert_eq!(ex.finish().cycles, 400);
 }
 
 #[test]
@@ -162,25 +180,26 @@ fn pipeline(m: &Machine, tiles: u32, slots: u32, load_bytes: u32, vec_elems: u32
 #[test]
 fn double_buffering_hides_the_shorter_stage() {
     let m = machine();
-    // Load: 100 + 25600/64 = 500 cycles. Compute: 64 fp32 lanes per repeat, 1 cycle per
-    // repeat, so 64 * 300 elements = 300 cycles.
-    let (load, compute, n): (u64, u64, u32) = (500, 300, 10);
-    // Transfer-bound: the loads run back to back (slot reuse never waits because compute is
-    // shorter), and the last compute drains after the last load: n * load + compute.
+    // Load: streams 25600/64 = 400 cycles, lands 100 later. Compute: 64 fp32 lanes per
+    // repeat, 1 cycle per repeat, so 64 * 300 elements = 300 cycles.
+    let (stream, latency, compute, n): (u64, u64, u64, u32) = (400, 100, 300, 10);
+    // Transfer-bound: the loads stream back to back (slot reuse never waits because compute
+    // is shorter); fill = the last load's latency, drain = the last compute:
+    // n * max(transfer, compute) + latency + compute.
     assert_eq!(
         pipeline(&m, n, 2, 25_600, 64 * 300),
-        u64::from(n) * load + compute
+        u64::from(n) * stream + latency + compute
     );
-    // Compute-bound: swap the costs. First load fills, then computes back to back:
-    // load + n * compute. (Load 100 + 12800/64 = 300; compute 500.)
+    // Compute-bound: swap the costs (load 12800/64 = 200 + 100 latency, compute 500). The
+    // first load fills, then computes run back to back: 300 + n * max(transfer, compute).
     assert_eq!(
         pipeline(&m, n, 2, 12_800, 64 * 500),
         300 + u64::from(n) * 500
     );
-    // One slot serialises: n * (load + compute).
+    // One slot serialises: n * (load + latency + compute).
     assert_eq!(
         pipeline(&m, n, 1, 25_600, 64 * 300),
-        u64::from(n) * (load + compute)
+        u64::from(n) * (stream + latency + compute)
     );
 }
 
