@@ -4,24 +4,26 @@
 //! form) for the standard domain and [`colt::LogColtPair`] (log form) for the log domain.
 //! On a 2D tensor grid with the L1 cost, `K = K^x ⊗ K^y` (brief §2.4): with `V` the
 //! row-major `nr x nc` array, `K vec(V) = vec(K^x V K^yT)`: apply `K^y` to every row
-//! (contiguous), then `K^x` to every column (via a transpose into scratch). The cost
-//! product uses `C ⊙ K = M^x ⊗ K^y + K^x ⊗ M^y` with `M = C ⊙ K` per axis.
+//! (contiguous, `colt::Axis::One`), then `K^x` down every column (`colt::Axis::Zero`).
+//! The cost product uses `C ⊙ K = M^x ⊗ K^y + K^x ⊗ M^y` with `M = C ⊙ K` per axis
+//! (`colt`'s distance-weighted product).
 
 use colt::{ColtPair, LogColtPair};
 
-use crate::cost_sweep::log_cost_apply_line;
 use crate::error::{Result, SinkhornError};
 use crate::kernel::{GibbsKernel, logaddexp};
 use crate::support::{Geometry, Support1d};
 
-/// The 1D factor of a kernel: both parametrisations and the gaps (for the cost sweep).
+/// The 1D factor of a kernel: both parametrisations and the coordinates (for the
+/// distance-weighted product).
 #[derive(Debug, Clone)]
 struct Axis {
     pair: ColtPair<f64>,
     log_pair: LogColtPair<f64>,
-    gaps: Vec<f64>,
-    eps: f64,
+    x: Vec<f64>,
 }
+
+const LENGTHS: &str = "lengths fixed at construction";
 
 impl Axis {
     fn new(support: &Support1d, eps: f64) -> Result<Self> {
@@ -30,8 +32,7 @@ impl Axis {
         Ok(Axis {
             pair: ColtPair::gibbs(&x, eps).map_err(colt_err)?,
             log_pair: LogColtPair::gibbs(&x, eps).map_err(colt_err)?,
-            gaps: support.gaps(),
-            eps,
+            x,
         })
     }
 
@@ -39,20 +40,10 @@ impl Axis {
         self.pair.len()
     }
 
-    fn apply(&self, v: &[f64], out: &mut [f64]) {
-        self.pair
-            .apply_in_place(v, out)
-            .expect("lengths fixed at construction");
-    }
-
-    fn log_apply(&self, g: &[f64], out: &mut [f64]) {
-        self.log_pair
-            .log_apply_in_place(g, out)
-            .expect("lengths fixed at construction");
-    }
-
     fn log_cost_apply(&self, g: &[f64], out: &mut [f64]) {
-        log_cost_apply_line(&self.gaps, self.eps, g, out);
+        self.log_pair
+            .log_distance_apply_in_place(&self.x, g, out)
+            .expect(LENGTHS);
     }
 }
 
@@ -70,6 +61,7 @@ pub struct ColtKernel {
 }
 
 /// `dst[j * nr + i] = src[i * nc + j]` (row-major `nr x nc` to `nc x nr`), cache-blocked.
+/// Only the one-off cost evaluation on grids uses it (`colt` has no axis-0 distance product).
 fn transpose(src: &[f64], dst: &mut [f64], nr: usize, nc: usize) {
     const B: usize = 32;
     for i0 in (0..nr).step_by(B) {
@@ -81,32 +73,6 @@ fn transpose(src: &[f64], dst: &mut [f64], nr: usize, nc: usize) {
             }
         }
     }
-}
-
-/// Apply `op` to every row of a row-major `nr x nc` array.
-fn each_row(src: &[f64], dst: &mut [f64], nc: usize, op: impl Fn(&[f64], &mut [f64])) {
-    for (s, d) in src.chunks_exact(nc).zip(dst.chunks_exact_mut(nc)) {
-        op(s, d);
-    }
-}
-
-/// `out = (A ⊗ B) vec(V)` for row-major `V` (`nr x nc`): `B` along rows, then `A` along
-/// columns. `scratch` holds `2 nr nc` entries.
-fn kron_apply(
-    v: &[f64],
-    out: &mut [f64],
-    scratch: &mut [f64],
-    nr: usize,
-    nc: usize,
-    a: impl Fn(&[f64], &mut [f64]),
-    b: impl Fn(&[f64], &mut [f64]),
-) {
-    let n = nr * nc;
-    let (t1, t2) = scratch[..2 * n].split_at_mut(n);
-    each_row(v, out, nc, &b);
-    transpose(out, t1, nr, nc);
-    each_row(t1, t2, nr, &a);
-    transpose(t2, out, nc, nr);
 }
 
 impl ColtKernel {
@@ -154,31 +120,33 @@ impl GibbsKernel for ColtKernel {
 
     fn apply(&self, v: &[f64], out: &mut [f64], scratch: &mut [f64]) {
         match &self.shape {
-            Shape::Line(a) => a.apply(v, out),
-            Shape::Grid { rows, cols } => kron_apply(
-                v,
-                out,
-                scratch,
-                rows.len(),
-                cols.len(),
-                |s, d| rows.apply(s, d),
-                |s, d| cols.apply(s, d),
-            ),
+            Shape::Line(a) => a.pair.apply_in_place(v, out).expect(LENGTHS),
+            Shape::Grid { rows, cols } => {
+                let (nr, nc) = (rows.len(), cols.len());
+                let tmp = &mut scratch[..nr * nc];
+                cols.pair
+                    .apply_axis_in_place(v, nr, nc, colt::Axis::One, tmp)
+                    .expect(LENGTHS);
+                rows.pair
+                    .apply_axis_in_place(tmp, nr, nc, colt::Axis::Zero, out)
+                    .expect(LENGTHS);
+            }
         }
     }
 
     fn log_apply(&self, g: &[f64], out: &mut [f64], scratch: &mut [f64]) {
         match &self.shape {
-            Shape::Line(a) => a.log_apply(g, out),
-            Shape::Grid { rows, cols } => kron_apply(
-                g,
-                out,
-                scratch,
-                rows.len(),
-                cols.len(),
-                |s, d| rows.log_apply(s, d),
-                |s, d| cols.log_apply(s, d),
-            ),
+            Shape::Line(a) => a.log_pair.log_apply_in_place(g, out).expect(LENGTHS),
+            Shape::Grid { rows, cols } => {
+                let (nr, nc) = (rows.len(), cols.len());
+                let tmp = &mut scratch[..nr * nc];
+                cols.log_pair
+                    .log_apply_axis_in_place(g, nr, nc, colt::Axis::One, tmp)
+                    .expect(LENGTHS);
+                rows.log_pair
+                    .log_apply_axis_in_place(tmp, nr, nc, colt::Axis::Zero, out)
+                    .expect(LENGTHS);
+            }
         }
     }
 
@@ -186,29 +154,28 @@ impl GibbsKernel for ColtKernel {
         match &self.shape {
             Shape::Line(a) => a.log_cost_apply(g, out),
             Shape::Grid { rows, cols } => {
-                let n = self.len();
+                // C ⊙ K = M^x ⊗ K^y + K^x ⊗ M^y, M = C ⊙ K per axis.
                 let (nr, nc) = (rows.len(), cols.len());
-                let (part, rest) = scratch.split_at_mut(n);
-                // M^x ⊗ K^y, then K^x ⊗ M^y, combined entrywise.
-                kron_apply(
-                    g,
-                    part,
-                    rest,
-                    nr,
-                    nc,
-                    |s, d| rows.log_cost_apply(s, d),
-                    |s, d| cols.log_apply(s, d),
-                );
-                kron_apply(
-                    g,
-                    out,
-                    rest,
-                    nr,
-                    nc,
-                    |s, d| rows.log_apply(s, d),
-                    |s, d| cols.log_cost_apply(s, d),
-                );
-                for (o, p) in out.iter_mut().zip(part.iter()) {
+                let n = nr * nc;
+                let (t1, rest) = scratch[..3 * n].split_at_mut(n);
+                let (t2, t3) = rest.split_at_mut(n);
+                // Term 1: K^y along rows, then M^x down columns (on the transpose).
+                cols.log_pair
+                    .log_apply_axis_in_place(g, nr, nc, colt::Axis::One, t1)
+                    .expect(LENGTHS);
+                transpose(t1, t2, nr, nc);
+                for (s, d) in t2.chunks_exact(nr).zip(t3.chunks_exact_mut(nr)) {
+                    rows.log_cost_apply(s, d);
+                }
+                transpose(t3, t1, nc, nr);
+                // Term 2: M^y along rows, then K^x down columns.
+                for (s, d) in g.chunks_exact(nc).zip(t2.chunks_exact_mut(nc)) {
+                    cols.log_cost_apply(s, d);
+                }
+                rows.log_pair
+                    .log_apply_axis_in_place(t2, nr, nc, colt::Axis::Zero, out)
+                    .expect(LENGTHS);
+                for (o, p) in out.iter_mut().zip(t1.iter()) {
                     *o = logaddexp(*o, *p);
                 }
             }

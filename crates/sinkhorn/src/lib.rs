@@ -36,7 +36,6 @@
 
 pub mod cases;
 mod colt_kernel;
-mod cost_sweep;
 mod dense;
 mod dense_ipot;
 mod error;
@@ -56,7 +55,6 @@ mod termination;
 pub mod timing;
 
 pub use colt_kernel::ColtKernel;
-pub use cost_sweep::log_cost_apply_line;
 pub use dense::DenseKernel;
 pub use dense_ipot::{DenseIpotIterate, dense_ipot};
 pub use error::{Result, Side, SinkhornError};
