@@ -76,11 +76,13 @@ fn check(
     assert_eq!(launch.beta, reference.beta, "{what}: beta differs");
 }
 
-const PRESETS: [Preset; 5] = [
+/// Every preset the simulated core can run (not the f64 ones).
+const PRESETS: [Preset; 6] = [
     Preset::Fp32Softmax,
     Preset::NaiveFp16,
     Preset::Pasa,
     Preset::PasaRelative,
+    Preset::PasaKeyMeans,
     Preset::PasaFp32Stats,
 ];
 

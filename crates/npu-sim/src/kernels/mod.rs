@@ -250,6 +250,7 @@ fn prepass(machine: &Machine, plan: &Plan) -> Result<Vec<(ClusterReport, u64)>, 
             per_cluster,
             (s, plan.tiling.sub_k, plan.shape.head_dim),
             operand,
+            matches!(plan.pasa, Some((_, pasa_core::Recovery::RelativeKeyMeans))),
         )?;
         out.push((ex.finish(), count as u64));
     }

@@ -30,6 +30,8 @@ struct KeyBlocks<T> {
     k_t: Vec<T>,
     /// Per block: values, zero-padded, `block_k x value_dim`.
     v: Vec<T>,
+    /// Per block: `mean(K_j) - mean(K_0)` (key-means recovery only, else empty).
+    mean_diff: Vec<T>,
 }
 
 /// The values a simulated launch computes.
@@ -38,6 +40,7 @@ pub(crate) struct Numerics<'a, T> {
     prec: Precision,
     params: AttentionParams,
     pasa: Option<(f64, Recovery)>,
+    scale: f64,
     blocks: Vec<KeyBlocks<T>>,
     // Per-item state (rows x ...), allocated once at the largest block.
     q: Vec<T>,
@@ -85,14 +88,17 @@ impl<'a, T: Real> Numerics<'a, T> {
             value_dim: dv,
         };
         let mut blocks = Vec::with_capacity(shape.batch * shape.kv_heads);
+        let key_means = matches!(plan.pasa, Some((_, Recovery::RelativeKeyMeans)));
         let mut k_tile = vec![T::ZERO; s * d];
         let mut k_shifted = vec![T::ZERO; s * d];
+        let mut k_first = vec![T::ZERO; if key_means { s * d } else { 0 }];
         for b in 0..shape.batch {
             for kvh in 0..shape.kv_heads {
                 let k_all = inputs.k().head(b, kvh);
                 let v_all = inputs.v().head(b, kvh);
                 let mut k_t = vec![T::ZERO; n_blocks * d * s];
                 let mut v = vec![T::ZERO; n_blocks * s * dv];
+                let mut mean_diff = vec![T::ZERO; if key_means { n_blocks * d } else { 0 }];
                 for j in 0..n_blocks {
                     let n = (shape.seq_k - j * s).min(s);
                     k_tile.fill(T::ZERO);
@@ -107,6 +113,14 @@ impl<'a, T: Real> Numerics<'a, T> {
                         &v_all[j * s * dv..(j * s + n) * dv],
                     )
                     .map_err(numerics_err)?;
+                    if key_means {
+                        if j == 0 {
+                            k_first.copy_from_slice(&k_tile);
+                        }
+                        let diff = &mut mean_diff[j * d..(j + 1) * d];
+                        steps::key_mean_difference_in_place(diff, &k_tile, &k_first, dims, &prec)
+                            .map_err(numerics_err)?;
+                    }
                     let keys = match &shifting {
                         Some(m) => {
                             steps::shift_keys_in_place(&mut k_shifted, m, &k_tile, dims, &prec)
@@ -118,7 +132,7 @@ impl<'a, T: Real> Numerics<'a, T> {
                     transpose_in_place(&mut k_t[j * d * s..(j + 1) * d * s], keys, s, d)
                         .map_err(numerics_err)?;
                 }
-                blocks.push(KeyBlocks { k_t, v });
+                blocks.push(KeyBlocks { k_t, v, mean_diff });
             }
         }
         Ok(Self {
@@ -126,6 +140,7 @@ impl<'a, T: Real> Numerics<'a, T> {
             prec,
             params,
             pasa: plan.pasa,
+            scale: params.scale_for(&shape),
             blocks,
             q: vec![T::ZERO; r * d],
             scores: vec![T::ZERO; r * s],
@@ -161,7 +176,7 @@ impl<'a, T: Real> Numerics<'a, T> {
         let src = &self.inputs.q().head(item.batch, item.head)
             [item.row0 * d..(item.row0 + item.rows) * d];
         steps::load_tile_in_place(q, src).map_err(numerics_err)?;
-        let scale = self.params.scale_for(&shape);
+        let scale = self.scale;
         for share in item.shares(d) {
             steps::scale_query_in_place(&mut q[share], scale, &self.prec);
         }
@@ -181,15 +196,19 @@ impl<'a, T: Real> Numerics<'a, T> {
         let blocks = &self.blocks[item.batch * shape.kv_heads + shape.kv_head_of(item.head)];
         let k_t = &blocks.k_t[j * d * s..(j + 1) * d * s];
         let v = &blocks.v[j * s * dv..(j + 1) * s * dv];
+        let diff = blocks.mean_diff.get(j * d..(j + 1) * d).unwrap_or(&[]);
         for (i, vis) in self.visible[..rows].iter_mut().enumerate() {
             *vis = self.params.visible(&shape, item.row0 + i, j);
         }
         let prec = &self.prec;
         // Cube core: S = Q K^T for the whole block.
         let scores = &mut self.scores[..rows * s];
-        steps::score_tile_in_place(scores, &self.q[..rows * d], k_t, dims, prec)
+        steps::score_tile_in_place(scores, &self.q[..rows * d], k_t, self.scale, dims, prec)
             .map_err(numerics_err)?;
-        if self.pasa.is_some() {
+        if matches!(
+            self.pasa,
+            Some((_, Recovery::Absolute | Recovery::RelativeToFirstBlock))
+        ) {
             // Cube core: the row means of S' (a product with the 1/keys column).
             steps::row_mean_in_place(&mut self.means[..rows], scores, dims, prec)
                 .map_err(numerics_err)?;
@@ -210,16 +229,25 @@ impl<'a, T: Real> Numerics<'a, T> {
             );
             match self.pasa {
                 None => steps::flash_softmax_in_place(sc, m, l, a, sub, prec),
+                Some((beta, Recovery::RelativeKeyMeans)) => {
+                    // One extra score column (q . diff) on the cube, times beta.
+                    let shift = &mut self.shift[share.clone()];
+                    let q = &self.q[share.start * d..share.end * d];
+                    steps::recover_shift_from_keys_in_place(
+                        shift, q, diff, self.scale, beta, sub, prec,
+                    )
+                    .map_err(numerics_err)?;
+                    steps::pasa_softmax_in_place(sc, shift, m, l, a, sub, prec)
+                }
                 Some((beta, recovery)) => {
                     let means = &self.means[share.clone()];
-                    let reference = match recovery {
-                        Recovery::Absolute => None,
-                        Recovery::RelativeToFirstBlock => {
-                            if self.first {
-                                self.reference[share.clone()].copy_from_slice(means);
-                            }
-                            Some(&self.reference[share.clone()])
+                    let reference = if recovery == Recovery::RelativeToFirstBlock {
+                        if self.first {
+                            self.reference[share.clone()].copy_from_slice(means);
                         }
+                        Some(&self.reference[share.clone()])
+                    } else {
+                        None
                     };
                     let shift = &mut self.shift[share.clone()];
                     steps::recover_shift_in_place(shift, means, reference, beta, prec)

@@ -22,7 +22,7 @@
 //! The numbers (when on) are computed at D(t) for the whole tile by [`Numerics`], which
 //! calls `pasa-core`'s steps; the IR carries the costs.
 
-use pasa_core::{Real, Scalar};
+use pasa_core::{Real, Recovery, Scalar, ScalePlacement};
 
 use crate::error::SimError;
 use crate::ir::{Buffer, Core, DType, Flag, InstrSink, Op, Path, Pipe, VecClass};
@@ -302,11 +302,18 @@ impl<'a, S: InstrSink> Emitter<'a, S> {
         ((v + 1) * item.share).min(item.rows) - (v * item.share).min(item.rows)
     }
 
-    /// Q: each vector core scales its rows (GM->UB, Muls, UB->GM); the cube core loads the
-    /// scaled block into L1.
+    /// Q into L1. With the scale folded into Q ([`ScalePlacement::Query`]) each vector core
+    /// first scales its rows (GM->UB, Muls, UB->GM); with [`ScalePlacement::Scores`] the cube
+    /// core loads Q as it is and FixPipe scales the scores on their way out of L0C.
     fn q_prep(&mut self, item: &WorkItem) -> Result<(), SimError> {
         let d = self.plan.shape.head_dim;
         let op_ty = self.plan.kernel.precision.operand;
+        let (q_free, q_full) = (self.aic.q_free, self.aic.q_full);
+        if self.plan.kernel.precision.scale == ScalePlacement::Scores {
+            self.wait(Core::Aic, Pipe::Mte2, q_free)?;
+            self.copy(Core::Aic, Path::GmToL1, u(item.rows * d) * self.w.operand)?;
+            return self.set(Core::Aic, Pipe::Mte2, q_full);
+        }
         for v in 0..self.plan.vector_cores {
             let c = Self::aiv_core(v);
             let rows = Self::share_rows(item, v);
@@ -327,7 +334,6 @@ impl<'a, S: InstrSink> Emitter<'a, S> {
             self.set(c, Pipe::Mte3, ubq_free)?;
             self.set(c, Pipe::Mte3, q_ready)?;
         }
-        let (q_free, q_full) = (self.aic.q_free, self.aic.q_full);
         self.wait(Core::Aic, Pipe::Mte2, q_free)?;
         for v in 0..self.plan.vector_cores {
             let q_ready = self.aiv[v].q_ready;
@@ -436,7 +442,11 @@ impl<'a, S: InstrSink> Emitter<'a, S> {
         if last {
             self.set(core, Pipe::Mte1, q_free)?;
         }
-        let pasa = self.plan.pasa.is_some();
+        let pasa = matches!(
+            self.plan.pasa,
+            Some((_, Recovery::Absolute | Recovery::RelativeToFirstBlock))
+        );
+        let key_means = matches!(self.plan.pasa, Some((_, Recovery::RelativeKeyMeans)));
         let (c_full, c_free, s1_free, s1_full) = (
             self.aic.c_full,
             self.aic.c_free,
@@ -446,7 +456,13 @@ impl<'a, S: InstrSink> Emitter<'a, S> {
         let piece_bytes = u(r * sub) * self.w.score;
         for i in 0..pieces {
             self.kv_to_l0b(u(sub * d) * self.w.operand)?;
-            self.mmad((r, sub, d), i == 0, i + 1 == pieces, true, true)?;
+            self.mmad(
+                (r, sub, d),
+                i == 0,
+                i + 1 == pieces && !key_means,
+                true,
+                true,
+            )?;
             self.wait(core, Pipe::Fix, c_full)?;
             if i == 0 {
                 for v in 0..self.plan.vector_cores {
@@ -467,6 +483,18 @@ impl<'a, S: InstrSink> Emitter<'a, S> {
             if pasa && i >= 1 {
                 self.mean_piece(r, sub, i - 1, pieces)?;
             }
+        }
+        if key_means {
+            // The shift column q . (mean K_j - mean K_0): one more score column, Q still
+            // in L0A, the difference (from the prepass) padded to a fractal in L0B.
+            let (b_free, b_full) = (self.aic.b_free, self.aic.b_full);
+            self.wait(core, Pipe::Mte1, b_free)?;
+            self.copy(core, Path::L1ToL0B, u(d * 16) * self.w.operand)?;
+            self.set(core, Pipe::Mte1, b_full)?;
+            self.mmad((r, 1, d), false, true, true, true)?;
+            self.wait(core, Pipe::Fix, c_full)?;
+            self.copy(core, Path::L0CToGm, u(r) * self.w.score)?;
+            self.set(core, Pipe::Fix, c_free)?;
         }
         if pasa {
             self.mean_piece(r, sub, pieces - 1, pieces)?;
@@ -594,8 +622,12 @@ impl<'a, S: InstrSink> Emitter<'a, S> {
                 }
                 self.wait(core, Pipe::Mte2, ubs_free)?;
                 self.copy(core, Path::GmToUb, u(n * c) * self.w.score)?;
-                if self.plan.pasa.is_some() {
-                    self.copy(core, Path::GmToUb, u(n) * self.w.stats)?;
+                match self.plan.pasa {
+                    Some((_, Recovery::RelativeKeyMeans)) => {
+                        self.copy(core, Path::GmToUb, u(n) * self.w.score)?;
+                    }
+                    Some(_) => self.copy(core, Path::GmToUb, u(n) * self.w.stats)?,
+                    None => {}
                 }
                 if k + 1 == chunks {
                     self.set(core, Pipe::Mte2, s_gm_free)?;
@@ -764,12 +796,15 @@ impl<'a, S: InstrSink> Emitter<'a, S> {
 /// The PASA prepass on one cluster: `K' = M K_j` for its share of the key blocks, written
 /// back to GM in the operand type. The `block_k x block_k` shifting matrix does not fit L0A
 /// for large blocks, so the product is tiled like any matmul: output rows in `sub_k` pieces,
-/// each reduced over `sub_k` pieces of M and K_j accumulated in L0C.
+/// each reduced over `sub_k` pieces of M and K_j accumulated in L0C. With `key_means`, each
+/// block also gets `mean(K_j) - mean(K_0)`: a `1 x 2 block_k` by `2 block_k x head_dim`
+/// product over the pieces of K_j and K_0 (streamed again), written out in the operand type.
 pub(crate) fn emit_prepass<S: InstrSink>(
     sink: &mut S,
     blocks: usize,
     (block_k, sub_k, head_dim): (usize, usize, usize),
     operand_bytes: u32,
+    key_means: bool,
 ) -> Result<(), SimError> {
     let core = Core::Aic;
     let (c, sub, d) = (block_k, sub_k.max(1), head_dim);
@@ -854,6 +889,57 @@ pub(crate) fn emit_prepass<S: InstrSink>(
                 Op::Copy {
                     path: Path::L0CToGm,
                     bytes: k_piece,
+                },
+            )?;
+            set(sink, Pipe::Fix, c_free)?;
+        }
+        if key_means {
+            for k in 0..pieces {
+                for src in 0..2 {
+                    wait(sink, Pipe::Mte2, kv_free)?;
+                    sink.push(
+                        core,
+                        Op::Copy {
+                            path: Path::GmToL1,
+                            bytes: k_piece,
+                        },
+                    )?;
+                    set(sink, Pipe::Mte2, kv_full)?;
+                    wait(sink, Pipe::Mte1, kv_full)?;
+                    wait(sink, Pipe::Mte1, b_free)?;
+                    sink.push(
+                        core,
+                        Op::Copy {
+                            path: Path::L1ToL0B,
+                            bytes: k_piece,
+                        },
+                    )?;
+                    set(sink, Pipe::Mte1, kv_free)?;
+                    set(sink, Pipe::Mte1, b_full)?;
+                    wait(sink, Pipe::M, b_full)?;
+                    if k == 0 && src == 0 {
+                        wait(sink, Pipe::M, c_free)?;
+                    }
+                    sink.push(
+                        core,
+                        Op::Mmad {
+                            m: 1,
+                            n: u(d),
+                            k: u(sub),
+                        },
+                    )?;
+                    set(sink, Pipe::M, b_free)?;
+                    if k + 1 == pieces && src == 1 {
+                        set(sink, Pipe::M, c_full)?;
+                    }
+                }
+            }
+            wait(sink, Pipe::Fix, c_full)?;
+            sink.push(
+                core,
+                Op::Copy {
+                    path: Path::L0CToGm,
+                    bytes: u(d) * operand_bytes,
                 },
             )?;
             set(sink, Pipe::Fix, c_free)?;
