@@ -21,7 +21,8 @@ use crate::log_sweep::log_add_exp;
 use crate::real::Real;
 use crate::sweep::Source;
 
-/// `out = (C ⊙ T) v` for the pair `(d, r, s)` on support `x`. Lengths checked by the caller.
+/// `out = (C ⊙ T) v` for the pair `(d, r, s)` on support `x`. Lengths checked by the caller;
+/// carried in `T::Acc`.
 pub(crate) fn distance_apply<T: Real, X: Source<T>>(
     d: &[T],
     r: &[T],
@@ -34,43 +35,49 @@ pub(crate) fn distance_apply<T: Real, X: Source<T>>(
     if n == 0 {
         return;
     }
+    let zero = <T::Acc as Real>::ZERO;
     // Upper part first: out_i = d_i E_i.
-    let (mut y, mut e) = (v.at(n - 1), T::ZERO);
+    let (mut y, mut e) = (v.at(n - 1).acc(), zero);
     out[n - 1] = T::ZERO;
     for i in (0..n - 1).rev() {
-        e = s[i] * (e + (x[i + 1] - x[i]) * y);
-        y = v.at(i) + s[i] * y;
-        out[i] = d[i] * e;
+        let si = s[i].acc();
+        e = si * (e + (x[i + 1].acc() - x[i].acc()) * y);
+        y = v.at(i).acc() + si * y;
+        out[i] = T::from_acc(d[i].acc() * e);
     }
     // Lower part: out_i += B_i.
-    let (mut p, mut b) = (d[0] * v.at(0), T::ZERO);
+    let (mut p, mut b) = (d[0].acc() * v.at(0).acc(), zero);
     for i in 1..n {
-        b = r[i - 1] * (b + (x[i] - x[i - 1]) * p);
-        p = r[i - 1] * p + d[i] * v.at(i);
-        out[i] += b;
+        let ri = r[i - 1].acc();
+        b = ri * (b + (x[i].acc() - x[i - 1].acc()) * p);
+        p = ri * p + d[i].acc() * v.at(i).acc();
+        out[i] = T::from_acc(out[i].acc() + b);
     }
 }
 
 /// `sum_ij |x_i - x_j| T_ij` (the transport cost `<C, T>`) without storing the row sums.
 pub(crate) fn distance_total<T: Real>(d: &[T], r: &[T], s: &[T], x: &[T]) -> T {
     let n = d.len();
+    let (zero, one) = (<T::Acc as Real>::ZERO, <T::Acc as Real>::ONE);
     if n == 0 {
         return T::ZERO;
     }
-    let mut acc = T::ZERO;
-    let (mut y, mut e) = (T::ONE, T::ZERO);
+    let mut acc = zero;
+    let (mut y, mut e) = (one, zero);
     for i in (0..n - 1).rev() {
-        e = s[i] * (e + (x[i + 1] - x[i]) * y);
-        y = T::ONE + s[i] * y;
-        acc += d[i] * e;
+        let si = s[i].acc();
+        e = si * (e + (x[i + 1].acc() - x[i].acc()) * y);
+        y = one + si * y;
+        acc += d[i].acc() * e;
     }
-    let (mut p, mut b) = (d[0], T::ZERO);
+    let (mut p, mut b) = (d[0].acc(), zero);
     for i in 1..n {
-        b = r[i - 1] * (b + (x[i] - x[i - 1]) * p);
-        p = r[i - 1] * p + d[i];
+        let ri = r[i - 1].acc();
+        b = ri * (b + (x[i].acc() - x[i - 1].acc()) * p);
+        p = ri * p + d[i].acc();
         acc += b;
     }
-    acc
+    T::from_acc(acc)
 }
 
 /// `out = log((C ⊙ T) exp(lv))` for the log pair `(ld, lr, ls)` on support `x`.
@@ -86,18 +93,22 @@ pub(crate) fn log_distance_apply<T: Real, X: Source<T>>(
     if n == 0 {
         return;
     }
-    let (mut ly, mut le) = (lv.at(n - 1), T::NEG_INFINITY);
+    let ninf = <T::Acc as Real>::NEG_INFINITY;
+    let gap = |k: usize| (x[k + 1].acc() - x[k].acc()).ln();
+    let (mut ly, mut le) = (lv.at(n - 1).acc(), ninf);
     out[n - 1] = T::NEG_INFINITY;
     for i in (0..n - 1).rev() {
-        le = ls[i] + log_add_exp(le, (x[i + 1] - x[i]).ln() + ly);
-        ly = log_add_exp(lv.at(i), ls[i] + ly);
-        out[i] = ld[i] + le;
+        let lsi = ls[i].acc();
+        le = lsi + log_add_exp(le, gap(i) + ly);
+        ly = log_add_exp(lv.at(i).acc(), lsi + ly);
+        out[i] = T::from_acc(ld[i].acc() + le);
     }
-    let (mut lp, mut lb) = (ld[0] + lv.at(0), T::NEG_INFINITY);
+    let (mut lp, mut lb) = (ld[0].acc() + lv.at(0).acc(), ninf);
     for i in 1..n {
-        lb = lr[i - 1] + log_add_exp(lb, (x[i] - x[i - 1]).ln() + lp);
-        lp = log_add_exp(lr[i - 1] + lp, ld[i] + lv.at(i));
-        out[i] = log_add_exp(out[i], lb);
+        let lri = lr[i - 1].acc();
+        lb = lri + log_add_exp(lb, gap(i - 1) + lp);
+        lp = log_add_exp(lri + lp, ld[i].acc() + lv.at(i).acc());
+        out[i] = T::from_acc(log_add_exp(out[i].acc(), lb));
     }
 }
 
@@ -107,20 +118,24 @@ pub(crate) fn log_distance_total<T: Real>(ld: &[T], lr: &[T], ls: &[T], x: &[T])
     if n == 0 {
         return T::NEG_INFINITY;
     }
-    let mut acc = T::NEG_INFINITY;
-    let (mut ly, mut le) = (T::ZERO, T::NEG_INFINITY);
+    let (ninf, zero) = (<T::Acc as Real>::NEG_INFINITY, <T::Acc as Real>::ZERO);
+    let gap = |k: usize| (x[k + 1].acc() - x[k].acc()).ln();
+    let mut acc = ninf;
+    let (mut ly, mut le) = (zero, ninf);
     for i in (0..n - 1).rev() {
-        le = ls[i] + log_add_exp(le, (x[i + 1] - x[i]).ln() + ly);
-        ly = log_add_exp(T::ZERO, ls[i] + ly);
-        acc = log_add_exp(acc, ld[i] + le);
+        let lsi = ls[i].acc();
+        le = lsi + log_add_exp(le, gap(i) + ly);
+        ly = log_add_exp(zero, lsi + ly);
+        acc = log_add_exp(acc, ld[i].acc() + le);
     }
-    let (mut lp, mut lb) = (ld[0], T::NEG_INFINITY);
+    let (mut lp, mut lb) = (ld[0].acc(), ninf);
     for i in 1..n {
-        lb = lr[i - 1] + log_add_exp(lb, (x[i] - x[i - 1]).ln() + lp);
-        lp = log_add_exp(lr[i - 1] + lp, ld[i]);
+        let lri = lr[i - 1].acc();
+        lb = lri + log_add_exp(lb, gap(i - 1) + lp);
+        lp = log_add_exp(lri + lp, ld[i].acc());
         acc = log_add_exp(acc, lb);
     }
-    acc
+    T::from_acc(acc)
 }
 
 use crate::error::Result;

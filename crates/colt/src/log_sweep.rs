@@ -45,28 +45,26 @@ pub(crate) fn log_pair_apply<T: Real, X: Source<T>>(
     }
     let lower = !matches!(part, Part::Upper);
     let upper = !matches!(part, Part::Lower);
+    let ninf = <T::Acc as Real>::NEG_INFINITY;
+    // Carried in T::Acc (f64): see `Real::Acc`.
     if upper {
-        let mut ly = T::NEG_INFINITY; // ly_{i+1}
+        let mut ly = ninf; // ly_{i+1}
         for i in (0..n).rev() {
-            let lw = if i + 1 < n {
-                ls[i] + ly
-            } else {
-                T::NEG_INFINITY
-            };
-            ly = log_add_exp(lx.at(i), lw);
-            out[i] = if lower { ld[i] + lw } else { ld[i] + ly };
+            let lw = if i + 1 < n { ls[i].acc() + ly } else { ninf };
+            ly = log_add_exp(lx.at(i).acc(), lw);
+            out[i] = T::from_acc(ld[i].acc() + if lower { lw } else { ly });
         }
     }
     if lower {
-        let mut lp = T::NEG_INFINITY;
+        let mut lp = ninf;
         for i in 0..n {
-            let carried = if i > 0 {
-                lr[i - 1] + lp
+            let carried = if i > 0 { lr[i - 1].acc() + lp } else { ninf };
+            lp = log_add_exp(carried, ld[i].acc() + lx.at(i).acc());
+            out[i] = T::from_acc(if upper {
+                log_add_exp(lp, out[i].acc())
             } else {
-                T::NEG_INFINITY
-            };
-            lp = log_add_exp(carried, ld[i] + lx.at(i));
-            out[i] = if upper { log_add_exp(lp, out[i]) } else { lp };
+                lp
+            });
         }
     }
 }

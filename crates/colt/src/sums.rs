@@ -16,19 +16,24 @@ pub(crate) fn row_sums<T: Real>(d: &[T], r: &[T], s: &[T], out: &mut [T]) {
 /// `1^T T 1`: `sum_i P_i + sum_i d_i W_i` with `P`, `W` the forward and backward sweeps of 1.
 pub(crate) fn total<T: Real>(d: &[T], r: &[T], s: &[T]) -> T {
     let n = d.len();
-    let mut acc = T::ZERO;
-    let mut p = T::ZERO;
+    let zero = <T::Acc as Real>::ZERO;
+    let mut acc = zero;
+    let mut p = zero;
     for i in 0..n {
-        p = if i > 0 { r[i - 1] * p + d[i] } else { d[i] };
+        p = if i > 0 {
+            r[i - 1].acc() * p + d[i].acc()
+        } else {
+            d[i].acc()
+        };
         acc += p;
     }
-    let mut y = T::ZERO; // Y_{i+1} = 1 + W_{i+1}
+    let mut y = zero; // Y_{i+1} = 1 + W_{i+1}
     for i in (0..n).rev() {
-        let w = if i + 1 < n { s[i] * y } else { T::ZERO };
-        acc += d[i] * w;
-        y = T::ONE + w;
+        let w = if i + 1 < n { s[i].acc() * y } else { zero };
+        acc += d[i].acc() * w;
+        y = <T::Acc as Real>::ONE + w;
     }
-    acc
+    T::from_acc(acc)
 }
 
 /// `log(1^T T 1)` for the log pair `(ld, lr, ls)` (`-inf` for the empty or zero matrix).

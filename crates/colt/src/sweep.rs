@@ -98,9 +98,10 @@ impl Part {
 
 /// `out = T x` for the part `part` of the CoLT pair `(d, r, s)`.
 ///
-/// Lengths are checked by the caller: `d`, `x`, `out` have length `n`, `r` and `s` have length
-/// `n - 1` (or 0 when `n == 0`). For `Part::Lower` `s` is not read, for `Part::Upper` `r` is not.
-/// Never allocates.
+/// Lengths are checked by the caller: `d` and `out` have length `n` (and `x` provides `n`
+/// entries), `r` and `s` have length `n - 1` (or 0 when `n == 0`). For `Part::Lower` `s` is
+/// not read, for `Part::Upper` `r` is not. The recurrences run in `T::Acc` (f64). Never
+/// allocates.
 pub(crate) fn pair_apply<T: Real, X: Source<T>>(
     part: Part,
     d: &[T],
@@ -112,34 +113,33 @@ pub(crate) fn pair_apply<T: Real, X: Source<T>>(
     let n = d.len();
     debug_assert_eq!(out.len(), n);
     if n < 2 * TILE {
-        plain_apply(part, d, r, s, x, out, T::ZERO);
+        plain_apply(part, d, r, s, x, out, <T::Acc as Real>::ZERO);
         return;
     }
     let full = n / TILE * TILE;
     if part.upper() {
         backward_prepass(s, x, out, full);
     }
-    let mut carry = T::ZERO; // r_{start-1} * P_{start-1}: the forward carry into the next block
+    // r_{start-1} * P_{start-1}: the forward carry into the next tile.
+    let mut carry = <T::Acc as Real>::ZERO;
     for start in (0..full).step_by(TILE) {
         carry = tile_apply(part, d, r, s, x, out, start, carry);
     }
     // The tail is applied by the plain sweep; its backward part ends at `n`, so it needs no
     // carry from the right.
-    let tail_out = &mut out[full..];
     plain_apply(
         part,
         &d[full..],
         &r[full.min(r.len())..],
         &s[full.min(s.len())..],
         Offset { x, start: full },
-        tail_out,
+        &mut out[full..],
         carry,
     );
 }
 
 /// Plain sequential sweeps (used below `2 * TILE` and for the tail), with a forward carry-in
-/// `carry = r_{-1} P_{-1}` from a preceding segment. `r` and `s` may be one longer than
-/// `n - 1` (the link to a following segment); the extra entry is not read.
+/// `carry = r_{-1} P_{-1}` from a preceding segment.
 fn plain_apply<T: Real, X: Source<T>>(
     part: Part,
     d: &[T],
@@ -147,36 +147,34 @@ fn plain_apply<T: Real, X: Source<T>>(
     s: &[T],
     x: X,
     out: &mut [T],
-    carry: T,
+    carry: T::Acc,
 ) {
     let n = d.len();
     if n == 0 {
         return;
     }
+    let zero = <T::Acc as Real>::ZERO;
     // Backward first: out_i = d_i W_i (or d_i (x_i + W_i) for the upper triangle alone).
     if part.upper() {
-        let mut y = T::ZERO; // Y_{i+1}
-        let mut w = T::ZERO; // W_i = s_i Y_{i+1}
+        let mut y = zero; // Y_{i+1}
         for i in (0..n).rev() {
-            if i + 1 < n {
-                w = s[i] * y;
-            }
-            y = x.at(i) + w;
-            out[i] = if part.lower() { d[i] * w } else { d[i] * y };
+            let w = if i + 1 < n { s[i].acc() * y } else { zero };
+            y = x.at(i).acc() + w;
+            out[i] = T::from_acc(d[i].acc() * if part.lower() { w } else { y });
         }
     }
     if part.lower() {
         let mut p = carry;
         for i in 0..n {
             if i > 0 {
-                p = r[i - 1] * p;
+                p = r[i - 1].acc() * p;
             }
-            p += d[i] * x.at(i);
-            if part.upper() {
-                out[i] += p;
+            p += d[i].acc() * x.at(i).acc();
+            out[i] = if part.upper() {
+                T::from_acc(out[i].acc() + p)
             } else {
-                out[i] = p;
-            }
+                T::from_acc(p)
+            };
         }
     }
 }
@@ -185,25 +183,28 @@ fn plain_apply<T: Real, X: Source<T>>(
 /// `k * BLOCK < full` and at `full` (when `full < n`) into `out`.
 fn backward_prepass<T: Real, X: Source<T>>(s: &[T], x: X, out: &mut [T], full: usize) {
     let n = out.len();
+    let zero = <T::Acc as Real>::ZERO;
     // Tail: plain backward sweep, exact (nothing to its right).
-    let mut y_next = T::ZERO; // exact Y at the start of the segment to the right
+    let mut y_next = zero; // exact Y at the start of the segment to the right
     if full < n {
-        let mut y = T::ZERO;
+        let mut y = zero;
         for i in (full..n).rev() {
-            let w = if i + 1 < n { s[i] * y } else { T::ZERO };
-            y = x.at(i) + w;
+            let w = if i + 1 < n { s[i].acc() * y } else { zero };
+            y = x.at(i).acc() + w;
         }
-        out[full] = y;
+        out[full] = T::from_acc(y);
         y_next = y;
     }
     for tile in (0..full).step_by(TILE).rev() {
         // Local backward sums (zero carry) of all lanes, in lock-step.
-        let mut y = [T::ZERO; LANES];
-        for t in (0..BLOCK).rev() {
+        let mut y = [zero; LANES];
+        for l in 0..LANES {
+            y[l] = x.at(tile + l * BLOCK + BLOCK - 1).acc();
+        }
+        for t in (0..BLOCK - 1).rev() {
             for l in 0..LANES {
                 let i = tile + l * BLOCK + t;
-                let w = if t + 1 < BLOCK { s[i] * y[l] } else { T::ZERO };
-                y[l] = x.at(i) + w;
+                y[l] = x.at(i).acc() + s[i].acc() * y[l];
             }
         }
         // Chain the block summaries right to left: Y(start) = Y_loc(start) + nu * s_{end-1} Y(end).
@@ -211,31 +212,32 @@ fn backward_prepass<T: Real, X: Source<T>>(s: &[T], x: X, out: &mut [T], full: u
             let start = tile + l * BLOCK;
             let end = start + BLOCK;
             let link = if end < n {
-                s[end - 1] * y_next
+                s[end - 1].acc() * y_next
             } else {
-                T::ZERO
+                zero
             };
             let nu = product(&s[start..end - 1]);
             y_next = y[l] + nu * link;
-            out[start] = y_next;
+            out[start] = T::from_acc(y_next);
         }
     }
 }
 
-/// Product of a short slice with four independent partial products (no loop-carried chain
-/// longer than a quarter of the slice).
+/// Product of a short slice, in `T::Acc`, with four independent partial products (no
+/// loop-carried chain longer than a quarter of the slice).
 #[inline]
-fn product<T: Real>(v: &[T]) -> T {
-    let mut acc = [T::ONE; 4];
+fn product<T: Real>(v: &[T]) -> T::Acc {
+    let one = <T::Acc as Real>::ONE;
+    let mut acc = [one; 4];
     let mut chunks = v.chunks_exact(4);
     for c in &mut chunks {
         for k in 0..4 {
-            acc[k] *= c[k];
+            acc[k] *= c[k].acc();
         }
     }
     let mut p = (acc[0] * acc[1]) * (acc[2] * acc[3]);
     for &v in chunks.remainder() {
-        p *= v;
+        p *= v.acc();
     }
     p
 }
@@ -253,55 +255,54 @@ fn tile_apply<T: Real, X: Source<T>>(
     x: X,
     out: &mut [T],
     start: usize,
-    carry: T,
-) -> T {
+    carry: T::Acc,
+) -> T::Acc {
     let n = out.len();
+    let zero = <T::Acc as Real>::ZERO;
     let d = &d[start..start + TILE];
     let x = Offset { x, start };
     // Backward carries into every block: s_{end-1} * Y(end).
-    let mut cb = [T::ZERO; LANES];
+    let mut cb = [zero; LANES];
     if part.upper() {
         for l in 0..LANES {
             let end = start + (l + 1) * BLOCK;
             if end < n {
-                cb[l] = s[end - 1] * out[end];
+                cb[l] = s[end - 1].acc() * out[end].acc();
             }
         }
     }
     let out = &mut out[start..start + TILE];
     // Ratios r_i for i in the tile: the last one (r_{start+TILE-1}) links to the next tile and
-    // may not exist at the end of the array.
-    let r_end = (start + TILE).min(r.len());
-    let rt = &r[start..r_end];
-    let s_end = (start + TILE).min(s.len());
-    let st = &s[start..s_end];
+    // does not exist at the end of the array.
+    let rt = &r[start.min(r.len())..(start + TILE).min(r.len())];
+    let st = &s[start.min(s.len())..(start + TILE).min(s.len())];
 
-    // 1. forward local sweeps (zero carry), all lanes in lock-step.
-    let mut p_end = [T::ZERO; LANES];
+    // 1. forward local sweeps (zero carry), all lanes in lock-step; P_loc kept in `out`.
+    let mut p_end = [zero; LANES];
     if part.lower() {
-        let mut p = [T::ZERO; LANES];
+        let mut p = [zero; LANES];
         for l in 0..LANES {
             let i = l * BLOCK;
-            p[l] = d[i] * x.at(i);
-            out[i] = p[l];
+            p[l] = d[i].acc() * x.at(i).acc();
+            out[i] = T::from_acc(p[l]);
         }
         for t in 1..BLOCK {
             for l in 0..LANES {
                 let i = l * BLOCK + t;
-                p[l] = rt[i - 1] * p[l] + d[i] * x.at(i);
-                out[i] = p[l];
+                p[l] = rt[i - 1].acc() * p[l] + d[i].acc() * x.at(i).acc();
+                out[i] = T::from_acc(p[l]);
             }
         }
         p_end = p;
     } else {
         for (i, (o, &di)) in out.iter_mut().zip(d).enumerate() {
-            *o = di * x.at(i);
+            *o = T::from_acc(di.acc() * x.at(i).acc());
         }
     }
 
     // 2. forward carries across the lanes: c_{l+1} = r_{end_l - 1} (P_loc(end_l - 1) + w_end c_l).
-    let mut c = [T::ZERO; LANES];
-    let mut next = T::ZERO;
+    let mut c = [zero; LANES];
+    let mut next = zero;
     if part.lower() {
         let mut cl = carry;
         for l in 0..LANES {
@@ -311,29 +312,29 @@ fn tile_apply<T: Real, X: Source<T>>(
             let p_true = p_end[l] + w_end * cl;
             let link = b + BLOCK - 1;
             cl = if link < rt.len() {
-                rt[link] * p_true
+                rt[link].acc() * p_true
             } else {
-                T::ZERO
+                zero
             };
         }
         next = cl;
     }
 
-    // 3. backward sweeps seeded with the exact carries: out_i += d_i W_i (d_i W_i + ... for U).
+    // 3. backward sweeps seeded with the exact carries: out_i += d_i W_i.
     if part.upper() {
-        let mut y = [T::ZERO; LANES];
+        let mut y = [zero; LANES];
         for l in 0..LANES {
             let i = l * BLOCK + BLOCK - 1;
             let w = cb[l];
-            y[l] = x.at(i) + w;
-            out[i] += d[i] * w;
+            y[l] = x.at(i).acc() + w;
+            out[i] = T::from_acc(out[i].acc() + d[i].acc() * w);
         }
         for t in (0..BLOCK - 1).rev() {
             for l in 0..LANES {
                 let i = l * BLOCK + t;
-                let w = st[i] * y[l];
-                y[l] = x.at(i) + w;
-                out[i] += d[i] * w;
+                let w = st[i].acc() * y[l];
+                y[l] = x.at(i).acc() + w;
+                out[i] = T::from_acc(out[i].acc() + d[i].acc() * w);
             }
         }
     }
@@ -344,9 +345,9 @@ fn tile_apply<T: Real, X: Source<T>>(
         for t in 0..BLOCK {
             for l in 0..LANES {
                 let i = l * BLOCK + t;
-                out[i] += e[l];
+                out[i] = T::from_acc(out[i].acc() + e[l]);
                 if t + 1 < BLOCK {
-                    e[l] *= rt[i];
+                    e[l] *= rt[i].acc();
                 }
             }
         }
