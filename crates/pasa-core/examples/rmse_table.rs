@@ -3,8 +3,8 @@
 
 use pasa_core::generate::RandomCase;
 use pasa_core::{
-    Algorithm, AttentionParams, ErrorReport, Kernel, PasaError, PasaParams, Preset, Recovery, attention,
-    reference_attention,
+    Algorithm, AttentionParams, ErrorReport, Kernel, PasaError, PasaParams, Preset, Recovery,
+    attention, reference_attention,
 };
 
 fn fmt(r: &ErrorReport) -> String {
@@ -28,7 +28,14 @@ fn main() -> Result<(), PasaError> {
         Preset::PasaKeyMeans,
         Preset::PasaFp32Stats,
     ];
-    let cases = [(0.0, 1.0), (5.0, 1.0), (20.0, 2.0), (50.0, 4.0), (100.0, 4.0), (200.0, 2.0)];
+    let cases = [
+        (0.0, 1.0),
+        (5.0, 1.0),
+        (20.0, 2.0),
+        (50.0, 4.0),
+        (100.0, 4.0),
+        (200.0, 2.0),
+    ];
     print!("| bias | amp | max abs S (fp32) |");
     for p in presets {
         print!(" {} |", p.name());
@@ -50,8 +57,15 @@ fn main() -> Result<(), PasaError> {
     }
     println!();
     let betas = [0.5, 0.875, 0.9, 0.9375, 0.96875, 0.97, 0.99, 0.999];
-    for recovery in [Recovery::Absolute, Recovery::RelativeToFirstBlock, Recovery::RelativeKeyMeans] {
-        for stats in [pasa_core::Precision::ALL_FP16, pasa_core::Precision::FP16_FP32_STATS] {
+    for recovery in [
+        Recovery::Absolute,
+        Recovery::RelativeToFirstBlock,
+        Recovery::RelativeKeyMeans,
+    ] {
+        for stats in [
+            pasa_core::Precision::ALL_FP16,
+            pasa_core::Precision::FP16_FP32_STATS,
+        ] {
             println!("beta sweep, {recovery:?}, stats {:?}", stats.stats);
             print!("| bias, amp |");
             for b in betas {
@@ -64,7 +78,10 @@ fn main() -> Result<(), PasaError> {
                 print!("| {bias}, {amp} |");
                 for beta in betas {
                     let kernel = Kernel {
-                        algorithm: Algorithm::Pasa(PasaParams { beta: Some(beta), recovery }),
+                        algorithm: Algorithm::Pasa(PasaParams {
+                            beta: Some(beta),
+                            recovery,
+                        }),
                         precision: stats,
                     };
                     let out = attention(&inputs, &kernel, &params)?;

@@ -103,7 +103,11 @@ impl RandomCase {
     /// # Errors
     /// [`PasaError::InvalidGenerator`] for a negative or non-finite amplitude or bias.
     pub fn draw_f64(&self) -> Result<[Tensor<f64>; 3], PasaError> {
-        for (what, value) in [("amp", self.amp), ("bias_q", self.bias_q), ("bias_k", self.bias_k)] {
+        for (what, value) in [
+            ("amp", self.amp),
+            ("bias_q", self.bias_q),
+            ("bias_k", self.bias_k),
+        ] {
             if !value.is_finite() || (what == "amp" && value < 0.0) {
                 return Err(PasaError::InvalidGenerator {
                     what,
@@ -115,7 +119,9 @@ impl RandomCase {
         let d = self.head_dim;
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(self.seed);
         let ones = vec![1.0; d];
-        let alternating: Vec<f64> = (0..d).map(|i| if i % 2 == 0 { 1.0 } else { -1.0 }).collect();
+        let alternating: Vec<f64> = (0..d)
+            .map(|i| if i % 2 == 0 { 1.0 } else { -1.0 })
+            .collect();
         let (u_q, u_k): (Vec<f64>, &[f64]) = match self.resonance {
             Resonance::Aligned => (ones.clone(), &ones),
             Resonance::Opposite => (ones.iter().map(|x| -x).collect(), &ones),

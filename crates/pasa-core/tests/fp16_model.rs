@@ -1,0 +1,161 @@
+//! The FP16 arithmetic model against IEEE binary16 facts: ties to even, overflow at
+//! 65504 + ulp/2, subnormals, exp of large arguments, correct f64 -> f16 conversion, and
+//! the accumulator semantics of the matrix unit.
+
+use half::f16;
+use pasa_core::matmul::matmul_in_place;
+use pasa_core::round::{F16_MAX, f64_to_f16, scalar};
+use pasa_core::vector;
+use pasa_core::{Accumulator, Real, Scalar};
+use proptest::prelude::*;
+
+fn bits(x: f32) -> u16 {
+    f16::from_f32(x).to_bits()
+}
+
+#[test]
+fn ties_round_to_even() {
+    // 1 + 2^-11 is halfway between 1 and 1 + 2^-10: ties to the even significand (1).
+    let one = 1.0_f32;
+    let ulp = 2.0_f32.powi(-10);
+    assert_eq!(1.0_f32.round_to(Scalar::F16).to_bits(), one.to_bits());
+    let tie_down = one + ulp / 2.0;
+    assert_eq!(tie_down.round_to(Scalar::F16).to_bits(), one.to_bits());
+    // 1 + 3·2^-11 is halfway between 1 + 2^-10 (odd) and 1 + 2^-9 (even): rounds up.
+    let tie_up = one + 3.0 * ulp / 2.0;
+    assert_eq!(
+        tie_up.round_to(Scalar::F16).to_bits(),
+        (one + 2.0 * ulp).to_bits()
+    );
+    // The same through the bulk (F16C) path.
+    let mut xs = vec![tie_down, tie_up];
+    f32::round_slice(&mut xs, Scalar::F16);
+    assert_eq!(xs[0].to_bits(), one.to_bits());
+    assert_eq!(xs[1].to_bits(), (one + 2.0 * ulp).to_bits());
+}
+
+#[test]
+fn overflow_at_max_plus_half_ulp() {
+    // The f16 ulp at 65504 is 32: values below 65520 round to 65504, 65520 (the tie, odd
+    // neighbour 65504 has an odd significand 0x3ff) rounds to inf.
+    assert_eq!(bits(65504.0), 0x7bff);
+    assert_eq!(65519.0_f32.round_to(Scalar::F16).to_f64().to_bits(), F16_MAX.to_bits());
+    assert!(65520.0_f32.round_to(Scalar::F16).is_infinite());
+    assert!((-65520.0_f32).round_to(Scalar::F16).to_f64() < 0.0);
+    // 65504 + 32 (one ulp) overflows in an f16 addition.
+    let s = scalar::add(65504.0_f32, 32.0, Scalar::F16);
+    assert!(s.is_infinite());
+    // ... but not in f32.
+    let s32 = scalar::add(65504.0_f32, 32.0, Scalar::F32);
+    assert!((s32.to_f64() - 65536.0).abs() < 1e-9);
+}
+
+#[test]
+fn subnormals_are_kept() {
+    let min_sub = 2.0_f64.powi(-24);
+    assert_eq!(f64_to_f16(min_sub).to_bits(), 0x0001);
+    // Half the smallest subnormal is a tie with 0 (even): rounds to 0.
+    assert_eq!(f64_to_f16(min_sub / 2.0).to_bits(), 0x0000);
+    // Slightly more than half rounds up to the smallest subnormal.
+    assert_eq!(f64_to_f16(min_sub * 0.5000001).to_bits(), 0x0001);
+    // A product that underflows into the subnormal range: 2^-14 · 2^-5 = 2^-19.
+    let p = scalar::mul(2.0_f32.powi(-14), 2.0_f32.powi(-5), Scalar::F16);
+    assert_eq!(bits(p), 0x0020);
+    // Largest subnormal.
+    assert_eq!(f64_to_f16(2.0_f64.powi(-14) - min_sub).to_bits(), 0x03ff);
+}
+
+#[test]
+fn exp_of_large_arguments() {
+    // ln(65504) = 11.0898...: exp(11.09) overflows in f16, exp(11.08) does not.
+    assert!(scalar::exp(11.09_f32, Scalar::F16).is_infinite());
+    assert!(scalar::exp(11.08_f32, Scalar::F16).is_finite());
+    assert!(scalar::exp(11.09_f32, Scalar::F32).is_finite());
+    // exp(-17.4) ~ 2.8e-8 is below half the smallest subnormal (2.98e-8): flushes to 0.
+    assert_eq!(
+        scalar::exp(-17.4_f32, Scalar::F16).to_bits(),
+        0.0_f32.to_bits()
+    );
+    // exp(-16) ~ 1.1e-7 is a subnormal.
+    let e = scalar::exp(-16.0_f32, Scalar::F16);
+    assert!(e > 0.0 && e < 6.2e-5);
+    // exp(-inf) = 0, exp(+inf) = inf, exp(NaN) = NaN.
+    assert_eq!(scalar::exp(f32::NEG_INFINITY, Scalar::F16).to_bits(), 0);
+    assert!(scalar::exp(f32::INFINITY, Scalar::F16).is_infinite());
+    assert!(scalar::exp(f32::NAN, Scalar::F16).is_nan());
+}
+
+#[test]
+fn half_f64_conversion_double_rounds_ours_does_not() {
+    // 1 + 2^-11 + 2^-40 is just above the tie between 1 and 1 + 2^-10: the correct f16 is
+    // 1 + 2^-10. Rounding to f32 first loses the 2^-40 and lands on the tie (-> 1).
+    let x = 1.0 + 2.0_f64.powi(-11) + 2.0_f64.powi(-40);
+    assert_eq!(f64_to_f16(x).to_bits(), 0x3c01);
+    assert_eq!(f16::from_f32(x as f32).to_bits(), 0x3c00);
+}
+
+proptest! {
+    /// f64 -> f16 equals the correctly rounded value computed by exact comparison with the
+    /// two neighbouring f16 values (source of truth: the IEEE definition of RNE).
+    #[test]
+    fn f64_to_f16_is_correctly_rounded(x in -70000.0_f64..70000.0) {
+        let r = f64_to_f16(x);
+        if r.is_finite() {
+            let rv = r.to_f64();
+            let up = f16::from_bits(r.to_bits() + 1).to_f64();
+            let down = f16::from_bits(r.to_bits().wrapping_sub(1)).to_f64();
+            // No neighbour is strictly closer.
+            prop_assert!((x - rv).abs() <= (x - up).abs() || !up.is_finite());
+            prop_assert!((x - rv).abs() <= (x - down).abs() || !down.is_finite());
+        } else {
+            prop_assert!(x.abs() >= 65520.0);
+        }
+    }
+
+    /// f32 working-type arithmetic on f16 operands rounded to f16 equals the f64 result
+    /// rounded once (double rounding is innocuous for + - * /: 24 >= 2·11 + 2).
+    #[test]
+    fn f16_ops_are_correctly_rounded(a in -300.0_f32..300.0, b in 0.01_f32..300.0) {
+        let (a, b) = (a.round_to(Scalar::F16), b.round_to(Scalar::F16));
+        let (a64, b64) = (a.to_f64(), b.to_f64());
+        prop_assert_eq!(bits(scalar::add(a, b, Scalar::F16)), f64_to_f16(a64 + b64).to_bits());
+        prop_assert_eq!(bits(scalar::mul(a, b, Scalar::F16)), f64_to_f16(a64 * b64).to_bits());
+        prop_assert_eq!(bits(scalar::div(a, b, Scalar::F16)), f64_to_f16(a64 / b64).to_bits());
+        // exp: f32 and f64 working types agree (both correctly round the f64 exp).
+        let e32 = scalar::exp(a / 30.0, Scalar::F16);
+        let e64 = scalar::exp((a / 30.0).to_f64(), Scalar::F16);
+        prop_assert_eq!(e32.to_f64().to_bits(), e64.to_bits());
+    }
+}
+
+#[test]
+fn fp16_accumulator_rounds_after_every_add() {
+    // 2048 + 1 + 1 in f16: 2049 is a tie between 2048 and 2050 (ulp 2) -> 2048 (even),
+    // so an f16 accumulator never leaves 2048; an f32 accumulator reaches 2050.
+    let a = [1.0_f32, 1.0, 1.0];
+    let b = [2048.0_f32, 1.0, 1.0];
+    let mut out = [0.0_f32];
+    matmul_in_place(&mut out, &a, &b, 1, 3, 1, Accumulator::F16, Scalar::F16).unwrap();
+    assert_eq!(out[0].to_bits(), 2048.0_f32.to_bits());
+    matmul_in_place(&mut out, &a, &b, 1, 3, 1, Accumulator::F32, Scalar::F16).unwrap();
+    assert_eq!(out[0].to_bits(), 2050.0_f32.to_bits());
+    // Cube semantics: the sum exceeds 65504 inside the f32 accumulator and comes back in
+    // range before the single cast: finite. An f16 accumulator overflows on the way.
+    let a = [1.0_f32, 1.0];
+    let b = [60000.0_f32, -30000.0];
+    matmul_in_place(&mut out, &a, &b, 1, 2, 1, Accumulator::F32, Scalar::F16).unwrap();
+    assert_eq!(out[0].to_bits(), 30000.0_f32.to_bits());
+    let b = [60000.0_f32, 60000.0];
+    matmul_in_place(&mut out, &a, &b, 1, 2, 1, Accumulator::F32, Scalar::F16).unwrap();
+    assert!(out[0].is_infinite());
+}
+
+#[test]
+fn vector_sum_in_fp16_loses_small_terms() {
+    // 2048 + 1 (x4) in f16 sequential: each +1 is a tie back to 2048.
+    let xs = [2048.0_f32, 1.0, 1.0, 1.0, 1.0];
+    let s16 = vector::sum(&xs, Accumulator::F16, Scalar::F16);
+    let s32 = vector::sum(&xs, Accumulator::F32, Scalar::F32);
+    assert_eq!(s16.to_bits(), 2048.0_f32.to_bits());
+    assert_eq!(s32.to_bits(), 2052.0_f32.to_bits());
+}
