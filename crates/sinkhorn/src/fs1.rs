@@ -10,6 +10,7 @@ use crate::colt_kernel::ColtKernel;
 use crate::dense::DenseKernel;
 use crate::error::{Result, SinkhornError};
 use crate::fs1_loop::{LoopInput, LoopOutput, run_log, run_standard};
+use crate::fs1_stabilized::run_stabilized;
 use crate::kernel::GibbsKernel;
 use crate::observer::{NoObserver, Observer};
 use crate::params::{AUTO_STANDARD_MAX_DIAMETER_OVER_EPS, Backend, Domain, SinkhornParams};
@@ -49,10 +50,14 @@ impl StageKernel {
 }
 
 /// The domain a stage at `eps` runs in under `domain`.
-pub fn resolve_domain(domain: Domain, diameter: f64, eps: f64) -> Domain {
+pub fn resolve_domain(domain: Domain, geometry: &Geometry, eps: f64) -> Domain {
+    let line = matches!(geometry, Geometry::Line(_));
     match domain {
-        Domain::Auto if diameter / eps < AUTO_STANDARD_MAX_DIAMETER_OVER_EPS => Domain::Standard,
-        Domain::Auto => Domain::Log,
+        Domain::Auto if geometry.diameter() / eps < AUTO_STANDARD_MAX_DIAMETER_OVER_EPS => {
+            Domain::Standard
+        }
+        Domain::Auto | Domain::Stabilized if line => Domain::Stabilized,
+        Domain::Auto | Domain::Stabilized => Domain::Log,
         d => d,
     }
 }
@@ -119,7 +124,7 @@ impl Sinkhorn {
                 offset: done,
                 diameter_over_eps: diameter / eps,
             };
-            let domain = resolve_domain(p.domain, diameter, eps);
+            let domain = resolve_domain(p.domain, geometry, eps);
             let (out, used) = match domain {
                 Domain::Standard => match run_standard(kernel.as_dyn(), &input, observer) {
                     Ok(o) => (o, Domain::Standard),
@@ -127,6 +132,12 @@ impl Sinkhorn {
                         (run_log(kernel.as_dyn(), &input, observer)?, Domain::Log)
                     }
                     Err(e) => return Err(e),
+                },
+                Domain::Stabilized => match (&kernel, geometry) {
+                    (StageKernel::Colt(k), Geometry::Line(s)) => {
+                        (run_stabilized(s, k, &input, observer)?, Domain::Stabilized)
+                    }
+                    _ => (run_log(kernel.as_dyn(), &input, observer)?, Domain::Log),
                 },
                 _ => (run_log(kernel.as_dyn(), &input, observer)?, Domain::Log),
             };

@@ -13,6 +13,7 @@ use crate::observer::{Observer, Record};
 use crate::termination::{Termination, TerminationReason};
 
 /// Inputs to one loop run (one eps stage).
+#[derive(Clone, Copy)]
 pub(crate) struct LoopInput<'a> {
     pub a: &'a [f64],
     pub b: &'a [f64],

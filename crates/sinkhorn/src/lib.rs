@@ -43,6 +43,7 @@ mod exact;
 pub mod exact_grid;
 mod fs1;
 mod fs1_loop;
+mod fs1_stabilized;
 mod fs2;
 mod kernel;
 mod observer;

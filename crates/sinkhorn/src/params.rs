@@ -13,7 +13,8 @@ pub const AUTO_STANDARD_MAX_DIAMETER_OVER_EPS: f64 = 600.0;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Domain {
     /// Standard domain when `diameter / eps < AUTO_STANDARD_MAX_DIAMETER_OVER_EPS`, else
-    /// log domain; a standard-domain breakdown falls back to the log domain.
+    /// [`Domain::Stabilized`] on a line and [`Domain::Log`] on a grid; a standard-domain
+    /// breakdown falls back to the log domain.
     #[default]
     Auto,
     /// Scalings `u, v` and plain kernel products (fastest; breaks down at small eps with
@@ -21,6 +22,10 @@ pub enum Domain {
     Standard,
     /// Potentials `f, g` and log-sum-exp sweeps (finite for any eps).
     Log,
+    /// Potentials absorbed into a stabilised CoLT kernel applied in the standard domain
+    /// (brief §2.5 (B)): log-domain robustness at near standard-domain speed. Lines only
+    /// and structured backend only; grids and the dense backend run [`Domain::Log`].
+    Stabilized,
 }
 
 /// Which kernel implementation the loop runs on.

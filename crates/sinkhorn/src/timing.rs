@@ -7,15 +7,19 @@ use std::time::Instant;
 use crate::cases::{bumps_grid, bumps_line};
 use crate::colt_kernel::ColtKernel;
 use crate::dense::DenseKernel;
+use crate::dense_ipot::dense_ipot;
 use crate::error::Result;
+use crate::error::SinkhornError;
 use crate::exact::exact_w1;
 use crate::fs1::Sinkhorn;
 use crate::fs1_loop::{LoopInput, run_log, run_standard};
+use crate::fs1_stabilized::run_stabilized;
 use crate::fs2::{Ipot, IpotParams};
 use crate::kernel::GibbsKernel;
 use crate::observer::NoObserver;
-use crate::params::{Backend, Domain, SinkhornParams};
+use crate::params::{Domain, SinkhornParams};
 use crate::problem::Problem;
+use crate::support::Geometry;
 use crate::termination::Termination;
 
 /// What to time.
@@ -25,14 +29,18 @@ pub enum Method {
     Fs1Standard,
     /// FS-1, log domain (log-sum-exp sweeps), structured kernel.
     Fs1Log,
+    /// FS-1 with absorption (stabilised CoLT kernel, standard-domain sweeps), timed at
+    /// `eps = 1e-3 x diameter` where the standard domain underflows (lines only).
+    Fs1Stabilized,
     /// Same loop, dense faer kernel, standard domain.
     DenseStandard,
     /// Same loop, dense kernel, log domain.
     DenseLog,
     /// FS-2 outer iteration (`inner` = 5 log-domain steps).
     Fs2,
-    /// FS-2's loop on the dense kernel (the dense IPOT cost per outer iteration).
-    DenseFs2,
+    /// The literal dense IPOT ([`crate::dense_ipot`], `inner` = 5): the baseline per outer
+    /// iteration (its one-off `exp(-C/beta)` is included; time several iterations).
+    DenseIpot,
 }
 
 /// One timing.
@@ -75,18 +83,34 @@ fn time_loop(method: Method, problem: &Problem, iterations: usize) -> Result<f64
         Method::Fs1Log => run(&ColtKernel::new(problem.geometry(), eps)?, true),
         Method::DenseStandard => run(&DenseKernel::new(problem.geometry(), eps)?, false),
         Method::DenseLog => run(&DenseKernel::new(problem.geometry(), eps)?, true),
-        Method::Fs2 | Method::DenseFs2 => {
-            let backend = if method == Method::Fs2 {
-                Backend::Colt
-            } else {
-                Backend::Dense
+        Method::Fs1Stabilized => {
+            let Geometry::Line(support) = problem.geometry() else {
+                return Err(SinkhornError::Unsupported {
+                    operation: "timing Method::Fs1Stabilized",
+                    geometry: problem.geometry().name(),
+                    reason: "the stabilised kernel is 1D only; time Method::Fs1Log on grids",
+                });
             };
-            let ipot = Ipot::new(IpotParams {
-                backend,
-                ..IpotParams::for_diameter(problem.geometry().diameter())
-            });
+            let eps = 1e-3 * problem.geometry().diameter();
+            let k = ColtKernel::new(problem.geometry(), eps)?;
+            let input = LoopInput {
+                diameter_over_eps: 1e3,
+                ..input
+            };
+            let t = Instant::now();
+            run_stabilized(support, &k, &input, &mut NoObserver)?;
+            Ok(t.elapsed().as_secs_f64())
+        }
+        Method::Fs2 => {
+            let ipot = Ipot::new(IpotParams::for_diameter(problem.geometry().diameter()));
             let t = Instant::now();
             ipot.iterate_potentials(problem, iterations)?;
+            Ok(t.elapsed().as_secs_f64())
+        }
+        Method::DenseIpot => {
+            let p = IpotParams::for_diameter(problem.geometry().diameter());
+            let t = Instant::now();
+            dense_ipot(problem, p.beta, p.inner, iterations, &[])?;
             Ok(t.elapsed().as_secs_f64())
         }
     }

@@ -92,8 +92,21 @@ fn standard_domain_underflow_is_a_typed_error_and_auto_falls_back() {
     })
     .solve(&problem)
     .unwrap();
-    assert_eq!(auto.domain, Domain::Log);
+    assert_eq!(auto.domain, Domain::Stabilized);
     assert!(auto.cost.is_finite() && auto.converged());
+    let log_params = SinkhornParams {
+        eps,
+        domain: Domain::Log,
+        ..Default::default()
+    };
+    let log = Sinkhorn::new(log_params).solve(&problem).unwrap();
+    let gap = (log.cost - auto.cost).abs();
+    assert!(
+        log.converged() && gap < 1e-9 * log.cost,
+        "stabilised {} vs log {}",
+        auto.cost,
+        log.cost
+    );
     let exact = exact_w1(&problem).unwrap(); // 0.96
     // The plan is nearly a monotone rearrangement at eps = 1e-3 (h = 0.01): the entropic
     // bias is at most eps log(N) per unit mass (entropy bound), ~5e-3.
@@ -110,42 +123,44 @@ fn log_domain_stays_finite_at_eps_1e4_of_the_diameter() {
     let eps = 1e-4;
     // eps << h = 3.3e-3: plain Sinkhorn moves potentials by ~eps per iteration, so start
     // from eps = 0.1 and halve (continuation); each stage is warm-started.
-    let p = SinkhornParams {
-        eps,
-        domain: Domain::Log,
-        termination: Termination {
-            max_iter: 5000,
-            tol: 1e-9,
-            check_every: 10,
-        },
-        eps_scaling: Some(sinkhorn::EpsScaling {
-            start: 0.1,
-            factor: 0.5,
-            stage_tol: 1e-6,
-        }),
-        ..Default::default()
-    };
-    let r = Sinkhorn::new(p).solve(&problem).unwrap();
-    assert!(r.f().iter().chain(r.g()).all(|v| v.is_finite()));
-    // At eps = h/33 the last stage converges slowly (measured: violation 1.4e-6 after 5000
-    // iterations); finiteness is the claim, accuracy is bounded below.
-    assert!(
-        r.violation < 1e-5,
-        "violation {:e} after {} iterations",
-        r.violation,
-        r.iterations
-    );
-    let exact = exact_w1(&problem).unwrap();
-    // eps = h/33: the entropic plan is within eps log(N) of optimal (entropy bound), and
-    // an unconverged plan moves the cost by at most diameter x violation.
-    let slack = eps * 300f64.ln() + r.violation;
-    assert!((r.cost - exact).abs() < slack, "cost {} W1 {exact}", r.cost);
-    println!(
-        "eps 1e-4: {} iterations, violation {:e}, cost - W1 = {:e}",
-        r.iterations,
-        r.violation,
-        r.cost - exact
-    );
+    for domain in [Domain::Log, Domain::Stabilized] {
+        let p = SinkhornParams {
+            eps,
+            domain,
+            termination: Termination {
+                max_iter: 5000,
+                tol: 1e-9,
+                check_every: 10,
+            },
+            eps_scaling: Some(sinkhorn::EpsScaling {
+                start: 0.1,
+                factor: 0.5,
+                stage_tol: 1e-6,
+            }),
+            ..Default::default()
+        };
+        let r = Sinkhorn::new(p).solve(&problem).unwrap();
+        assert!(r.f().iter().chain(r.g()).all(|v| v.is_finite()));
+        // At eps = h/33 the last stage converges slowly (measured: violation 1.4e-6 after 5000
+        // iterations); finiteness is the claim, accuracy is bounded below.
+        assert!(
+            r.violation < 1e-5,
+            "violation {:e} after {} iterations",
+            r.violation,
+            r.iterations
+        );
+        let exact = exact_w1(&problem).unwrap();
+        // eps = h/33: the entropic plan is within eps log(N) of optimal (entropy bound), and
+        // an unconverged plan moves the cost by at most diameter x violation.
+        let slack = eps * 300f64.ln() + r.violation;
+        assert!((r.cost - exact).abs() < slack, "cost {} W1 {exact}", r.cost);
+        println!(
+            "eps 1e-4: {} iterations, violation {:e}, cost - W1 = {:e}",
+            r.iterations,
+            r.violation,
+            r.cost - exact
+        );
+    }
 }
 
 #[test]
