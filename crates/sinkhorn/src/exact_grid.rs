@@ -26,9 +26,18 @@ pub struct GridFlow {
     pub augmentations: usize,
 }
 
-#[derive(PartialEq, PartialOrd)]
 struct Dist(f64);
+impl PartialEq for Dist {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == core::cmp::Ordering::Equal
+    }
+}
 impl Eq for Dist {}
+impl PartialOrd for Dist {
+    fn partial_cmp(&self, other: &Self) -> Option<core::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
 impl Ord for Dist {
     fn cmp(&self, other: &Self) -> core::cmp::Ordering {
         self.0.total_cmp(&other.0)

@@ -29,21 +29,21 @@ pub struct Sinkhorn {
 
 /// The kernel a stage runs on.
 enum StageKernel {
-    Colt(ColtKernel),
+    Colt(Box<ColtKernel>),
     Dense(DenseKernel),
 }
 
 impl StageKernel {
     fn build(backend: Backend, geometry: &Geometry, eps: f64) -> Result<Self> {
         Ok(match backend {
-            Backend::Colt => StageKernel::Colt(ColtKernel::new(geometry, eps)?),
+            Backend::Colt => StageKernel::Colt(Box::new(ColtKernel::new(geometry, eps)?)),
             Backend::Dense => StageKernel::Dense(DenseKernel::new(geometry, eps)?),
         })
     }
 
     fn as_dyn(&self) -> &dyn GibbsKernel {
         match self {
-            StageKernel::Colt(k) => k,
+            StageKernel::Colt(k) => k.as_ref(),
             StageKernel::Dense(k) => k,
         }
     }

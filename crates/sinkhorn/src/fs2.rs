@@ -82,7 +82,7 @@ impl IpotParams {
                 value: self.beta,
             });
         }
-        if !(self.cost_tol >= 0.0) {
+        if self.cost_tol.is_nan() || self.cost_tol < 0.0 {
             return Err(SinkhornError::InvalidOption {
                 name: "cost_tol",
                 value: format!("{}", self.cost_tol),

@@ -129,7 +129,7 @@ impl SinkhornParams {
                     reason: "the factor must lie in (0, 1)",
                 });
             }
-            if !(s.stage_tol >= 0.0) {
+            if s.stage_tol.is_nan() || s.stage_tol < 0.0 {
                 return Err(SinkhornError::InvalidOption {
                     name: "eps_scaling.stage_tol",
                     value: format!("{}", s.stage_tol),

@@ -44,7 +44,7 @@ impl Termination {
                 reason: "check at least every iteration (>= 1)",
             });
         }
-        if !(self.tol >= 0.0) {
+        if self.tol.is_nan() || self.tol < 0.0 {
             return Err(SinkhornError::InvalidOption {
                 name: "tol",
                 value: format!("{}", self.tol),
