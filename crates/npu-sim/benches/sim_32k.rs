@@ -51,6 +51,10 @@ fn bench(c: &mut Criterion) {
             } else {
                 "shortcut"
             };
+            eprintln!(
+                "{name} {label}: FA {} instructions, PASA {} instructions simulated",
+                fa.report.instructions, pasa.report.instructions
+            );
             for kind in [KernelKind::FaFp32Softmax, KernelKind::Pasa] {
                 group.bench_function(format!("{name}/{kind:?}/{label}"), |b| {
                     b.iter(|| black_box(run(kind)).report.cycles);
