@@ -56,7 +56,7 @@ fn main() -> Result<(), PasaError> {
         println!("| {bias} | {amp} | {max_s:.3e} |{row}");
     }
     println!();
-    let betas = [0.5, 0.875, 0.9, 0.9375, 0.96875, 0.97, 0.99, 0.999];
+    let betas = [0.5, 0.9, 0.9375, 0.96875, 0.99, 0.999, 1.0 - 1.0 / 2048.0];
     for recovery in [
         Recovery::Absolute,
         Recovery::RelativeToFirstBlock,

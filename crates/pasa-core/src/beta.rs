@@ -1,45 +1,54 @@
-//! PASA's beta: the default rule (reconstructed) and the quantities that bound it.
+//! PASA's beta: the default rule (reconstructed) and the recovery amplification.
 //!
 //! The paper tunes beta "via a nonlinear condition" that is not retrievable here. We derive
-//! a rule from two requirements of the all-FP16 algorithm (docs/pasa.md has the argument
-//! and the beta sweep that supports it):
+//! the default from the error of each recovery (docs/pasa.md has the argument and the beta
+//! sweep that supports it):
 //!
-//! 1. **The shifting matrix must be exact in the operand type.** `M = I - (beta/s) 1 1^T`
-//!    is fed to the matrix unit in FP16. If its diagonal `1 - beta/s` rounds, then
-//!    `M = (1 + delta) I - gamma 1 1^T` and the shifted scores become `(1 + delta) S - ...`:
-//!    a rescaling of the *unshifted* scores, whose absolute error `delta |S|` is exactly
-//!    the overflow-sized quantity PASA exists to avoid. `gamma = beta/s` and `1 - gamma`
-//!    are both FP16 numbers iff `gamma` is a multiple of 2^-11 (for `gamma < 1/2`), i.e.
-//!    `beta = j s / 2^11` for an integer `j`.
-//! 2. **The recovery amplification `beta/(1-beta)` stays bounded.** The shift is recovered
-//!    as `beta/(1-beta) · mean(S')`, which multiplies the rounding error of the mean; the
-//!    residual bias left in `S'` is `(1-beta)` of the original. We cap the amplification at
-//!    63 (`1 - beta >= 2^-6`), the point past which the brief's sweep stops improving.
+//! * **Score-mean recovery** ([`Recovery::Absolute`], [`Recovery::RelativeToFirstBlock`]):
+//!   the shift is `beta/(1-beta) · mean(S')`. Two errors compete. The shifted scores keep a
+//!   residual bias `(1-beta) |S|`, rounded in FP16 with absolute error
+//!   `~ 2^-11 (1-beta) |S|`, which falls as beta grows; the mean of `S'` is rounded at the
+//!   same size and multiplied by `beta/(1-beta)`, giving `~ 2^-11 beta |S|` whatever beta
+//!   is, plus the rounding of the per-row statistics, which the amplification magnifies
+//!   without bound as beta -> 1. The total is flat for `beta` in [0.9, 0.99] and blows up
+//!   past it; the brief's sweep and ours put the minimum at 0.97-0.99. We take
+//!   `beta = 1 - 2^-5 = 31/32` (amplification exactly 31, and `M = I - (beta/s) 1 1^T` is
+//!   exact in FP16 for block sizes `s <= 64`).
+//! * **Key-mean recovery** ([`Recovery::RelativeKeyMeans`]): the shift is recomputed from
+//!   key means and never amplified, so only the residual bias matters and beta should be as
+//!   close to 1 as FP16 allows below 1: `beta = 1 - 2^-11` (the largest binary16 number
+//!   below 1).
 //!
-//! The rule takes the largest beta satisfying both: `j = floor(2^11 (1 - 2^-6) / s)`,
-//! `beta = j s / 2^11`; for `s = 128` that is 15/16 (amplification exactly 15), for
-//! `s = 64` 31/32. Block sizes above 2016 cannot satisfy (1); they get 1/2.
+//! [`Recovery::Absolute`]: crate::Recovery::Absolute
+//! [`Recovery::RelativeToFirstBlock`]: crate::Recovery::RelativeToFirstBlock
+//! [`Recovery::RelativeKeyMeans`]: crate::Recovery::RelativeKeyMeans
 
-use crate::round::{Scalar, count_to_f64};
+use crate::precision::Recovery;
+use crate::round::Scalar;
 
-/// Smallest allowed `1 - beta` (caps the recovery amplification `beta/(1-beta)` at 63).
-pub const MIN_ONE_MINUS_BETA: f64 = 1.0 / 64.0;
+/// Default beta for score-mean recovery: `1 - 2^-5`.
+pub const SCORE_MEAN_BETA: f64 = 1.0 - 1.0 / 32.0;
 
-/// Fallback beta when no exact shifting matrix exists for the block size.
-pub const FALLBACK_BETA: f64 = 0.5;
+/// Default beta for key-mean recovery: `1 - 2^-11`, the largest f16 below 1.
+pub const KEY_MEAN_BETA: f64 = 1.0 - 1.0 / 2048.0;
 
-/// The default beta for key blocks of `block_k` keys (see the module docs).
+/// The default beta for the brief's (score-mean) recovery; see the module docs.
 ///
-/// `operand` is the matrix-unit input type; the FP16 grid (2^-11 below 1) is used for
-/// every type so that exact (f64) and FP16 runs of the same configuration use the same
-/// beta.
+/// `block_k` and `operand` are accepted so that a future rule may depend on them; under
+/// our analysis the optimum depends on neither (the errors scale with `|S|`, not `s`).
 #[must_use]
 pub fn beta_rule(block_k: usize, operand: Scalar) -> f64 {
-    let _ = operand;
-    let grid = 2048.0; // 2^11: the FP16 spacing just below 1 is 2^-11.
-    let s = count_to_f64(block_k.max(1));
-    let j = (grid * (1.0 - MIN_ONE_MINUS_BETA) / s).floor();
-    if j < 1.0 { FALLBACK_BETA } else { j * s / grid }
+    let _ = (block_k, operand);
+    SCORE_MEAN_BETA
+}
+
+/// The default beta for `recovery`.
+#[must_use]
+pub fn beta_for(recovery: Recovery, block_k: usize, operand: Scalar) -> f64 {
+    match recovery {
+        Recovery::Absolute | Recovery::RelativeToFirstBlock => beta_rule(block_k, operand),
+        Recovery::RelativeKeyMeans => KEY_MEAN_BETA,
+    }
 }
 
 /// The recovery amplification `beta / (1 - beta)`.

@@ -77,7 +77,7 @@ pub enum PasaError {
     /// PASA's beta is outside (0, 1): the shifting matrix is singular at 1 and recovery
     /// divides by 1 - beta.
     #[error(
-        "beta = {beta} is outside (0, 1); PASA needs 0 < beta < 1 (see `beta::beta_rule` for the default)"
+        "beta = {beta} is outside (0, 1); PASA needs 0 < beta < 1 (see `beta::beta_for` for the defaults)"
     )]
     BetaOutOfRange {
         /// The beta given.

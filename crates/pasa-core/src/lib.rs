@@ -26,6 +26,7 @@
 //! `c_j = beta/(1-beta) mean_row(S'_j)` and the beta rule ([`beta::beta_rule`]) are our
 //! reconstruction (docs/pasa.md), checked by the f64 equivalence test.
 
+pub mod baseline;
 pub mod beta;
 pub mod diagnostics;
 pub mod driver;

@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::beta::beta_rule;
+use crate::beta::beta_for;
 use crate::error::PasaError;
 use crate::round::{Accumulator, Scalar};
 
@@ -164,7 +164,8 @@ pub enum Recovery {
 /// PASA's parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct PasaParams {
-    /// beta in (0, 1); `None` = [`beta_rule`] for the key block size.
+    /// beta in (0, 1); `None` = [`beta_for`] the recovery (31/32 for score-mean recovery,
+    /// `1 - 2^-11` for key-mean recovery).
     pub beta: Option<f64>,
     /// How the shift is recovered.
     pub recovery: Recovery,
@@ -185,7 +186,9 @@ impl PasaParams {
     /// # Errors
     /// [`PasaError::BetaOutOfRange`] if an explicit beta is not in (0, 1).
     pub fn resolve_beta(&self, block_k: usize, operand: Scalar) -> Result<f64, PasaError> {
-        let beta = self.beta.unwrap_or_else(|| beta_rule(block_k, operand));
+        let beta = self
+            .beta
+            .unwrap_or_else(|| beta_for(self.recovery, block_k, operand));
         if beta > 0.0 && beta < 1.0 {
             Ok(beta)
         } else {

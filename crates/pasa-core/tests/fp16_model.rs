@@ -39,7 +39,10 @@ fn overflow_at_max_plus_half_ulp() {
     // The f16 ulp at 65504 is 32: values below 65520 round to 65504, 65520 (the tie, odd
     // neighbour 65504 has an odd significand 0x3ff) rounds to inf.
     assert_eq!(bits(65504.0), 0x7bff);
-    assert_eq!(65519.0_f32.round_to(Scalar::F16).to_f64().to_bits(), F16_MAX.to_bits());
+    assert_eq!(
+        65519.0_f32.round_to(Scalar::F16).to_f64().to_bits(),
+        F16_MAX.to_bits()
+    );
     assert!(65520.0_f32.round_to(Scalar::F16).is_infinite());
     assert!((-65520.0_f32).round_to(Scalar::F16).to_f64() < 0.0);
     // 65504 + 32 (one ulp) overflows in an f16 addition.
