@@ -328,7 +328,12 @@ pub fn fmt_num(x: f64) -> String {
     if (1e-2..1e5).contains(&a) {
         let digits = 2 - a.log10().floor() as i32;
         let digits = usize::try_from(digits.max(0)).unwrap_or(0);
-        format!("{x:.digits$}")
+        let text = format!("{x:.digits$}");
+        if text.contains('.') {
+            text.trim_end_matches('0').trim_end_matches('.').to_owned()
+        } else {
+            text
+        }
     } else {
         format!("{x:.2e}")
     }
@@ -357,7 +362,7 @@ mod tests {
     #[test]
     fn failures_say_why() {
         let v = claim(3.0, Threshold::at_most(1.1)).verdict();
-        assert_eq!(v, Verdict::Fail("measured 3 s is > 1.10 s".to_owned()));
+        assert_eq!(v, Verdict::Fail("measured 3 s is > 1.1 s".to_owned()));
         let nan = claim(f64::NAN, Threshold::at_most(1.0)).verdict();
         assert!(matches!(nan, Verdict::Fail(r) if r.contains("NaN")));
         let unset = Claim::new("t.u", "s", Source::project("test")).measured(0.0, "");
@@ -371,6 +376,8 @@ mod tests {
         assert_eq!(fmt_num(3.0), "3");
         assert_eq!(fmt_num(1.234_56), "1.23");
         assert_eq!(fmt_num(123.456), "123");
+        assert_eq!(fmt_num(0.5), "0.5");
+        assert_eq!(fmt_num(1.10), "1.1");
         assert_eq!(fmt_num(0.000_123_4), "1.23e-4");
         assert_eq!(fmt_num(2.5e7), "25000000");
         assert_eq!(fmt_num(2.55e17), "2.55e17");

@@ -164,6 +164,7 @@ impl LinePlot {
                 .y_labels(label_count(yr, self.y_scale))
                 .x_label_formatter(&x_fmt)
                 .y_label_formatter(&y_fmt)
+                .bold_line_style(RGBColor(215, 215, 215))
                 .light_line_style(RGBColor(245, 245, 245))
                 .max_light_lines(3)
                 .label_style(("sans-serif", 13))
@@ -348,18 +349,31 @@ fn padded_range(values: impl Iterator<Item = f64>, scale: Scale) -> (f64, f64) {
     (lo - pad, hi + pad)
 }
 
+/// Short log ranges (under this many decades) get 1-2-5 labels, longer ones decades only.
+const SHORT_LOG_SPAN: f64 = 2.5;
+
 fn label_count(range: (f64, f64), scale: Scale) -> usize {
+    let span = range.1 - range.0;
     match scale {
         Scale::Linear => 8,
-        // One label per decade, at most 12; short ranges get intermediate labels.
-        Scale::Log => ((range.1 - range.0).ceil() as usize + 1).clamp(4, 12),
+        // Ask for key points every 0.1 decade, where 10^v lands within 0.5% of 1, 2 and 5.
+        Scale::Log if span < SHORT_LOG_SPAN => (span * 10.0).ceil() as usize + 1,
+        // One label per decade, at most 12.
+        Scale::Log => (span.ceil() as usize + 1).clamp(4, 12),
     }
 }
 
 fn tick_label(v: f64, scale: Scale, range: (f64, f64)) -> String {
     match scale {
         Scale::Linear => fmt_num(v),
-        Scale::Log if range.1 - range.0 < 2.0 => fmt_num(10f64.powf(v)),
+        Scale::Log if range.1 - range.0 < SHORT_LOG_SPAN => {
+            let k = v.floor();
+            let mantissa = 10f64.powf(v - k);
+            [1.0, 2.0, 5.0, 10.0]
+                .into_iter()
+                .find(|m| (mantissa / m - 1.0).abs() < 5e-3)
+                .map_or_else(String::new, |m| fmt_num(m * 10f64.powf(k)))
+        }
         Scale::Log => {
             let k = v.round();
             if (v - k).abs() < 1e-9 {
@@ -471,7 +485,7 @@ mod tests {
         )
         .with(Series::line(
             "FS-1",
-            vec![(1e3, 1e-5), (1e4, 1e-4), (1e5, 1e-3)],
+            vec![(1e3, 1e-5), (1e4, 1e-4), (1e6, 1e-2)],
         ))
         .with(Series::dashed(
             "fit, slope 1.00",
@@ -520,6 +534,17 @@ mod tests {
         assert!(svg.contains("overflow") && svg.contains("FP16"));
         map.cells.push((2, 0, 0));
         assert!(map.svg().is_err());
+    }
+
+    #[test]
+    fn short_log_ranges_label_one_two_five() {
+        let range = (-0.4, 1.0);
+        let label = |x: f64| tick_label(x.log10(), Scale::Log, range);
+        assert_eq!(label(0.5), "0.5");
+        assert_eq!(label(2.0), "2");
+        assert_eq!(label(5.0), "5");
+        assert_eq!(label(10.0), "10");
+        assert_eq!(label(3.0), "");
     }
 
     #[test]

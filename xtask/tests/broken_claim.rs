@@ -92,7 +92,7 @@ fn a_broken_claim_fails_the_run_and_says_why() {
     let console = report::console(&run);
     assert!(console.contains("1 of 4 claims pass"), "{console}");
     assert!(
-        console.contains("selftest.broken: measured 2 is > 1.10"),
+        console.contains("selftest.broken: measured 2 is > 1.1"),
         "{console}"
     );
     assert!(console.contains("input shapes differ"), "{console}");
@@ -120,7 +120,7 @@ fn a_broken_claim_fails_the_run_and_says_why() {
         .expect("claims array");
     assert_eq!(claims[1]["id"], "selftest.broken");
     assert_eq!(claims[1]["passed"], false);
-    assert_eq!(claims[1]["reason"], "measured 2 is > 1.10");
+    assert_eq!(claims[1]["reason"], "measured 2 is > 1.1");
     assert_eq!(claims[1]["measured"], 2.0);
 }
 

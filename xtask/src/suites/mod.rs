@@ -3,8 +3,10 @@
 
 use crate::suite::Suite;
 
+pub mod pasa;
+
 /// Every registered suite, in report order.
 #[must_use]
 pub fn all() -> Vec<Suite> {
-    vec![]
+    vec![pasa::suite()]
 }

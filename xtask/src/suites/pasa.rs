@@ -1,0 +1,534 @@
+//! The PASA suite (arXiv:2503.01873): naive FP16 Flash Attention overflows on biased or
+//! resonant Q/K, PASA stays finite with small error, and PASA is mathematically softmax
+//! attention. Every number comes from `pasa-core`'s emulated kernels against its f64
+//! reference; thresholds are the ones `pasa-core`'s own tests assert (their measured value
+//! with a factor-2 margin), cited in each claim.
+
+use pasa_core::generate::{RandomCase, Resonance};
+use pasa_core::round::F16_MAX;
+use pasa_core::{
+    AttentionInputs, AttentionParams, ErrorReport, Preset, Tensor, attention, reference_attention,
+};
+use serde::Serialize;
+
+use crate::claim::{Claim, Source, Threshold, fmt_num};
+use crate::plot::{CategoryMap, LinePlot, Scale, Series};
+use crate::suite::{Check, Recorder, Suite, Table};
+
+const PAPER: &str = "arXiv:2503.01873, abstract";
+const TESTS: &str = "pasa-core tests/overflow.rs (measured x 2)";
+
+/// The PASA configuration the suite's claims are about: all FP16, shift recovered from key
+/// means (pasa-core's recommended reconstruction; see docs/pasa.md).
+const PASA: Preset = Preset::PasaKeyMeans;
+
+/// The three variants the plots compare, high-precision baseline first.
+const COMPARED: [(Preset, &str); 3] = [
+    (Preset::Fp32Softmax, "FA, FP32 softmax"),
+    (Preset::NaiveFp16, "FA, all FP16"),
+    (PASA, "PASA, all FP16"),
+];
+
+/// The suite.
+#[must_use]
+pub fn suite() -> Suite {
+    Suite {
+        name: "pasa",
+        title: "PASA: FP16 attention without overflow",
+        intro: "PASA (arXiv:2503.01873) computes Flash Attention entirely in FP16. Naive FP16 \
+                attention overflows (scores above 65504 become inf, then NaN) when Q and K \
+                carry a large bias along the sequence or resonate (their mean directions in \
+                the head dimension coincide or are opposite). PASA shifts each key block by \
+                a pseudo-average and recovers the shift when blocks merge, so no \
+                intermediate leaves the FP16 range. Inputs are the seeded random benchmarks \
+                of `pasa_core::generate` (q, k = bias·u + amp·N(0,1), v = N(0,1)); errors are \
+                RMSE against `pasa_core::reference_attention` in f64. The recovery rule and \
+                beta are our reconstruction (docs/pasa.md).",
+        checks: vec![
+            Check {
+                name: "equivalence",
+                about: "PASA in f64 equals softmax attention",
+                timing: false,
+                run: equivalence,
+            },
+            Check {
+                name: "overflow",
+                about: "naive FP16 overflows where PASA does not",
+                timing: false,
+                run: overflow,
+            },
+            Check {
+                name: "accuracy",
+                about: "PASA is accurate where FP16 is finite",
+                timing: false,
+                run: accuracy,
+            },
+            Check {
+                name: "resonance",
+                about: "resonant Q/K overflow FP16",
+                timing: false,
+                run: resonance,
+            },
+            Check {
+                name: "grid",
+                about: "RMSE and overflow over bias x amplitude",
+                timing: false,
+                run: grid,
+            },
+        ],
+    }
+}
+
+/// Sequence length of the random cases: pasa-core's tests use 512, the brief's table 1024.
+fn seq(rec: &Recorder) -> usize {
+    rec.mode().pick(512, 1024)
+}
+
+fn case(rec: &Recorder, bias: f64, amp: f64, resonance: Resonance) -> RandomCase {
+    RandomCase {
+        resonance,
+        ..RandomCase::brief(bias, amp, 11).with_seq(seq(rec))
+    }
+}
+
+/// One kernel's error on one input, with the largest |score| it saw.
+#[derive(Debug, Clone, Copy, Serialize)]
+struct Outcome {
+    error: ErrorReport,
+    max_abs_score: f64,
+}
+
+impl Outcome {
+    fn overflowed(&self) -> bool {
+        !self.error.all_finite()
+    }
+
+    /// Percentage of outputs that are inf or NaN.
+    fn non_finite_percent(&self) -> f64 {
+        100.0 * self.error.non_finite as f64 / self.error.total.max(1) as f64
+    }
+}
+
+fn run(
+    preset: Preset,
+    inputs: &AttentionInputs,
+    reference: &Tensor<f64>,
+) -> anyhow::Result<Outcome> {
+    let out = attention(inputs, &preset.kernel(), &AttentionParams::default())?;
+    Ok(Outcome {
+        error: ErrorReport::compare(&out.out, reference),
+        max_abs_score: out.probe.max_abs_score,
+    })
+}
+
+/// Inputs and reference of a case.
+fn prepare(case: &RandomCase) -> anyhow::Result<(AttentionInputs, Tensor<f64>)> {
+    let inputs = case.inputs()?;
+    let reference = reference_attention(&inputs, &AttentionParams::default())?;
+    Ok((inputs, reference))
+}
+
+fn equivalence(rec: &mut Recorder) -> anyhow::Result<()> {
+    // The f64 rounding bound of pasa-core's tests (1e-12) holds while |S| is a few hundred
+    // (bias 5 reaches ~300). The f64 error grows with |S| (7e-11 at bias 100, |S| ~ 1e5):
+    // still rounding, but past this bound, so those cases are left to the FP16 checks.
+    let mut worst = 0.0_f64;
+    for (bias, resonance) in [
+        (0.0, Resonance::Aligned),
+        (2.0, Resonance::Opposite),
+        (5.0, Resonance::Aligned),
+    ] {
+        let (inputs, reference) = prepare(&case(rec, bias, 1.0, resonance))?;
+        for preset in [Preset::PasaExact, Preset::FlashExact] {
+            let e = run(preset, &inputs, &reference)?.error;
+            worst = worst.max(if e.all_finite() {
+                e.max_abs
+            } else {
+                f64::INFINITY
+            });
+        }
+    }
+    rec.claim(
+        Claim::new(
+            "pasa.equivalence.f64",
+            "PASA is mathematically equivalent to softmax attention: computed in f64 it equals the f64 reference",
+            Source::paper(PAPER),
+        )
+        .measured(worst, "")
+        .threshold(Threshold::below(1e-12))
+        .note(format!(
+            "largest |PASA_f64 - reference| (and FA_f64) over bias 0, 2 (opposite phase), 5, amp 1, seq {}; bound from f64 rounding of <= 1024-term sums (pasa-core tests/equivalence.rs)",
+            seq(rec)
+        )),
+    );
+    Ok(())
+}
+
+fn overflow(rec: &mut Recorder) -> anyhow::Result<()> {
+    let (inputs, reference) = prepare(&case(rec, 100.0, 4.0, Resonance::Aligned))?;
+    let naive = run(Preset::NaiveFp16, &inputs, &reference)?;
+    let base = run(Preset::Fp32Softmax, &inputs, &reference)?;
+    let pasa = run(PASA, &inputs, &reference)?;
+    let at = format!("bias 100, amp 4, seq {}", seq(rec));
+    rec.claim(
+        Claim::new(
+            "pasa.overflow.fa-fp16",
+            "Naive FP16 Flash Attention overflows (inf/NaN outputs) when Q and K carry a large bias",
+            Source::paper(PAPER),
+        )
+        .measured(naive.non_finite_percent(), "% inf/NaN")
+        .threshold(Threshold::above(0.0))
+        .note(format!("share of non-finite outputs at {at}; the FP32 baseline saw |S| up to {}", fmt_num(base.max_abs_score))),
+    );
+    rec.claim(
+        Claim::new(
+            "pasa.overflow.pasa-finite",
+            "PASA's output stays finite on the same input",
+            Source::paper(PAPER),
+        )
+        .measured(pasa.error.non_finite as f64, "outputs")
+        .threshold(Threshold::at_most(0.0))
+        .note(format!("non-finite outputs of {} at {at}", PASA.name())),
+    );
+    rec.claim(
+        Claim::new(
+            "pasa.overflow.scores-in-range",
+            "PASA's shifted scores stay inside the FP16 range although the true scores exceed it",
+            Source::paper(PAPER),
+        )
+        .measured(pasa.max_abs_score, "")
+        .threshold(Threshold::below(F16_MAX))
+        .note(format!(
+            "largest |shifted score| at {at}; unshifted: {}",
+            fmt_num(base.max_abs_score)
+        )),
+    );
+    rec.claim(
+        Claim::new(
+            "pasa.overflow.rmse",
+            "Where naive FP16 overflows, PASA's RMSE stays at the level set by FP16 score resolution",
+            Source::reconstruction(TESTS),
+        )
+        .measured(pasa.error.rmse, "")
+        .threshold(Threshold::below(0.11))
+        .note(format!("RMSE vs f64 at {at}; FP32-softmax baseline {}", fmt_num(base.error.rmse))),
+    );
+    Ok(())
+}
+
+fn accuracy(rec: &mut Recorder) -> anyhow::Result<()> {
+    let (inputs, reference) = prepare(&case(rec, 5.0, 1.0, Resonance::Aligned))?;
+    let naive = run(Preset::NaiveFp16, &inputs, &reference)?;
+    let pasa = run(PASA, &inputs, &reference)?;
+    rec.claim(
+        Claim::new(
+            "pasa.accuracy.beats-naive",
+            "Where both are finite, PASA is more accurate than naive FP16 attention (RMSE ratio naive/PASA)",
+            Source::reconstruction("pasa-core tests/overflow.rs: ratio > 4 (measured 7.6 at seq 512)"),
+        )
+        .measured(naive.error.rmse / pasa.error.rmse, "x")
+        .threshold(Threshold::above(4.0))
+        .note(format!(
+            "bias 5, amp 1, seq {}: naive {}, PASA {}",
+            seq(rec),
+            fmt_num(naive.error.rmse),
+            fmt_num(pasa.error.rmse)
+        )),
+    );
+    let (inputs, reference) = prepare(&case(rec, 0.0, 1.0, Resonance::Aligned))?;
+    let mut worst = 0.0_f64;
+    for (preset, _) in COMPARED {
+        let e = run(preset, &inputs, &reference)?.error;
+        worst = worst.max(if e.all_finite() {
+            e.rmse
+        } else {
+            f64::INFINITY
+        });
+    }
+    rec.claim(
+        Claim::new(
+            "pasa.accuracy.no-bias",
+            "Without bias every FP16 kernel is accurate to FP16 storage level",
+            Source::reconstruction(
+                "pasa-core tests/overflow.rs: RMSE < 2e-4 (one f16 ulp of ~0.05 is 3e-5)",
+            ),
+        )
+        .measured(worst, "")
+        .threshold(Threshold::below(2e-4))
+        .note("largest RMSE of FA-FP32-softmax, FA-FP16 and PASA at bias 0, amp 1"),
+    );
+    Ok(())
+}
+
+fn resonance(rec: &mut Recorder) -> anyhow::Result<()> {
+    let mut table = Table::new(
+        format!(
+            "Resonance at bias 100, amp 4, seq {}: largest |score| and RMSE",
+            seq(rec)
+        ),
+        &[
+            "mean directions of Q, K",
+            "max |S| (FP32)",
+            "FA-FP16 RMSE",
+            "PASA RMSE",
+        ],
+    );
+    let mut naive_opposite = f64::NAN;
+    let mut pasa_opposite = f64::NAN;
+    let mut orthogonal_score = f64::NAN;
+    for (resonance, label) in [
+        (Resonance::Aligned, "in phase"),
+        (Resonance::Opposite, "180° out of phase"),
+        (Resonance::Orthogonal, "orthogonal (no resonance)"),
+    ] {
+        let (inputs, reference) = prepare(&case(rec, 100.0, 4.0, resonance))?;
+        let base = run(Preset::Fp32Softmax, &inputs, &reference)?;
+        let naive = run(Preset::NaiveFp16, &inputs, &reference)?;
+        let pasa = run(PASA, &inputs, &reference)?;
+        table.row(vec![
+            label.to_owned(),
+            fmt_num(base.max_abs_score),
+            rmse_text(&naive),
+            rmse_text(&pasa),
+        ]);
+        match resonance {
+            Resonance::Opposite => {
+                naive_opposite = naive.non_finite_percent();
+                pasa_opposite = pasa.error.rmse;
+            }
+            Resonance::Orthogonal => orthogonal_score = base.max_abs_score,
+            Resonance::Aligned => {}
+        }
+    }
+    rec.table(table);
+    rec.claim(
+        Claim::new(
+            "pasa.resonance.opposite-overflows",
+            "Q and K 180° out of phase in the head dimension overflow naive FP16 attention",
+            Source::paper(PAPER),
+        )
+        .measured(naive_opposite, "% inf/NaN")
+        .threshold(Threshold::above(0.0))
+        .note("share of non-finite FA-FP16 outputs, bias 100, amp 4, opposite mean directions"),
+    );
+    rec.claim(
+        Claim::new(
+            "pasa.resonance.pasa",
+            "PASA handles the 180° resonance with bounded error",
+            Source::reconstruction(TESTS),
+        )
+        .measured(pasa_opposite, "")
+        .threshold(Threshold::below(0.18)),
+    );
+    rec.claim(
+        Claim::new(
+            "pasa.resonance.orthogonal-safe",
+            "Without resonance the same bias does not push scores past FP16's range",
+            Source::reconstruction(
+                "resonance reading of docs/pasa.md: |q·k| ~ |q||k| only when phases agree",
+            ),
+        )
+        .measured(orthogonal_score, "")
+        .threshold(Threshold::below(F16_MAX))
+        .note("largest |score| (FP32 baseline) with orthogonal mean directions, bias 100, amp 4"),
+    );
+    Ok(())
+}
+
+fn rmse_text(o: &Outcome) -> String {
+    if o.overflowed() {
+        format!(
+            "{} of {} outputs inf/NaN",
+            o.error.non_finite, o.error.total
+        )
+    } else {
+        fmt_num(o.error.rmse)
+    }
+}
+
+/// One cell of the bias x amplitude grid.
+#[derive(Debug, Clone, Serialize)]
+struct GridCell {
+    bias: f64,
+    amp: f64,
+    max_abs_score: f64,
+    /// (preset name, outcome) for each compared variant.
+    outcomes: Vec<(&'static str, Outcome)>,
+}
+
+fn grid(rec: &mut Recorder) -> anyhow::Result<()> {
+    let biases: Vec<f64> = rec.mode().pick(
+        vec![0.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0],
+        vec![
+            0.0, 1.0, 2.0, 5.0, 10.0, 20.0, 35.0, 50.0, 75.0, 100.0, 150.0, 200.0,
+        ],
+    );
+    let amps: Vec<f64> = rec.mode().pick(
+        vec![0.5, 1.0, 2.0, 4.0, 8.0],
+        vec![0.25, 0.5, 1.0, 2.0, 4.0, 8.0],
+    );
+    let bar = rec.bar((biases.len() * amps.len()) as u64, "pasa grid");
+    let mut cells = Vec::new();
+    for &bias in &biases {
+        for &amp in &amps {
+            let (inputs, reference) = prepare(&case(rec, bias, amp, Resonance::Aligned))?;
+            let mut outcomes = Vec::new();
+            for (preset, _) in COMPARED {
+                outcomes.push((preset.name(), run(preset, &inputs, &reference)?));
+            }
+            cells.push(GridCell {
+                bias,
+                amp,
+                max_abs_score: outcomes[0].1.max_abs_score,
+                outcomes,
+            });
+            bar.inc(1);
+        }
+    }
+    bar.finish_and_clear();
+
+    let pasa_overflows = cells
+        .iter()
+        .filter(|c| c.outcomes[2].1.overflowed())
+        .count();
+    let naive_overflows = cells
+        .iter()
+        .filter(|c| c.outcomes[1].1.overflowed())
+        .count();
+    rec.claim(
+        Claim::new(
+            "pasa.grid.pasa-never-overflows",
+            "PASA never overflows on the random benchmarks (bias x amplitude grid)",
+            Source::paper(PAPER),
+        )
+        .measured(pasa_overflows as f64, "cells")
+        .threshold(Threshold::at_most(0.0))
+        .note(format!(
+            "{} cells, seq {}; naive FP16 overflowed in {naive_overflows}",
+            cells.len(),
+            seq(rec)
+        )),
+    );
+
+    let amp_for_bias = 4.0;
+    let bias_for_amp = 50.0;
+    let mut by_bias = LinePlot::new(
+        format!("RMSE vs bias (amp {amp_for_bias}, seq {})", seq(rec)),
+        "bias of Q and K along the sequence",
+        "RMSE vs f64 reference",
+        Scale::Linear,
+        Scale::Log,
+    );
+    let mut by_amp = LinePlot::new(
+        format!("RMSE vs amplitude (bias {bias_for_amp}, seq {})", seq(rec)),
+        "amplitude (std of Q, K noise)",
+        "RMSE vs f64 reference",
+        Scale::Log,
+        Scale::Log,
+    );
+    for (k, (_, label)) in COMPARED.iter().enumerate() {
+        let points = |keep: &dyn Fn(&GridCell) -> bool, x: &dyn Fn(&GridCell) -> f64| {
+            cells
+                .iter()
+                .filter(|c| keep(c))
+                .map(|c| (x(c), rmse_or_nan(&c.outcomes[k].1)))
+                .collect()
+        };
+        let same = |a: f64, b: f64| (a - b).abs() < 1e-9;
+        by_bias = by_bias.with(Series::line(
+            *label,
+            points(&|c| same(c.amp, amp_for_bias), &|c| c.bias),
+        ));
+        by_amp = by_amp.with(Series::line(
+            *label,
+            points(&|c| same(c.bias, bias_for_amp), &|c| c.amp),
+        ));
+    }
+    rec.figure(
+        "rmse-vs-bias",
+        "RMSE against the f64 reference as the bias grows. A missing point (\"not drawn\" in the legend) is an overflow: the output had inf/NaN. At the largest biases the scores of one key exceed the others by thousands, softmax is one-hot and every finite variant returns a row of V exactly, hence the drop of the RMSE to f64 rounding.",
+        by_bias.svg()?,
+    );
+    rec.figure(
+        "rmse-vs-amplitude",
+        "RMSE against the f64 reference as the noise amplitude grows, at a fixed bias.",
+        by_amp.svg()?,
+    );
+    rec.figure("overflow-map", "Which variants produced inf/NaN on each (bias, amplitude) input. The FP32-softmax baseline never did.", overflow_map(&cells, &biases, &amps).svg()?);
+
+    let mut table = Table::new(
+        format!(
+            "RMSE on the bias x amplitude grid (seq {}, seed 11); inf = some outputs inf/NaN",
+            seq(rec)
+        ),
+        &[
+            "bias",
+            "amp",
+            "max |S|",
+            "FA FP32 softmax",
+            "FA FP16",
+            "PASA FP16",
+        ],
+    );
+    for c in &cells {
+        let mut row = vec![fmt_num(c.bias), fmt_num(c.amp), fmt_num(c.max_abs_score)];
+        row.extend(c.outcomes.iter().map(|(_, o)| {
+            if o.overflowed() {
+                "inf".to_owned()
+            } else {
+                fmt_num(o.error.rmse)
+            }
+        }));
+        table.row(row);
+    }
+    rec.table(table);
+    rec.data("grid", &cells)?;
+    Ok(())
+}
+
+fn rmse_or_nan(o: &Outcome) -> f64 {
+    if o.overflowed() {
+        f64::NAN
+    } else {
+        o.error.rmse
+    }
+}
+
+fn overflow_map(cells: &[GridCell], biases: &[f64], amps: &[f64]) -> CategoryMap {
+    let categories = vec![
+        ("no overflow".to_owned(), (225, 225, 225)),
+        ("FA FP16 overflows".to_owned(), (230, 159, 0)),
+        ("PASA overflows".to_owned(), (86, 180, 233)),
+        ("FA FP16 and PASA overflow".to_owned(), (180, 30, 30)),
+        ("FP32 baseline overflows too".to_owned(), (0, 0, 0)),
+    ];
+    let index = |values: &[f64], v: f64| {
+        values
+            .iter()
+            .position(|x| (x - v).abs() < 1e-9)
+            .unwrap_or(0)
+    };
+    let cells = cells
+        .iter()
+        .map(|c| {
+            let [base, naive, pasa] = [0, 1, 2].map(|k| c.outcomes[k].1.overflowed());
+            let category = match (base, naive, pasa) {
+                (true, _, _) => 4,
+                (false, true, true) => 3,
+                (false, false, true) => 2,
+                (false, true, false) => 1,
+                (false, false, false) => 0,
+            };
+            (index(amps, c.amp), index(biases, c.bias), category)
+        })
+        .collect();
+    CategoryMap {
+        title: "Overflow map: which FP16 variant produced inf/NaN".to_owned(),
+        x_label: "amplitude (std of Q, K noise)".to_owned(),
+        y_label: "bias of Q and K".to_owned(),
+        x_ticks: amps.iter().map(|a| fmt_num(*a)).collect(),
+        y_ticks: biases.iter().map(|b| fmt_num(*b)).collect(),
+        categories,
+        cells,
+    }
+}
