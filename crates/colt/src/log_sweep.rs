@@ -78,6 +78,10 @@ impl<T: Real> Source<T> for Zeros {
     fn at(self, _: usize) -> T {
         T::ZERO
     }
+    #[inline(always)]
+    fn sub(self, _: usize, _: usize) -> Self {
+        self
+    }
 }
 
 /// `out = log(T 1)` for the log pair `(ld, lr, ls)` (column sums: pass `(ld, ls, lr)`).

@@ -9,7 +9,7 @@ use faer::{Mat, MatRef};
 
 use crate::error::{ColtError, Result};
 use crate::real::Real;
-use crate::sweep::{Part, pair_apply};
+use crate::sweep::{Ones, Part, pair_apply};
 use crate::triangular::{LowerColt, UpperColt};
 use crate::validate::{
     check_finite, check_len, check_non_negative, check_nonzero, check_positive, check_support,
@@ -29,6 +29,32 @@ pub struct ColtPair<T> {
     pub(crate) d: Vec<T>,
     pub(crate) r: Vec<T>,
     pub(crate) s: Vec<T>,
+    /// Detected at construction (a function of `d, r, s`): lets the products stream fewer
+    /// arrays for the Gibbs kernel (`d = 1`, `r = s`).
+    structure: Structure,
+}
+
+/// Special structure of the parameters that the products exploit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Structure {
+    /// Nothing special.
+    General,
+    /// `d = 1`: the diagonal is not read.
+    UnitDiagonal,
+    /// `d = 1` and `r = s` (a symmetric kernel such as the Gibbs kernel): one ratio array.
+    UnitSymmetric,
+}
+
+impl Structure {
+    fn of<T: Real>(d: &[T], r: &[T], s: &[T]) -> Self {
+        if !d.iter().all(|&v| v == T::ONE) {
+            Structure::General
+        } else if r == s {
+            Structure::UnitSymmetric
+        } else {
+            Structure::UnitDiagonal
+        }
+    }
 }
 
 impl<T: Real> ColtPair<T> {
@@ -44,7 +70,27 @@ impl<T: Real> ColtPair<T> {
         check_finite("d", &d)?;
         check_finite("r", &r)?;
         check_finite("s", &s)?;
-        Ok(Self { d, r, s })
+        Ok(Self::from_checked(d, r, s))
+    }
+
+    /// Builds from parameters already known to be valid.
+    pub(crate) fn from_checked(d: Vec<T>, r: Vec<T>, s: Vec<T>) -> Self {
+        let structure = Structure::of(&d, &r, &s);
+        Self { d, r, s, structure }
+    }
+
+    /// `out = T x` (or `T^T x` with `transpose`), streaming only the arrays the structure needs.
+    fn apply_part(&self, part: Part, transpose: bool, x: &[T], out: &mut [T]) {
+        let (r, s) = if transpose {
+            (&self.s, &self.r)
+        } else {
+            (&self.r, &self.s)
+        };
+        match self.structure {
+            Structure::General => pair_apply(part, &self.d[..], r, s, x, out),
+            Structure::UnitDiagonal => pair_apply(part, Ones, r, s, x, out),
+            Structure::UnitSymmetric => pair_apply(part, Ones, r, r, x, out),
+        }
     }
 
     /// The W1 Gibbs kernel `K_ij = exp(-|x_i - x_j| / eps)` of a sorted 1D support `x`:
@@ -61,11 +107,7 @@ impl<T: Real> ColtPair<T> {
         check_positive("eps", eps)?;
         check_support(x)?;
         let r: Vec<T> = x.windows(2).map(|w| (-(w[1] - w[0]) / eps).exp()).collect();
-        Ok(Self {
-            d: vec![T::ONE; x.len()],
-            s: r.clone(),
-            r,
-        })
+        Ok(Self::from_checked(vec![T::ONE; x.len()], r.clone(), r))
     }
 
     /// The pair whose lower triangle is `tril(alpha beta^T)` and upper triangle is
@@ -195,11 +237,11 @@ impl<T: Real> ColtPair<T> {
                 });
             }
         }
-        Ok(Self {
-            d: lower.d.clone(),
-            r: lower.r.clone(),
-            s: upper.s.clone(),
-        })
+        Ok(Self::from_checked(
+            lower.d.clone(),
+            lower.r.clone(),
+            upper.s.clone(),
+        ))
     }
 
     /// Dimension N.
@@ -255,7 +297,7 @@ impl<T: Real> ColtPair<T> {
     pub fn apply_in_place(&self, x: &[T], out: &mut [T]) -> Result<()> {
         check_len("x", self.len(), x.len())?;
         check_len("out", self.len(), out.len())?;
-        pair_apply(Part::Both, &self.d, &self.r, &self.s, x, out);
+        self.apply_part(Part::Both, false, x, out);
         Ok(())
     }
 
@@ -266,7 +308,7 @@ impl<T: Real> ColtPair<T> {
     pub fn apply_transpose_in_place(&self, x: &[T], out: &mut [T]) -> Result<()> {
         check_len("x", self.len(), x.len())?;
         check_len("out", self.len(), out.len())?;
-        pair_apply(Part::Both, &self.d, &self.s, &self.r, x, out);
+        self.apply_part(Part::Both, true, x, out);
         Ok(())
     }
 
@@ -292,11 +334,7 @@ impl<T: Real> ColtPair<T> {
 
     /// The transpose `(d, s, r)`: the transpose of an L-CoLT is a U-CoLT.
     pub fn transpose(&self) -> Self {
-        Self {
-            d: self.d.clone(),
-            r: self.s.clone(),
-            s: self.r.clone(),
-        }
+        Self::from_checked(self.d.clone(), self.s.clone(), self.r.clone())
     }
 
     /// Entry `(i, j)` in O(|i - j|).

@@ -29,16 +29,32 @@
 
 use crate::real::Real;
 
-/// A read-only input vector of the sweeps: a slice, or the all-ones vector (row sums).
+/// Number of blocks advanced in lock-step (independent recurrence chains per loop).
+pub const LANES: usize = 8;
+/// Length of one block of the blocked scan.
+pub const BLOCK: usize = 64;
+/// Elements per tile (`LANES` blocks, 4 KiB of f64 per array): a tile's arrays stay in L1/L2
+/// and each array is read front to back, which the hardware prefetchers follow.
+pub const TILE: usize = LANES * BLOCK;
+
+/// A read-only input vector of the sweeps: a slice, or the all-ones vector (row sums, unit
+/// diagonal).
 pub(crate) trait Source<T>: Copy {
     /// Entry `i`.
     fn at(self, i: usize) -> T;
+    /// The entries `[start, start + len)` (bounds-checked once, so that `at` in a loop over
+    /// `0..len` needs no further checks).
+    fn sub(self, start: usize, len: usize) -> Self;
 }
 
 impl<T: Copy> Source<T> for &[T] {
     #[inline(always)]
     fn at(self, i: usize) -> T {
         self[i]
+    }
+    #[inline(always)]
+    fn sub(self, start: usize, len: usize) -> Self {
+        &self[start..start + len]
     }
 }
 
@@ -51,28 +67,11 @@ impl<T: Real> Source<T> for Ones {
     fn at(self, _: usize) -> T {
         T::ONE
     }
-}
-
-/// A source viewed from an offset (the tail segment of a longer vector).
-#[derive(Clone, Copy, Debug)]
-struct Offset<X> {
-    x: X,
-    start: usize,
-}
-
-impl<T, X: Source<T>> Source<T> for Offset<X> {
     #[inline(always)]
-    fn at(self, i: usize) -> T {
-        self.x.at(self.start + i)
+    fn sub(self, _: usize, _: usize) -> Self {
+        self
     }
 }
-
-/// Number of blocks advanced in lock-step (independent recurrence chains per loop).
-pub const LANES: usize = 8;
-/// Length of one block of the blocked scan.
-pub const BLOCK: usize = 256;
-/// Elements per tile (`LANES` blocks); a tile's five arrays stay in the L2 cache.
-pub const TILE: usize = LANES * BLOCK;
 
 /// Which triangles of the pair a sweep applies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -98,20 +97,20 @@ impl Part {
 
 /// `out = T x` for the part `part` of the CoLT pair `(d, r, s)`.
 ///
-/// Lengths are checked by the caller: `d` and `out` have length `n` (and `x` provides `n`
-/// entries), `r` and `s` have length `n - 1` (or 0 when `n == 0`). For `Part::Lower` `s` is
-/// not read, for `Part::Upper` `r` is not. The recurrences run in `T::Acc` (f64). Never
-/// allocates.
-pub(crate) fn pair_apply<T: Real, X: Source<T>>(
+/// Lengths are checked by the caller: `out` has length `n`, `d` and `x` provide `n` entries,
+/// `r` and `s` have length `n - 1` (or 0 when `n == 0`). For `Part::Lower` `s` is not read, for
+/// `Part::Upper` `r` is not. `d` may be [`Ones`] (unit diagonal: one array less to stream) and
+/// `r`, `s` may be the same slice (symmetric kernel). The recurrences run in `T::Acc` (f64).
+/// Never allocates.
+pub(crate) fn pair_apply<T: Real, D: Source<T>, X: Source<T>>(
     part: Part,
-    d: &[T],
+    d: D,
     r: &[T],
     s: &[T],
     x: X,
     out: &mut [T],
 ) {
-    let n = d.len();
-    debug_assert_eq!(out.len(), n);
+    let n = out.len();
     if n < 2 * TILE {
         plain_apply(part, d, r, s, x, out, <T::Acc as Real>::ZERO);
         return;
@@ -129,10 +128,10 @@ pub(crate) fn pair_apply<T: Real, X: Source<T>>(
     // carry from the right.
     plain_apply(
         part,
-        &d[full..],
+        d.sub(full, n - full),
         &r[full.min(r.len())..],
         &s[full.min(s.len())..],
-        Offset { x, start: full },
+        x.sub(full, n - full),
         &mut out[full..],
         carry,
     );
@@ -140,16 +139,16 @@ pub(crate) fn pair_apply<T: Real, X: Source<T>>(
 
 /// Plain sequential sweeps (used below `2 * TILE` and for the tail), with a forward carry-in
 /// `carry = r_{-1} P_{-1}` from a preceding segment.
-fn plain_apply<T: Real, X: Source<T>>(
+fn plain_apply<T: Real, D: Source<T>, X: Source<T>>(
     part: Part,
-    d: &[T],
+    d: D,
     r: &[T],
     s: &[T],
     x: X,
     out: &mut [T],
     carry: T::Acc,
 ) {
-    let n = d.len();
+    let n = out.len();
     if n == 0 {
         return;
     }
@@ -160,7 +159,7 @@ fn plain_apply<T: Real, X: Source<T>>(
         for i in (0..n).rev() {
             let w = if i + 1 < n { s[i].acc() * y } else { zero };
             y = x.at(i).acc() + w;
-            out[i] = T::from_acc(d[i].acc() * if part.lower() { w } else { y });
+            out[i] = T::from_acc(d.at(i).acc() * if part.lower() { w } else { y });
         }
     }
     if part.lower() {
@@ -169,7 +168,7 @@ fn plain_apply<T: Real, X: Source<T>>(
             if i > 0 {
                 p = r[i - 1].acc() * p;
             }
-            p += d[i].acc() * x.at(i).acc();
+            p += d.at(i).acc() * x.at(i).acc();
             out[i] = if part.upper() {
                 T::from_acc(out[i].acc() + p)
             } else {
@@ -183,7 +182,7 @@ fn plain_apply<T: Real, X: Source<T>>(
 /// `k * BLOCK < full` and at `full` (when `full < n`) into `out`.
 fn backward_prepass<T: Real, X: Source<T>>(s: &[T], x: X, out: &mut [T], full: usize) {
     let n = out.len();
-    let zero = <T::Acc as Real>::ZERO;
+    let (zero, one) = (<T::Acc as Real>::ZERO, <T::Acc as Real>::ONE);
     // Tail: plain backward sweep, exact (nothing to its right).
     let mut y_next = zero; // exact Y at the start of the segment to the right
     if full < n {
@@ -196,18 +195,23 @@ fn backward_prepass<T: Real, X: Source<T>>(s: &[T], x: X, out: &mut [T], full: u
         y_next = y;
     }
     for tile in (0..full).step_by(TILE).rev() {
-        // Local backward sums (zero carry) of all lanes, in lock-step.
+        let xt = x.sub(tile, TILE);
+        let st = &s[tile..tile + TILE - 1];
+        // Local backward sums (zero carry) and ratio products of all lanes, in lock-step.
         let mut y = [zero; LANES];
+        let mut nu = [one; LANES];
         for l in 0..LANES {
-            y[l] = x.at(tile + l * BLOCK + BLOCK - 1).acc();
+            y[l] = xt.at(l * BLOCK + BLOCK - 1).acc();
         }
         for t in (0..BLOCK - 1).rev() {
             for l in 0..LANES {
-                let i = tile + l * BLOCK + t;
-                y[l] = x.at(i).acc() + s[i].acc() * y[l];
+                let i = l * BLOCK + t;
+                let si = st[i].acc();
+                y[l] = xt.at(i).acc() + si * y[l];
+                nu[l] *= si;
             }
         }
-        // Chain the block summaries right to left: Y(start) = Y_loc(start) + nu * s_{end-1} Y(end).
+        // Chain the block summaries right to left: Y(start) = Y_loc(start) + nu s_{end-1} Y(end).
         for l in (0..LANES).rev() {
             let start = tile + l * BLOCK;
             let end = start + BLOCK;
@@ -216,30 +220,10 @@ fn backward_prepass<T: Real, X: Source<T>>(s: &[T], x: X, out: &mut [T], full: u
             } else {
                 zero
             };
-            let nu = product(&s[start..end - 1]);
-            y_next = y[l] + nu * link;
+            y_next = y[l] + nu[l] * link;
             out[start] = T::from_acc(y_next);
         }
     }
-}
-
-/// Product of a short slice, in `T::Acc`, with four independent partial products (no
-/// loop-carried chain longer than a quarter of the slice).
-#[inline]
-fn product<T: Real>(v: &[T]) -> T::Acc {
-    let one = <T::Acc as Real>::ONE;
-    let mut acc = [one; 4];
-    let mut chunks = v.chunks_exact(4);
-    for c in &mut chunks {
-        for k in 0..4 {
-            acc[k] *= c[k].acc();
-        }
-    }
-    let mut p = (acc[0] * acc[1]) * (acc[2] * acc[3]);
-    for &v in chunks.remainder() {
-        p *= v.acc();
-    }
-    p
 }
 
 /// One full tile `[start, start + TILE)` of the main pass. `carry` is `r_{start-1} P_{start-1}`;
@@ -247,9 +231,9 @@ fn product<T: Real>(v: &[T]) -> T::Acc {
 /// `out` (left there by [`backward_prepass`]) before overwriting them.
 #[allow(clippy::too_many_arguments)]
 #[inline(never)]
-fn tile_apply<T: Real, X: Source<T>>(
+fn tile_apply<T: Real, D: Source<T>, X: Source<T>>(
     part: Part,
-    d: &[T],
+    d: D,
     r: &[T],
     s: &[T],
     x: X,
@@ -258,96 +242,116 @@ fn tile_apply<T: Real, X: Source<T>>(
     carry: T::Acc,
 ) -> T::Acc {
     let n = out.len();
-    let zero = <T::Acc as Real>::ZERO;
-    let d = &d[start..start + TILE];
-    let x = Offset { x, start };
+    let (zero, one) = (<T::Acc as Real>::ZERO, <T::Acc as Real>::ONE);
+    let end = start + TILE;
     // Backward carries into every block: s_{end-1} * Y(end).
     let mut cb = [zero; LANES];
     if part.upper() {
         for l in 0..LANES {
-            let end = start + (l + 1) * BLOCK;
-            if end < n {
-                cb[l] = s[end - 1].acc() * out[end].acc();
+            let e = start + (l + 1) * BLOCK;
+            if e < n {
+                cb[l] = s[e - 1].acc() * out[e].acc();
             }
         }
     }
-    let out = &mut out[start..start + TILE];
-    // Ratios r_i for i in the tile: the last one (r_{start+TILE-1}) links to the next tile and
-    // does not exist at the end of the array.
-    let rt = &r[start.min(r.len())..(start + TILE).min(r.len())];
-    let st = &s[start.min(s.len())..(start + TILE).min(s.len())];
+    // Carry ratio into the next tile (absent at the end of the array).
+    let r_link = if part.lower() && end < n {
+        r[end - 1].acc()
+    } else {
+        zero
+    };
+    let d = d.sub(start, TILE);
+    let x = x.sub(start, TILE);
+    let out = &mut out[start..end];
+    let rt: &[T] = if part.lower() {
+        &r[start..end - 1]
+    } else {
+        &[]
+    };
+    let st: &[T] = if part.upper() {
+        &s[start..end - 1]
+    } else {
+        &[]
+    };
 
-    // 1. forward local sweeps (zero carry), all lanes in lock-step; P_loc kept in `out`.
-    let mut p_end = [zero; LANES];
+    // 1. forward local sweeps (zero carry) and the weights w_i = prod_{k=start_l}^{i-1} r_k,
+    //    all lanes in lock-step; P_loc goes to `out`, w to a stack buffer.
+    let mut wbuf = [zero; TILE];
+    let mut c = [zero; LANES];
+    let mut next = zero;
     if part.lower() {
         let mut p = [zero; LANES];
+        let mut w = [one; LANES];
         for l in 0..LANES {
             let i = l * BLOCK;
-            p[l] = d[i].acc() * x.at(i).acc();
+            p[l] = d.at(i).acc() * x.at(i).acc();
             out[i] = T::from_acc(p[l]);
+            wbuf[i] = one;
         }
         for t in 1..BLOCK {
             for l in 0..LANES {
                 let i = l * BLOCK + t;
-                p[l] = rt[i - 1].acc() * p[l] + d[i].acc() * x.at(i).acc();
+                let ri = rt[i - 1].acc();
+                p[l] = ri * p[l] + d.at(i).acc() * x.at(i).acc();
+                w[l] *= ri;
                 out[i] = T::from_acc(p[l]);
+                wbuf[i] = w[l];
             }
         }
-        p_end = p;
-    } else {
-        for (i, (o, &di)) in out.iter_mut().zip(d).enumerate() {
-            *o = T::from_acc(di.acc() * x.at(i).acc());
-        }
-    }
-
-    // 2. forward carries across the lanes: c_{l+1} = r_{end_l - 1} (P_loc(end_l - 1) + w_end c_l).
-    let mut c = [zero; LANES];
-    let mut next = zero;
-    if part.lower() {
+        // 2. forward carries across the lanes: c_{l+1} = r_{end_l - 1} (P_loc(end_l - 1) + w c_l).
         let mut cl = carry;
         for l in 0..LANES {
             c[l] = cl;
-            let b = l * BLOCK;
-            let w_end = product(&rt[b..b + BLOCK - 1]);
-            let p_true = p_end[l] + w_end * cl;
-            let link = b + BLOCK - 1;
-            cl = if link < rt.len() {
-                rt[link].acc() * p_true
+            let p_true = p[l] + w[l] * cl;
+            cl = if l + 1 < LANES {
+                rt[(l + 1) * BLOCK - 1].acc() * p_true
             } else {
-                zero
+                r_link * p_true
             };
         }
         next = cl;
     }
 
-    // 3. backward sweeps seeded with the exact carries: out_i += d_i W_i.
-    if part.upper() {
-        let mut y = [zero; LANES];
-        for l in 0..LANES {
-            let i = l * BLOCK + BLOCK - 1;
-            let w = cb[l];
-            y[l] = x.at(i).acc() + w;
-            out[i] = T::from_acc(out[i].acc() + d[i].acc() * w);
-        }
-        for t in (0..BLOCK - 1).rev() {
+    // 3. backward sweeps seeded with the exact carries, fused with the forward fix-up:
+    //    out_i = P_loc_i + w_i c_l + d_i W_i.
+    match part {
+        Part::Both => {
+            let mut y = [zero; LANES];
             for l in 0..LANES {
-                let i = l * BLOCK + t;
-                let w = st[i].acc() * y[l];
-                y[l] = x.at(i).acc() + w;
-                out[i] = T::from_acc(out[i].acc() + d[i].acc() * w);
+                let i = l * BLOCK + BLOCK - 1;
+                let wv = cb[l];
+                y[l] = x.at(i).acc() + wv;
+                out[i] = T::from_acc(out[i].acc() + wbuf[i] * c[l] + d.at(i).acc() * wv);
+            }
+            for t in (0..BLOCK - 1).rev() {
+                for l in 0..LANES {
+                    let i = l * BLOCK + t;
+                    let wv = st[i].acc() * y[l];
+                    y[l] = x.at(i).acc() + wv;
+                    out[i] = T::from_acc(out[i].acc() + wbuf[i] * c[l] + d.at(i).acc() * wv);
+                }
             }
         }
-    }
-
-    // 4. forward fix-up: out_i += w_i c_l with w_i = prod_{k=start_l}^{i-1} r_k.
-    if part.lower() {
-        let mut e = c;
-        for t in 0..BLOCK {
+        Part::Lower => {
             for l in 0..LANES {
-                let i = l * BLOCK + t;
-                out[i] = T::from_acc(out[i].acc() + e[l]);
-                if t + 1 < BLOCK {
-                    e[l] *= rt[i].acc();
+                let b = l * BLOCK;
+                for (o, &wv) in out[b..b + BLOCK].iter_mut().zip(&wbuf[b..b + BLOCK]) {
+                    *o = T::from_acc(o.acc() + wv * c[l]);
+                }
+            }
+        }
+        Part::Upper => {
+            let mut y = [zero; LANES];
+            for l in 0..LANES {
+                let i = l * BLOCK + BLOCK - 1;
+                y[l] = x.at(i).acc() + cb[l];
+                out[i] = T::from_acc(d.at(i).acc() * y[l]);
+            }
+            for t in (0..BLOCK - 1).rev() {
+                for l in 0..LANES {
+                    let i = l * BLOCK + t;
+                    y[l] = x.at(i).acc() + st[i].acc() * y[l];
+                    out[i] = T::from_acc(d.at(i).acc() * y[l]);
                 }
             }
         }

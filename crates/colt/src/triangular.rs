@@ -77,7 +77,7 @@ macro_rules! triangle_common {
             pub fn apply_in_place(&self, x: &[T], out: &mut [T]) -> Result<()> {
                 check_len("x", self.len(), x.len())?;
                 check_len("out", self.len(), out.len())?;
-                pair_apply($part, &self.d, &self.$ratio, &self.$ratio, x, out);
+                pair_apply($part, &self.d[..], &self.$ratio, &self.$ratio, x, out);
                 Ok(())
             }
 
@@ -123,16 +123,12 @@ impl<T: Real> LowerColt<T> {
     fn transpose_view_apply(&self, x: &[T], out: &mut [T]) -> Result<()> {
         check_len("x", self.len(), x.len())?;
         check_len("out", self.len(), out.len())?;
-        pair_apply(Part::Upper, &self.d, &self.r, &self.r, x, out);
+        pair_apply(Part::Upper, &self.d[..], &self.r, &self.r, x, out);
         Ok(())
     }
 
     fn as_pair(&self) -> crate::ColtPair<T> {
-        crate::ColtPair {
-            d: self.d.clone(),
-            r: self.r.clone(),
-            s: vec![T::ZERO; self.r.len()],
-        }
+        crate::ColtPair::from_checked(self.d.clone(), self.r.clone(), vec![T::ZERO; self.r.len()])
     }
 
     /// Diagonal scaling `diag(u) L diag(v)`: `d <- u d v`, `r_k <- r_k u_{k+1} / u_k`.
@@ -149,16 +145,12 @@ impl<T: Real> UpperColt<T> {
     fn transpose_view_apply(&self, x: &[T], out: &mut [T]) -> Result<()> {
         check_len("x", self.len(), x.len())?;
         check_len("out", self.len(), out.len())?;
-        pair_apply(Part::Lower, &self.d, &self.s, &self.s, x, out);
+        pair_apply(Part::Lower, &self.d[..], &self.s, &self.s, x, out);
         Ok(())
     }
 
     fn as_pair(&self) -> crate::ColtPair<T> {
-        crate::ColtPair {
-            d: self.d.clone(),
-            r: vec![T::ZERO; self.s.len()],
-            s: self.s.clone(),
-        }
+        crate::ColtPair::from_checked(self.d.clone(), vec![T::ZERO; self.s.len()], self.s.clone())
     }
 
     /// Diagonal scaling `diag(u) U diag(v)`: `d <- u d v`, `s_k <- s_k v_{k+1} / v_k`.
