@@ -51,6 +51,7 @@
 //! these choices move the results.
 #![warn(missing_docs)]
 
+pub mod checks;
 pub mod error;
 pub mod executor;
 pub mod ir;

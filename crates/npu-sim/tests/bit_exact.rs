@@ -185,3 +185,12 @@ fn overflowing_inputs_give_the_same_non_finite_bits() {
         check(&machine, preset, &ins, &params, "bias 40");
     }
 }
+
+#[test]
+fn the_published_bit_exact_check_finds_no_mismatch() {
+    // The check `cargo xtask validate` runs, on a few cases.
+    let summary = npu_sim::checks::bit_exact_check(6, 2026).unwrap();
+    assert_eq!(summary.runs, 36);
+    assert!(summary.elements > 0);
+    assert_eq!(summary.mismatches, 0, "{:?}", summary.first_mismatch);
+}

@@ -375,3 +375,13 @@ fn gm_port_is_shared_by_reads_and_writes_of_one_core() {
     // 50 (FixPipe latency) + 6400/64 = 150: it ends at 250.
     assert_eq!(ex.finish().cycles, 250);
 }
+
+#[test]
+fn the_published_timing_checks_hold() {
+    // The same programs as above, as `cargo xtask validate` runs them.
+    let checks = npu_sim::checks::timing_checks().unwrap();
+    assert_eq!(checks.len(), 6);
+    for c in checks {
+        assert_eq!(c.simulated, c.expected, "{}", c.name);
+    }
+}
