@@ -20,11 +20,36 @@
 //! [`steps`] module documents, on the same tiles with the same [`Precision`], produces the
 //! same bits as this crate by construction; it must not re-implement any arithmetic.
 //!
+//! # Example
+//! ```
+//! use pasa_core::generate::RandomCase;
+//! use pasa_core::{AttentionParams, ErrorReport, Preset, attention, reference_attention};
+//!
+//! // q, k = 100 + 4 N(0,1): scaled scores ~1.2e5 overflow FP16.
+//! let inputs = RandomCase::brief(100.0, 4.0, 7).with_seq(256).inputs()?;
+//! let params = AttentionParams::default();
+//! let reference = reference_attention(&inputs, &params)?;
+//! let naive = attention(&inputs, &Preset::NaiveFp16.kernel(), &params)?;
+//! let pasa = attention(&inputs, &Preset::PasaKeyMeans.kernel(), &params)?;
+//! assert!(naive.probe.score_non_finite > 0); // inf scores, NaN output
+//! let e = ErrorReport::compare(&pasa.out, &reference);
+//! assert!(e.all_finite() && e.rmse < 5e-2);
+//! # Ok::<(), pasa_core::PasaError>(())
+//! ```
+//!
+//! # Where to start
+//! [`attention`] runs a [`Kernel`] (usually `Preset::X.kernel()`) on [`AttentionInputs`];
+//! [`reference_attention`] is the oracle; [`ErrorReport::compare`] and the [`Probe`] in the
+//! output are the diagnostics; [`generate::RandomCase`] draws the paper's random
+//! benchmarks; [`io`] loads real dumps; [`resonance::resonance`] measures phase coincidence
+//! of Q and K. Numbers and their explanation: `docs/pasa.md`.
+//!
 //! # What is reconstructed
 //! The paper's method section is not available. The shifting matrix
 //! `M = I - (beta/s) 1 1^T` applied to key blocks, the global recovery
-//! `c_j = beta/(1-beta) mean_row(S'_j)` and the beta rule ([`beta::beta_rule`]) are our
+//! `c_j = beta/(1-beta) mean_row(S'_j)` and the beta rule ([`beta::beta_for`]) are our
 //! reconstruction (docs/pasa.md), checked by the f64 equivalence test.
+//! [`Recovery::RelativeKeyMeans`] is our own improvement, not the paper's.
 
 pub mod baseline;
 pub mod beta;

@@ -1,6 +1,6 @@
 //! The plain f32 Flash Attention (bench baseline) computes attention: against the f64
 //! reference its error is f32 rounding, |S| eps_f32 ~ 40 · 6e-8 relative in the weights,
-//! far below 1e-4 (measured max abs error ~1e-5).
+//! far below 1e-4 (measured max abs error 1.2e-5 unmasked, 7.5e-6 causal).
 
 use pasa_core::baseline::flash_attention_f32;
 use pasa_core::generate::{BiasProfile, RandomCase, Resonance};

@@ -30,11 +30,14 @@ fn rmse(
     )
 }
 
-/// Cases where naive FP16 overflows. `pasa_max`: measured PASA (key-means) RMSE × 2.
+/// Cases where naive FP16 overflows. `pasa_max`: measured PASA (key-means) RMSE × 2
+/// (1.1e-2 and 1.7e-2; FP32-softmax baseline 7.7e-4 and 1.2e-3). At bias 200 attention is
+/// exactly one-hot and the measured RMSE is 3e-17 (the right value row, bit-exact): the
+/// threshold 1e-6 only allows f64 round-off.
 #[rstest]
-#[case::bias100_amp4(case(100.0, 4.0, Resonance::Aligned, BiasProfile::Constant), 0.11)]
-#[case::bias200_amp2(case(200.0, 2.0, Resonance::Aligned, BiasProfile::Constant), 1e-3)]
-#[case::opposite_bias100(case(100.0, 4.0, Resonance::Opposite, BiasProfile::Constant), 0.18)]
+#[case::bias100_amp4(case(100.0, 4.0, Resonance::Aligned, BiasProfile::Constant), 2.2e-2)]
+#[case::bias200_amp2(case(200.0, 2.0, Resonance::Aligned, BiasProfile::Constant), 1e-6)]
+#[case::opposite_bias100(case(100.0, 4.0, Resonance::Opposite, BiasProfile::Constant), 3.4e-2)]
 fn naive_overflows_pasa_does_not(#[case] case: RandomCase, #[case] pasa_max: f64) {
     let inputs = case.inputs().unwrap();
     let reference = reference_attention(&inputs, &AttentionParams::default()).unwrap();
@@ -72,8 +75,8 @@ fn naive_overflows_pasa_does_not(#[case] case: RandomCase, #[case] pasa_max: f64
 }
 
 /// Cases where naive FP16 is finite but inaccurate: PASA (key means) is more accurate.
-/// Measured (seq 512, seed 11): naive 2.6e-2 vs PASA 3.4e-3 at bias 5; 1.9e-2 vs 2.2e-3 on
-/// the ramp.
+/// Measured (seq 512, seed 11): naive 2.6e-2 vs PASA 1.3e-3 at bias 5; 1.9e-2 vs 1.7e-3 on
+/// the ramp; the test asks for a factor 4.
 #[rstest]
 #[case::bias5(case(5.0, 1.0, Resonance::Aligned, BiasProfile::Constant))]
 #[case::ramp60(case(60.0, 2.0, Resonance::Aligned, BiasProfile::Ramp))]
@@ -91,8 +94,9 @@ fn pasa_beats_naive_where_both_are_finite(#[case] case: RandomCase) {
     );
 }
 
-/// Without bias every FP16 kernel is at FP16 storage level: RMSE below 2e-4 (measured
-/// 2.0e-5 to 9.9e-5; one f16 ulp of outputs of size ~0.05 is 3e-5).
+/// Without bias every FP16 kernel is at FP16 storage level: RMSE below 2.5e-4 (measured
+/// 2.0e-5 to 1.2e-4, threshold 2 x the largest; one f16 ulp of outputs of size ~0.05 is
+/// 3e-5).
 #[test]
 fn no_bias_all_kernels_accurate() {
     let inputs = case(0.0, 1.0, Resonance::Aligned, BiasProfile::Constant)
@@ -107,6 +111,6 @@ fn no_bias_all_kernels_accurate() {
         Preset::PasaFp32Stats,
     ] {
         let (e, _) = rmse(preset, &inputs, &reference);
-        assert!(e.all_finite() && e.rmse < 2e-4, "{preset:?}: {e:?}");
+        assert!(e.all_finite() && e.rmse < 2.5e-4, "{preset:?}: {e:?}");
     }
 }
