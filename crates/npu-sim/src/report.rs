@@ -114,6 +114,15 @@ pub struct Report {
     pub instructions: u64,
     /// Clusters (cube cores) that received work.
     pub clusters_used: u32,
+    /// Compulsory HBM traffic: Q, K, V read once and O written once (re-reads of K and V
+    /// are served by L2).
+    pub hbm_bytes: u64,
+    /// `hbm_bytes` at the chip's HBM bandwidth, in cycles: a lower bound included in
+    /// `cycles` (it binds only for very short sequences).
+    pub hbm_bound_cycles: u64,
+    /// Whether the K/V of the heads in flight fit in L2, as the model assumes; when false the
+    /// simulated time is optimistic.
+    pub l2_resident: bool,
 }
 
 impl Report {

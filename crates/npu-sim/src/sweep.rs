@@ -89,6 +89,8 @@ pub struct SweepRow {
     pub speedup: f64,
     /// `pasa.gm_bytes / baseline.gm_bytes`.
     pub bytes_ratio: f64,
+    /// Whether the K/V working set fits in L2 (the model's assumption).
+    pub l2_resident: bool,
 }
 
 /// The default sweep: sequence 1k..32k, head_dim 64 and 128, one batch of enough heads to
@@ -125,13 +127,16 @@ pub fn sweep(machine: &Machine, points: &[SweepPoint]) -> Result<Vec<SweepRow>, 
                 |kind: KernelKind| simulate_attention(machine, &kind.kernel(), &shape, &params);
             let baseline = KernelResult::of(&run(KernelKind::FaFp32Softmax)?);
             let fa_fp16 = KernelResult::of(&run(KernelKind::FaFp16)?);
-            let pasa = KernelResult::of(&run(KernelKind::Pasa)?);
+            let pasa_launch = run(KernelKind::Pasa)?;
+            let l2_resident = pasa_launch.report.l2_resident;
+            let pasa = KernelResult::of(&pasa_launch);
             #[allow(clippy::cast_precision_loss)]
             let bytes_ratio = pasa.gm_bytes as f64 / baseline.gm_bytes as f64;
             Ok(SweepRow {
                 point: point.clone(),
                 speedup: baseline.seconds / pasa.seconds,
                 bytes_ratio,
+                l2_resident,
                 baseline,
                 fa_fp16,
                 pasa,

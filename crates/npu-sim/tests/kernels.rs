@@ -299,3 +299,25 @@ fn footprint_is_what_the_kernel_reserves() {
         );
     }
 }
+
+#[test]
+fn compulsory_hbm_traffic_and_l2_residency_are_reported() {
+    let m = Machine::ascend910b_like().unwrap();
+    let k = KernelKind::Pasa.kernel();
+    let p = LaunchParams::default();
+    let r = simulate_attention(&m, &k, &shape(24, 24, 8192, 128), &p)
+        .unwrap()
+        .report;
+    // Q, K, V, O of 24 heads, 8192 x 128 fp16 each: 4 * 24 * 8192 * 128 * 2 B.
+    assert_eq!(r.hbm_bytes, 4 * 24 * 8192 * 128 * 2);
+    assert!(r.hbm_bound_cycles < r.cycles);
+    // The clusters work on the query blocks of about 2 heads at a time (items are dealt
+    // round-robin by head): 2 * 8192 * 256 * 2 B = 8 MiB of K/V in L2.
+    assert!(r.l2_resident);
+    // Two heads of 256k tokens, both in flight: 2 * 262144 * 256 * 2 B = 256 MiB > 192 MiB
+    // of L2, so the L2-resident assumption fails and the report says so.
+    let r = simulate_attention(&m, &k, &shape(2, 2, 262_144, 128), &p)
+        .unwrap()
+        .report;
+    assert!(!r.l2_resident);
+}

@@ -279,7 +279,30 @@ fn assemble(
 ) -> Report {
     let main_cycles = runs.iter().map(|(r, _)| r.cycles).max().unwrap_or(0);
     let pre_cycles = prepass.map_or(0, |p| p.iter().map(|(r, _)| r.cycles).max().unwrap_or(0));
-    let cycles = main_cycles + pre_cycles;
+    // Compulsory HBM traffic and the L2 working set (K and V of the heads in flight).
+    let sh = &plan.shape;
+    let ob = bytes_of(plan.kernel.precision.output) as u64;
+    let (b, h, hk) = (sh.batch as u64, sh.heads as u64, sh.kv_heads as u64);
+    let (sq, sk, d, dv) = (
+        sh.seq_q as u64,
+        sh.seq_k as u64,
+        sh.head_dim as u64,
+        sh.value_dim as u64,
+    );
+    let hbm_bytes = b * h * sq * d * 2 + b * hk * sk * (d + dv) * 2 + b * h * sq * dv * ob;
+    let hbm_per_cycle = machine.memory.hbm_bytes_per_s / (machine.clock_ghz * 1e9);
+    #[allow(
+        clippy::cast_precision_loss,
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss
+    )]
+    let hbm_bound_cycles = (hbm_bytes as f64 / hbm_per_cycle).ceil() as u64;
+    // Items are dealt round-robin in (batch, head, query block) order, so the clusters work
+    // on the query blocks of about clusters / q_blocks consecutive heads at a time.
+    let q_blocks = sh.seq_q.div_ceil(plan.tiling.block_q).max(1) as u64;
+    let in_flight = (b * hk).min(u64::from(clusters_used).div_ceil(q_blocks) + 1);
+    let l2_resident = in_flight * sk * (d + dv) * 2 <= machine.memory.l2_bytes;
+    let cycles = (main_cycles + pre_cycles).max(hbm_bound_cycles);
     let all: Vec<&(ClusterReport, u64)> =
         runs.iter().chain(prepass.into_iter().flatten()).collect();
     let mut bytes = [0u64; 7];
@@ -380,5 +403,8 @@ fn assemble(
             .collect(),
         instructions,
         clusters_used,
+        hbm_bytes,
+        hbm_bound_cycles,
+        l2_resident,
     }
 }
