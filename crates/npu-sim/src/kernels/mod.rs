@@ -14,6 +14,7 @@
 
 pub(crate) mod numerics;
 pub(crate) mod plan;
+pub(crate) mod prepass;
 pub(crate) mod schedule;
 
 use std::collections::BTreeMap;
@@ -29,7 +30,8 @@ use crate::tiling::{Tiling, bytes_of, capacities};
 use crate::trace::TraceEvent;
 use numerics::Numerics;
 use plan::{Plan, WorkItem, kernel_name};
-use schedule::{Emitter, emit_prepass};
+use prepass::emit_prepass;
+use schedule::Emitter;
 
 /// The three kernels of the issue, as `pasa-core` configurations.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
