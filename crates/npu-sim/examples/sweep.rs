@@ -7,6 +7,8 @@ fn main() -> Result<(), npu_sim::SimError> {
     let start = std::time::Instant::now();
     let rows = npu_sim::sweep::sweep(&machine, &npu_sim::sweep::default_points(&machine))?;
     println!("{}", npu_sim::sweep::markdown_table(&rows));
+    let resident = rows.iter().all(|r| r.l2_resident);
+    println!("K/V working set L2-resident at every point: {resident}\n");
     let points = npu_sim::sweep::sensitivity_points(&machine);
     let sens = npu_sim::sweep::sensitivity(&machine, &points)?;
     println!("{}", npu_sim::sweep::sensitivity_table(&sens));
