@@ -15,6 +15,10 @@ pub const ASCEND_910B_LIKE_TOML: &str = include_str!("../presets/ascend910b-like
 /// Names of the presets [`Machine::preset`] knows.
 pub const PRESET_NAMES: &[&str] = &["ascend910b-like"];
 
+/// Most vector cores one cube core may have (cores are numbered with a `u8`; real parts
+/// have 1 or 2).
+pub const MAX_VECTOR_CORES: u32 = 16;
+
 /// How the cube (matrix) and vector units of a core are put together.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -212,6 +216,12 @@ impl Machine {
             "vector_cores_per_cube",
             f64::from(self.vector_cores_per_cube),
         )?;
+        if self.vector_cores_per_cube > MAX_VECTOR_CORES {
+            return Err(SimError::InvalidMachine {
+                field: "vector_cores_per_cube (at most 16)",
+                value: self.vector_cores_per_cube.to_string(),
+            });
+        }
         positive("cube.frac_m", f64::from(self.cube.frac_m))?;
         positive("cube.frac_n", f64::from(self.cube.frac_n))?;
         positive("cube.frac_k", f64::from(self.cube.frac_k))?;
