@@ -114,3 +114,37 @@ pub fn measure_matvec_scaling(sizes: &[usize], reps: usize) -> ScalingReport {
         slope,
     }
 }
+
+/// Largest error of the f64 Gibbs-kernel matvec (`ColtPair::apply_in_place`, blocked path
+/// when `n >= 2 * TILE`) and of the log-domain product, against dense faer products of the
+/// same kernel, at size `n` with `eps`: returns `(linear, log)` where `linear` is
+/// `max_i |(K v)_i - dense_i| / (|K| |v|)_i` (bound: `(4 n_eff + 8) u`,
+/// `n_eff = min(n, eps / h)`) and `log` is `max_i |log(K v)_i - log(dense_i)|`. O(n^2) memory:
+/// keep `n` to a few thousand.
+pub fn matvec_error_vs_dense(n: usize, eps: f64) -> (f64, f64) {
+    use faer::linalg::matmul::matmul;
+    use faer::{Accum, Mat, Par};
+    let h = 1.0 / (n.max(2) - 1) as f64;
+    let x: Vec<f64> = (0..n).map(|i| i as f64 * h).collect();
+    let k = ColtPair::gibbs(&x, eps).unwrap_or_else(|e| unreachable!("valid support: {e}"));
+    let lk =
+        crate::LogColtPair::gibbs(&x, eps).unwrap_or_else(|e| unreachable!("valid support: {e}"));
+    let v: Vec<f64> = (0..n)
+        .map(|i| 1.0 + 0.5 * (i as f64 * 0.37).sin())
+        .collect();
+    let fast = k.apply(&v).unwrap_or_else(|e| unreachable!("{e}"));
+    let lv: Vec<f64> = v.iter().map(|t| t.ln()).collect();
+    let lfast = lk.log_apply(&lv).unwrap_or_else(|e| unreachable!("{e}"));
+    let dense = k.to_dense();
+    let vc = Mat::from_fn(n, 1, |i, _| v[i]);
+    let mut want = Mat::<f64>::zeros(n, 1);
+    matmul(&mut want, Accum::Replace, &dense, &vc, 1.0, Par::Seq);
+    // v > 0 and K > 0, so |K| |v| = K v.
+    let linear = (0..n)
+        .map(|i| (fast[i] - want[(i, 0)]).abs() / want[(i, 0)])
+        .fold(0.0, f64::max);
+    let log = (0..n)
+        .map(|i| (lfast[i] - want[(i, 0)].ln()).abs())
+        .fold(0.0, f64::max);
+    (linear, log)
+}

@@ -153,3 +153,41 @@ fn blocked_scan_error_when_eps_much_larger_than_h() {
         "plain f32 sweep unexpectedly accurate: {e_plain:e}"
     );
 }
+
+#[test]
+fn unit_diagonal_and_symmetric_paths_match_direct_sums() {
+    let mut g = Lcg(11);
+    let n = 3 * TILE + 77;
+    let r: Vec<f64> = (1..n).map(|_| 0.9 + 0.1 * g.next()).collect();
+    let s: Vec<f64> = (1..n).map(|_| 0.9 + 0.1 * g.next()).collect();
+    let x: Vec<f64> = (0..n).map(|_| g.next()).collect();
+    // Same bound as above (n_eff ~ 20, generous 64).
+    let tol = (4.0 * 64.0 + 8.0) * f64::EPSILON / 2.0;
+    for (rr, ss) in [(r.clone(), s.clone()), (r.clone(), r.clone())] {
+        let t = ColtPair::new(vec![1.0; n], rr, ss).unwrap();
+        let y = t.apply(&x).unwrap();
+        let yt = t.apply_transpose(&x).unwrap();
+        let tt = t.transpose();
+        for i in (0..n).step_by(5).chain([n - 1]) {
+            let (want, abs) = direct_row(&t, &x, i);
+            assert!((y[i] - want).abs() <= tol * abs, "T x at {i}");
+            let (want_t, abs_t) = direct_row(&tt, &x, i);
+            assert!((yt[i] - want_t).abs() <= tol * abs_t, "T^T x at {i}");
+        }
+    }
+}
+
+#[test]
+fn gibbs_matvec_agrees_with_dense_faer() {
+    // The xtask claim: blocked path (n >= 2 * TILE) against faer's dense product. Bound
+    // (4 n_eff + 8) u with n_eff = min(n, eps / h) plus n u for the dense product.
+    let n = 2 * TILE + 301;
+    for eps in [1.0, 0.01] {
+        let (lin, log) = colt::scaling::matvec_error_vs_dense(n, eps);
+        let n_eff = (n as f64).min(eps * (n - 1) as f64);
+        let bound = (4.0 * n_eff + 8.0 + n as f64) * f64::EPSILON / 2.0;
+        assert!(lin <= bound, "eps {eps}: linear error {lin:e} > {bound:e}");
+        // Log form: relative error of the sum becomes absolute error of its log.
+        assert!(log <= bound, "eps {eps}: log error {log:e} > {bound:e}");
+    }
+}
