@@ -207,9 +207,10 @@ fn estimate(machine: &Machine, t: Tiling, ty: &TileTypes, seq_q: usize) -> f64 {
     (bytes / share).max(cube) / flops
 }
 
-/// Picks the tiling with the lowest estimated time per FLOP ([`estimate`]) among those that
-/// fit every buffer. Blocks are not made larger than the (16-padded) sequence needs. Ties go
-/// to the larger `block_q`.
+/// Picks the tiling with the lowest estimated time per FLOP among those that fit every
+/// buffer: the larger of its cube-core GM time and its cube time (PASA's row means and
+/// prepass included). Blocks are not made larger than the (16-padded) sequence needs. Ties
+/// go to the larger `block_q`.
 ///
 /// # Errors
 /// [`SimError::NoTilingFits`] when even 16 x 16 tiles overflow a buffer.
