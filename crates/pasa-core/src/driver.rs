@@ -1,5 +1,5 @@
 //! Whole-attention drivers: loops over (batch, head, query block) and key blocks that call
-//! the tile-level [`steps`](crate::steps) and nothing else that rounds.
+//! the tile-level [`steps`] and nothing else that rounds.
 //!
 //! Work is split with rayon over (batch, head, query block); key blocks (PASA's shifted
 //! `K' = M K_j`, transposed for the score product, and the value blocks) are prepared once

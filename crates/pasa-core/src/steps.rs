@@ -1,6 +1,6 @@
 //! The tile-level steps of Flash Attention and PASA: the contract with `npu-sim`.
 //!
-//! The whole-attention driver ([`attention`](crate::attention), `driver.rs`) is a loop over
+//! The whole-attention driver ([`attention`](crate::attention()), `driver.rs`) is a loop over
 //! blocks that call exactly these functions, in this order, for one query block `Q_i`
 //! (`rows × head_dim`) and one key/value block `K_j, V_j` (`keys × head_dim`,
 //! `keys × value_dim`):
