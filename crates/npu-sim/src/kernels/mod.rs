@@ -149,13 +149,7 @@ type TimingKey = Vec<(usize, usize, usize)>;
 fn timing_key(items: &[WorkItem], causal: bool) -> TimingKey {
     items
         .iter()
-        .map(|it| {
-            (
-                it.rows,
-                it.key_blocks.len(),
-                if causal { it.row0 } else { 0 },
-            )
-        })
+        .map(|it| (it.rows, it.key_blocks, if causal { it.row0 } else { 0 }))
         .collect()
 }
 

@@ -22,8 +22,9 @@ pub(crate) struct WorkItem {
     pub(crate) share: usize,
     /// Vector cores of the cluster.
     pub(crate) vector_cores: usize,
-    /// Key blocks the block attends to (all, or the causally visible ones).
-    pub(crate) key_blocks: Vec<usize>,
+    /// Key blocks the block attends to: blocks `0..key_blocks` (all of them, or with a causal
+    /// mask the prefix its last row sees; the rest are skipped, as `pasa-core` skips them).
+    pub(crate) key_blocks: usize,
 }
 
 impl WorkItem {
@@ -221,14 +222,12 @@ impl Plan {
                     let row0 = qb * tiling.block_q;
                     let rows = (shape.seq_q - row0).min(tiling.block_q);
                     // A key block is issued unless every row of the query block sees none
-                    // of it (pasa-core's driver skips exactly those).
-                    let key_blocks = if causal {
-                        (0..k_blocks)
-                            .filter(|&j| (0..rows).any(|i| params.visible(shape, row0 + i, j) > 0))
-                            .collect()
-                    } else {
-                        (0..k_blocks).collect()
-                    };
+                    // of it (pasa-core's driver skips exactly those). Visibility grows with
+                    // the row, so the last row's visible blocks, a prefix, are the issued ones.
+                    let last_row = row0 + rows - 1;
+                    let key_blocks = (0..k_blocks)
+                        .take_while(|&j| params.visible(shape, last_row, j) > 0)
+                        .count();
                     clusters[next % n_clusters].push(WorkItem {
                         batch,
                         head,

@@ -416,7 +416,7 @@ impl<'a, S: InstrSink> Emitter<'a, S> {
     /// Stage A: the score tile on the cube core, `sub_k` columns at a time.
     fn stage_a(&mut self, item: &WorkItem, pos: usize) -> Result<(), SimError> {
         let first = pos == 0;
-        let last = pos + 1 == item.key_blocks.len();
+        let last = pos + 1 == item.key_blocks;
         if first {
             self.q_prep(item)?;
         }
@@ -593,23 +593,25 @@ impl<'a, S: InstrSink> Emitter<'a, S> {
         mut numerics: Option<&mut Numerics<'_, T>>,
     ) -> Result<(), SimError> {
         self.init()?;
-        let tiles: Vec<Tile> = items
+        // Tiles are generated as they are issued (no program or tile list is stored): the
+        // current tile gets stage A, the previous one B, the one before C and D.
+        let mut tiles = items
             .iter()
             .enumerate()
-            .flat_map(|(item, it)| (0..it.key_blocks.len()).map(move |pos| Tile { item, pos }))
-            .collect();
-        let n = tiles.len();
-        for t in 0..n + 2 {
-            if t < n {
-                let Tile { item, pos } = tiles[t];
+            .flat_map(|(item, it)| (0..it.key_blocks).map(move |pos| Tile { item, pos }));
+        let (mut prev1, mut prev2): (Option<Tile>, Option<Tile>) = (None, None);
+        loop {
+            let cur = tiles.next();
+            if cur.is_none() && prev1.is_none() && prev2.is_none() {
+                break;
+            }
+            if let Some(Tile { item, pos }) = cur {
                 self.stage_a(&items[item], pos)?;
             }
-            if (1..=n).contains(&t) {
-                let Tile { item, pos } = tiles[t - 1];
+            if let Some(Tile { item, pos }) = prev1 {
                 self.stage_b(&items[item], pos)?;
             }
-            if t >= 2 {
-                let Tile { item, pos } = tiles[t - 2];
+            if let Some(Tile { item, pos }) = prev2 {
                 let it = &items[item];
                 self.stage_c(it)?;
                 self.stage_d(it, pos)?;
@@ -617,12 +619,14 @@ impl<'a, S: InstrSink> Emitter<'a, S> {
                     if pos == 0 {
                         num.begin_item(it)?;
                     }
-                    num.tile(it, it.key_blocks[pos])?;
-                    if pos + 1 == it.key_blocks.len() {
+                    num.tile(it, pos)?;
+                    if pos + 1 == it.key_blocks {
                         num.end_item(it)?;
                     }
                 }
             }
+            prev2 = prev1;
+            prev1 = cur;
         }
         Ok(())
     }

@@ -65,7 +65,7 @@ impl<S: InstrSink> Emitter<'_, S> {
 
     /// Stage B: the online softmax on each vector core, `vec_rows` rows at a time.
     pub(super) fn stage_b(&mut self, item: &WorkItem, pos: usize) -> Result<(), SimError> {
-        let j = item.key_blocks[pos];
+        let j = pos;
         let c = self.plan.tiling.block_k;
         let vr = self.plan.tiling.vec_rows;
         let loop_cycles = self.machine.scalar.loop_overhead_cycles;
@@ -137,7 +137,7 @@ impl<S: InstrSink> Emitter<'_, S> {
     /// Stage D: rescale-accumulate on each vector core, and the final normalisation.
     pub(super) fn stage_d(&mut self, item: &WorkItem, pos: usize) -> Result<(), SimError> {
         let first = pos == 0;
-        let last = pos + 1 == item.key_blocks.len();
+        let last = pos + 1 == item.key_blocks;
         let dv = self.plan.shape.value_dim;
         let p = self.plan.kernel.precision;
         for v in 0..self.plan.vector_cores {
