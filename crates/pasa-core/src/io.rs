@@ -128,7 +128,8 @@ pub fn load_npy_f16(path: impl AsRef<Path>) -> Result<Tensor<f16>, PasaError> {
         .map(|&n| usize::try_from(n).map_err(|e| load_err(path, e)))
         .collect::<Result<_, _>>()?;
     let shape = shape4(&name, &shape)?;
-    let descr = npy.dtype().descr();
+    // `descr()` is the Python literal, quotes included ("'<f4'").
+    let descr = npy.dtype().descr().trim_matches('\'').to_string();
     let data: Vec<f16> = match descr.trim_start_matches(['<', '|', '=']) {
         "f2" => npy.into_vec::<f16>().map_err(|e| load_err(path, e))?,
         "f4" => {
