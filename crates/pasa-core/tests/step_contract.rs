@@ -1,0 +1,180 @@
+//! The contract with `npu-sim`: a loop that issues the public tile steps in the order
+//! `steps.rs` documents reproduces `attention`'s output bit for bit (here for one query
+//! block and three key blocks, the last one short, for Flash and every PASA recovery).
+
+use half::f16;
+use pasa_core::generate::{BiasProfile, RandomCase, Resonance};
+use pasa_core::matmul::transpose_in_place;
+use pasa_core::steps::{self, TileDims};
+use pasa_core::{Algorithm, AttentionParams, Kernel, Precision, Preset, Recovery, attention};
+
+#[allow(clippy::too_many_lines)]
+fn manual(
+    q16: &[f16],
+    k16: &[f16],
+    v16: &[f16],
+    seq_k: usize,
+    kernel: &Kernel,
+    beta: Option<f64>,
+) -> Vec<f32> {
+    let (r, s, d) = (16, 32, 32);
+    let prec: Precision = kernel.precision;
+    let dims = TileDims {
+        rows: r,
+        keys: s,
+        head_dim: d,
+        value_dim: d,
+    };
+    let scale = 1.0 / 32.0_f64.sqrt();
+    let blocks = seq_k.div_ceil(s);
+    let mut q = vec![0.0_f32; r * d];
+    steps::load_tile_in_place(&mut q, q16).unwrap();
+    steps::scale_query_in_place(&mut q, scale, &prec);
+    let mut m_shift = vec![0.0_f32; s * s];
+    if let Some(beta) = beta {
+        steps::shifting_matrix_in_place(&mut m_shift, s, beta, &prec).unwrap();
+    }
+    let recovery = match kernel.algorithm {
+        Algorithm::Pasa(p) => Some(p.recovery),
+        Algorithm::Flash => None,
+    };
+    let (mut m, mut l, mut alpha) = (
+        vec![f32::NEG_INFINITY; r],
+        vec![0.0_f32; r],
+        vec![0.0_f32; r],
+    );
+    let (mut means, mut reference, mut shift) =
+        (vec![0.0_f32; r], vec![0.0_f32; r], vec![0.0_f32; r]);
+    let (mut o, mut pv, mut scores) = (
+        vec![0.0_f32; r * d],
+        vec![0.0_f32; r * d],
+        vec![0.0_f32; r * s],
+    );
+    let (mut k0, mut k, mut kp, mut kt, mut v) = (
+        vec![0.0_f32; s * d],
+        vec![0.0_f32; s * d],
+        vec![0.0_f32; s * d],
+        vec![0.0_f32; s * d],
+        vec![0.0_f32; s * d],
+    );
+    let mut diff = vec![0.0_f32; d];
+    for j in 0..blocks {
+        let n = (seq_k - j * s).min(s);
+        k.fill(0.0);
+        v.fill(0.0);
+        steps::load_tile_in_place(&mut k[..n * d], &k16[j * s * d..(j * s + n) * d]).unwrap();
+        steps::load_tile_in_place(&mut v[..n * d], &v16[j * s * d..(j * s + n) * d]).unwrap();
+        if j == 0 {
+            k0.copy_from_slice(&k);
+        }
+        let keys = if beta.is_some() {
+            steps::shift_keys_in_place(&mut kp, &m_shift, &k, dims, &prec).unwrap();
+            &kp
+        } else {
+            &k
+        };
+        transpose_in_place(&mut kt, keys, s, d).unwrap();
+        steps::score_tile_in_place(&mut scores, &q, &kt, scale, dims, &prec).unwrap();
+        let visible = vec![n; r];
+        match (recovery, beta) {
+            (None, _) | (_, None) => {
+                steps::mask_in_place(&mut scores, &visible, dims).unwrap();
+                steps::flash_softmax_in_place(&mut scores, &mut m, &mut l, &mut alpha, dims, &prec)
+                    .unwrap();
+            }
+            (Some(Recovery::RelativeKeyMeans), Some(beta)) => {
+                steps::key_mean_difference_in_place(&mut diff, &k, &k0, dims, &prec).unwrap();
+                steps::mask_in_place(&mut scores, &visible, dims).unwrap();
+                steps::recover_shift_from_keys_in_place(
+                    &mut shift, &q, &diff, scale, beta, dims, &prec,
+                )
+                .unwrap();
+                steps::pasa_softmax_in_place(
+                    &mut scores,
+                    &shift,
+                    &mut m,
+                    &mut l,
+                    &mut alpha,
+                    dims,
+                    &prec,
+                )
+                .unwrap();
+            }
+            (Some(recovery), Some(beta)) => {
+                steps::row_mean_in_place(&mut means, &scores, dims, &prec).unwrap();
+                steps::mask_in_place(&mut scores, &visible, dims).unwrap();
+                if j == 0 {
+                    reference.copy_from_slice(&means);
+                }
+                let reference =
+                    (recovery == Recovery::RelativeToFirstBlock).then_some(&reference[..]);
+                steps::recover_shift_in_place(&mut shift, &means, reference, beta, &prec).unwrap();
+                steps::pasa_softmax_in_place(
+                    &mut scores,
+                    &shift,
+                    &mut m,
+                    &mut l,
+                    &mut alpha,
+                    dims,
+                    &prec,
+                )
+                .unwrap();
+            }
+        }
+        steps::pv_tile_in_place(&mut pv, &scores, &v, dims, &prec).unwrap();
+        steps::rescale_accumulate_in_place(&mut o, &alpha, &pv, dims, &prec).unwrap();
+    }
+    steps::finalize_in_place(&mut o, &l, dims, &prec).unwrap();
+    o
+}
+
+#[test]
+fn public_steps_reproduce_attention_bit_for_bit() {
+    let seq_k = 80; // blocks of 32, 32, 16 (padded)
+    let inputs = RandomCase {
+        batch: 1,
+        heads: 1,
+        kv_heads: 1,
+        seq_q: 16,
+        seq_k,
+        head_dim: 32,
+        bias_q: 30.0,
+        bias_k: 30.0,
+        amp: 2.0,
+        resonance: Resonance::Aligned,
+        profile: BiasProfile::Ramp,
+        seed: 21,
+    }
+    .inputs()
+    .unwrap();
+    let params = AttentionParams {
+        block_q: 16,
+        block_k: 32,
+        causal: false,
+        scale: None,
+    };
+    for preset in [
+        Preset::Fp32Softmax,
+        Preset::NaiveFp16,
+        Preset::NaiveFp16Hmma,
+        Preset::Pasa,
+        Preset::PasaRelative,
+        Preset::PasaKeyMeans,
+        Preset::PasaFp32Stats,
+    ] {
+        let kernel = preset.kernel();
+        let out = attention(&inputs, &kernel, &params).unwrap();
+        let beta = out.beta;
+        let mine = manual(
+            inputs.q().data(),
+            inputs.k().data(),
+            inputs.v().data(),
+            seq_k,
+            &kernel,
+            beta,
+        );
+        let theirs: Vec<u64> = out.out.data().iter().map(|x| x.to_bits()).collect();
+        let mine: Vec<u64> = mine.iter().map(|&x| f64::from(x).to_bits()).collect();
+        assert_eq!(mine, theirs, "{preset:?}");
+    }
+}
