@@ -1,7 +1,7 @@
 //! The sequence-length sweep of PASA against the vendor-style fp32-softmax Flash Attention:
 //! the rows `cargo xtask validate` checks and plots next to the paper's 1.2-1.65x.
 
-use pasa_core::AttentionShape;
+use pasa_core::{AttentionShape, Preset};
 use serde::Serialize;
 
 use crate::error::SimError;
@@ -85,6 +85,8 @@ pub struct SweepRow {
     pub fa_fp16: KernelResult,
     /// PASA.
     pub pasa: KernelResult,
+    /// PASA with key-means recovery (`pasa_core::Preset::PasaKeyMeans`: no row means of S').
+    pub pasa_key_means: KernelResult,
     /// `baseline.seconds / pasa.seconds`.
     pub speedup: f64,
     /// `pasa.gm_bytes / baseline.gm_bytes`.
@@ -130,6 +132,12 @@ pub fn sweep(machine: &Machine, points: &[SweepPoint]) -> Result<Vec<SweepRow>, 
             let pasa_launch = run(KernelKind::Pasa)?;
             let l2_resident = pasa_launch.report.l2_resident;
             let pasa = KernelResult::of(&pasa_launch);
+            let pasa_key_means = KernelResult::of(&simulate_attention(
+                machine,
+                &Preset::PasaKeyMeans.kernel(),
+                &shape,
+                &params,
+            )?);
             #[allow(clippy::cast_precision_loss)]
             let bytes_ratio = pasa.gm_bytes as f64 / baseline.gm_bytes as f64;
             Ok(SweepRow {
@@ -140,6 +148,7 @@ pub fn sweep(machine: &Machine, points: &[SweepPoint]) -> Result<Vec<SweepRow>, 
                 baseline,
                 fa_fp16,
                 pasa,
+                pasa_key_means,
             })
         })
         .collect()
@@ -149,17 +158,18 @@ pub fn sweep(machine: &Machine, points: &[SweepPoint]) -> Result<Vec<SweepRow>, 
 #[must_use]
 pub fn markdown_table(rows: &[SweepRow]) -> String {
     let mut s = String::from(
-        "| seq | d | FA fp32 TFLOP/s | FA fp16 TFLOP/s | PASA TFLOP/s | speed-up | GM bytes PASA/FA | cube util FA / PASA | vector util FA / PASA | tiles |\n|---|---|---|---|---|---|---|---|---|---|\n",
+        "| seq | d | FA fp32 TFLOP/s | FA fp16 TFLOP/s | PASA TFLOP/s | speed-up | PASA key-means TFLOP/s | GM bytes PASA/FA | cube util FA / PASA | vector util FA / PASA | tiles |\n|---|---|---|---|---|---|---|---|---|---|---|\n",
     );
     for r in rows {
         s.push_str(&format!(
-            "| {} | {} | {:.1} | {:.1} | {:.1} | {:.2} | {:.2} | {:.2} / {:.2} | {:.2} / {:.2} | {}x{} |\n",
+            "| {} | {} | {:.1} | {:.1} | {:.1} | {:.2} | {:.1} | {:.2} | {:.2} / {:.2} | {:.2} / {:.2} | {}x{} |\n",
             r.point.seq,
             r.point.head_dim,
             r.baseline.tflops,
             r.fa_fp16.tflops,
             r.pasa.tflops,
             r.speedup,
+            r.pasa_key_means.tflops,
             r.bytes_ratio,
             r.baseline.cube_util,
             r.pasa.cube_util,
