@@ -1,0 +1,68 @@
+//! Runs every preset on real Q/K/V dumps: for each prefix `P` with tensors `P.q`, `P.k`,
+//! `P.v` (and optionally `P.out`) in a `.safetensors` file, prints RMSE against the f64
+//! reference, non-finite outputs, the largest |score| and the resonance of Q and K.
+//!
+//! `cargo run -p pasa-core --release --example real_data -- /work/shared/data/minilm_qkv_valley.safetensors`
+
+use pasa_core::io::SafetensorsFile;
+use pasa_core::resonance::resonance;
+use pasa_core::{
+    AttentionInputs, AttentionParams, ErrorReport, PasaError, Preset, attention,
+    reference_attention,
+};
+
+fn main() -> Result<(), PasaError> {
+    let Some(path) = std::env::args().nth(1) else {
+        eprintln!("usage: real_data <file.safetensors>");
+        return Ok(());
+    };
+    let file = SafetensorsFile::open(&path)?;
+    let names = file.names()?;
+    let params = AttentionParams::default();
+    let presets = [
+        Preset::Fp32Softmax,
+        Preset::NaiveFp16,
+        Preset::NaiveFp16Hmma,
+        Preset::Pasa,
+        Preset::PasaKeyMeans,
+        Preset::PasaFp32Stats,
+    ];
+    print!("| tensors | max abs S | max cos(mean q, mean k) | ref vs stored out (max abs) |");
+    for p in presets {
+        print!(" {} |", p.name());
+    }
+    println!();
+    for prefix in names.iter().filter_map(|n| n.strip_suffix(".q")) {
+        let t = |s: &str| file.tensor_f16(&format!("{prefix}.{s}"));
+        let inputs = AttentionInputs::new(t("q")?, t("k")?, t("v")?)?;
+        let reference = reference_attention(&inputs, &params)?;
+        let stored = match t("out") {
+            Ok(out) => format!(
+                "{:.1e}",
+                ErrorReport::compare(&reference, &out.to_f64()).max_abs
+            ),
+            Err(_) => "-".to_string(),
+        };
+        let scale = params.scale_for(&inputs.shape());
+        let cos = resonance(&inputs, scale)
+            .iter()
+            .map(|r| r.cos_means.abs())
+            .fold(0.0, f64::max);
+        let mut row = String::new();
+        let mut max_s = 0.0;
+        for p in presets {
+            let out = attention(&inputs, &p.kernel(), &params)?;
+            if p == Preset::Fp32Softmax {
+                max_s = out.probe.max_abs_score;
+            }
+            let e = ErrorReport::compare(&out.out, &reference);
+            row += &if e.all_finite() {
+                format!(" {:.1e} |", e.rmse)
+            } else {
+                format!(" {} NaN |", e.non_finite)
+            };
+        }
+        println!("| {prefix} | {max_s:.0} | {cos:.2} | {stored} |{row}");
+    }
+    Ok(())
+}
