@@ -194,3 +194,30 @@ fn the_published_bit_exact_check_finds_no_mismatch() {
     assert!(summary.elements > 0);
     assert_eq!(summary.mismatches, 0, "{:?}", summary.first_mismatch);
 }
+
+#[test]
+fn numbers_do_not_change_the_timing() {
+    // run_attention (numbers on, every cluster simulated) and simulate_attention (timing
+    // only, identical clusters once) report the same cycles and bytes.
+    let machine = Machine::ascend910b_like().unwrap();
+    let mut rng = StdRng::seed_from_u64(63);
+    let ins = inputs(&mut rng, (1, 4, 2, 260, 300, 64, 64), 2.0);
+    for causal in [false, true] {
+        let params = LaunchParams {
+            causal,
+            ..LaunchParams::default()
+        };
+        for preset in [Preset::Fp32Softmax, Preset::Pasa] {
+            let kernel = preset.kernel();
+            let with = run_attention(&machine, &kernel, &ins, &params).unwrap();
+            let without =
+                npu_sim::simulate_attention(&machine, &kernel, &ins.shape(), &params).unwrap();
+            assert_eq!(
+                with.report.cycles, without.report.cycles,
+                "{causal} {preset:?}"
+            );
+            assert_eq!(with.report.gm_bytes, without.report.gm_bytes);
+            assert!(without.output.is_none());
+        }
+    }
+}
