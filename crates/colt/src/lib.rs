@@ -74,9 +74,11 @@
 //!
 //! # Speed
 //!
-//! The sweeps have a loop-carried dependency; [`ColtPair::apply_in_place`] breaks it with a
-//! blocked two-pass scan over [`sweep::LANES`] independent blocks (see [`sweep`]), and streams
-//! only the arrays a structure needs (unit diagonal, `r = s` for the Gibbs kernel).
+//! The sweeps have a loop-carried dependency; [`ColtPair::apply_in_place`] breaks it by
+//! interleaving the independent forward and backward sweeps in one loop (the single
+//! triangles use a blocked two-pass scan over [`sweep::LANES`] independent blocks; see
+//! [`sweep`] for both and the measurements behind the choice), and streams only the arrays a
+//! structure needs (unit diagonal, `r = s` for the Gibbs kernel).
 //! [`scaling::measure_matvec_scaling`] times it against a plain streaming pass.
 
 pub mod axis;

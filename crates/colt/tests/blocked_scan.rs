@@ -1,5 +1,5 @@
-//! The blocked two-pass scan (sizes above `2 * TILE`) against direct O(N^2) sums, and its
-//! rounding error against the plain sweep when `eps >> h`.
+//! Large sizes (the blocked scan of the triangles above `2 * TILE`, the interleaved sweeps of
+//! the pair) against direct O(N^2) sums, and the f32 rounding error when `eps >> h`.
 
 mod common;
 
@@ -54,6 +54,12 @@ fn blocked_path_matches_direct_sums() {
         let up = UpperColt::new(d.clone(), s.clone()).unwrap();
         let mut yu = vec![0.0; n];
         up.apply_in_place(&x, &mut yu).unwrap();
+        let mut yl = vec![0.0; n];
+        LowerColt::new(up.d().to_vec(), t.r().to_vec())
+            .unwrap()
+            .apply_in_place(&x, &mut yl)
+            .unwrap();
+        let lower_only = ColtPair::new(up.d().to_vec(), t.r().to_vec(), vec![0.0; n - 1]).unwrap();
         let mut lt = vec![0.0; n];
         LowerColt::new(d, r)
             .unwrap()
@@ -85,6 +91,8 @@ fn blocked_path_matches_direct_sums() {
             );
             let (want_t, abs_t) = direct_row(&tt, &x, i);
             assert!((yt[i] - want_t).abs() <= tol * abs_t, "n={n} T^T x at {i}");
+            let (want_l, abs_l) = direct_row(&lower_only, &x, i);
+            assert!((yl[i] - want_l).abs() <= tol * abs_l, "n={n} L x at {i}");
             let (want_u, abs_u) = direct_row(&upper_only, &x, i);
             assert!((yu[i] - want_u).abs() <= tol * abs_u, "n={n} U x at {i}");
             let lower_t = ColtPair::new(up.d().to_vec(), vec![0.0; n - 1], t.r().to_vec()).unwrap();
