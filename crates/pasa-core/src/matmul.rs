@@ -74,11 +74,13 @@ pub fn matmul_scaled_in_place<T: Real>(
     if n == 0 {
         return Ok(());
     }
-    for (orow, arow) in out.chunks_exact_mut(n).zip(a.chunks_exact(k.max(1))) {
+    if k == 0 {
+        // An empty reduction is exactly zero.
+        out.fill(T::ZERO);
+        return Ok(());
+    }
+    for (orow, arow) in out.chunks_exact_mut(n).zip(a.chunks_exact(k)) {
         orow.fill(T::ZERO);
-        if k == 0 {
-            continue;
-        }
         for (&av, brow) in arow.iter().zip(b.chunks_exact(n)) {
             for (o, &bv) in orow.iter_mut().zip(brow) {
                 *o += av * bv;

@@ -68,6 +68,9 @@ impl<T: Copy> Tensor<T> {
     }
 
     /// The (seq, dim) matrix of one (batch, head), row-major.
+    ///
+    /// # Panics
+    /// If `batch` or `head` is out of range (an indexing error of the caller).
     #[must_use]
     pub fn head(&self, batch: usize, head: usize) -> &[T] {
         let [_, h, s, d] = self.shape;
@@ -76,6 +79,9 @@ impl<T: Copy> Tensor<T> {
     }
 
     /// Mutable (seq, dim) matrix of one (batch, head).
+    ///
+    /// # Panics
+    /// If `batch` or `head` is out of range (an indexing error of the caller).
     pub fn head_mut(&mut self, batch: usize, head: usize) -> &mut [T] {
         let [_, h, s, d] = self.shape;
         let start = (batch * h + head) * s * d;
