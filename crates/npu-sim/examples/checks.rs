@@ -19,5 +19,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         start.elapsed().as_secs_f64(),
         s.first_mismatch
     );
+    let w = npu_sim::checks::sim_wall_time_32k()?;
+    println!(
+        "1 head 32k x 128: {:.3} s (shortcut), {:.3} s (every cluster), {} instructions",
+        w.shortcut_s, w.every_cluster_s, w.instructions
+    );
     Ok(())
 }

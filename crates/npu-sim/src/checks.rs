@@ -315,3 +315,50 @@ pub fn bit_exact_check(cases: usize, seed: u64) -> Result<BitExactSummary, SimEr
     }
     Ok(summary)
 }
+
+/// Wall time of simulating one head of 32k tokens, head_dim 128 (timing only, PASA).
+#[derive(Clone, Debug, Serialize)]
+pub struct SimWallTime {
+    /// Seconds with the identical-cluster shortcut (the default).
+    pub shortcut_s: f64,
+    /// Seconds simulating every cluster.
+    pub every_cluster_s: f64,
+    /// Instructions the launch comprises (all clusters).
+    pub instructions: u64,
+}
+
+/// Times the benchmark, one head of 32k x 128 (target: under 10 s), in whatever
+/// profile the caller was built with.
+///
+/// # Errors
+/// Only if the shipped preset is broken.
+pub fn sim_wall_time_32k() -> Result<SimWallTime, SimError> {
+    use crate::kernels::{KernelKind, simulate_attention};
+    let machine = Machine::ascend910b_like()?;
+    let shape = pasa_core::AttentionShape {
+        batch: 1,
+        heads: 1,
+        kv_heads: 1,
+        seq_q: 32_768,
+        seq_k: 32_768,
+        head_dim: 128,
+        value_dim: 128,
+    };
+    let kernel = KernelKind::Pasa.kernel();
+    let time = |every_cluster| -> Result<(f64, u64), SimError> {
+        let params = LaunchParams {
+            every_cluster,
+            ..LaunchParams::default()
+        };
+        let start = std::time::Instant::now();
+        let launch = simulate_attention(&machine, &kernel, &shape, &params)?;
+        Ok((start.elapsed().as_secs_f64(), launch.report.instructions))
+    };
+    let (shortcut_s, instructions) = time(false)?;
+    let (every_cluster_s, _) = time(true)?;
+    Ok(SimWallTime {
+        shortcut_s,
+        every_cluster_s,
+        instructions,
+    })
+}
