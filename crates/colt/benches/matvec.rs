@@ -75,22 +75,12 @@ fn bench(c: &mut Criterion) {
 /// Self-timed summary (median of repeats): ratio to the streaming pass and scaling exponent.
 fn summary() {
     let report = measure_matvec_scaling(&SIZES, 15);
-    println!("colt matvec summary (median of 15, same run):");
-    for ((n, m), r) in report
-        .n
-        .iter()
-        .zip(&report.matvec_seconds)
-        .zip(report.ratios())
-    {
-        println!(
-            "  N = {n:>9}: matvec {:>10.3} us, ratio to streaming pass {r:.2}",
-            m * 1e6
-        );
-    }
     println!(
-        "  scaling exponent (log-log slope over N = 10^3..10^7): {:.3}",
-        report.slope
+        "colt matvec summary (median of 15, same run, f64 Gibbs kernel eps = 0.01 on [0, 1]):"
     );
+    for line in report.lines() {
+        println!("  {line}");
+    }
     let big: Vec<usize> = SIZES.iter().copied().filter(|&n| n >= 100_000).collect();
     let tail = &report.matvec_seconds[SIZES.len() - big.len()..];
     println!(

@@ -12,17 +12,7 @@ fn main() {
         sizes
     };
     let report = colt::scaling::measure_matvec_scaling(&sizes, 15);
-    for ((n, m), r) in report
-        .n
-        .iter()
-        .zip(&report.matvec_seconds)
-        .zip(report.ratios())
-    {
-        println!(
-            "N = {n:>9}: matvec {:>10.3} us ({:.2} ns/elem), ratio to streaming {r:.2}",
-            m * 1e6,
-            m * 1e9 / *n as f64
-        );
+    for line in report.lines() {
+        println!("{line}");
     }
-    println!("slope {:.3}", report.slope);
 }

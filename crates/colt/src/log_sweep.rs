@@ -43,6 +43,10 @@ pub(crate) fn log_pair_apply<T: Real, X: Source<T>>(
     if n == 0 {
         return;
     }
+    if matches!(part, Part::Both) {
+        log_interleaved_apply(ld, lr, ls, lx, out);
+        return;
+    }
     let lower = !matches!(part, Part::Upper);
     let upper = !matches!(part, Part::Lower);
     let ninf = <T::Acc as Real>::NEG_INFINITY;
@@ -66,6 +70,53 @@ pub(crate) fn log_pair_apply<T: Real, X: Source<T>>(
                 lp
             });
         }
+    }
+}
+
+/// `out = log(T exp(lx))` with the forward and backward log sweeps interleaved in one loop
+/// (two independent exp/log1p chains overlap; see `sweep::interleaved_apply` for the
+/// first-half / second-half write order).
+fn log_interleaved_apply<T: Real, X: Source<T>>(
+    ld: &[T],
+    lr: &[T],
+    ls: &[T],
+    lx: X,
+    out: &mut [T],
+) {
+    let n = out.len();
+    if n == 0 {
+        return;
+    }
+    let ninf = <T::Acc as Real>::NEG_INFINITY;
+    let h = n / 2;
+    let (mut lp, mut ly) = (ninf, ninf); // lp_{i-1}; ly_{j+1}
+    for t in 0..h {
+        let (i, j) = (t, n - 1 - t);
+        let carried = if i > 0 { lr[i - 1].acc() + lp } else { ninf };
+        lp = log_add_exp(carried, ld[i].acc() + lx.at(i).acc());
+        out[i] = T::from_acc(lp);
+        let lw = if j + 1 < n { ls[j].acc() + ly } else { ninf };
+        ly = log_add_exp(lx.at(j).acc(), lw);
+        out[j] = T::from_acc(ld[j].acc() + lw);
+    }
+    let start = if n % 2 == 1 {
+        let m = h;
+        let carried = if m > 0 { lr[m - 1].acc() + lp } else { ninf };
+        lp = log_add_exp(carried, ld[m].acc() + lx.at(m).acc());
+        let lw = if m + 1 < n { ls[m].acc() + ly } else { ninf };
+        ly = log_add_exp(lx.at(m).acc(), lw);
+        out[m] = T::from_acc(log_add_exp(lp, ld[m].acc() + lw));
+        h + 1
+    } else {
+        h
+    };
+    for t in start..n {
+        let (i, j) = (t, n - 1 - t);
+        lp = log_add_exp(lr[i - 1].acc() + lp, ld[i].acc() + lx.at(i).acc());
+        out[i] = T::from_acc(log_add_exp(out[i].acc(), lp));
+        let lw = ls[j].acc() + ly;
+        ly = log_add_exp(lx.at(j).acc(), lw);
+        out[j] = T::from_acc(log_add_exp(out[j].acc(), ld[j].acc() + lw));
     }
 }
 

@@ -74,6 +74,8 @@ pub struct ScalingReport {
     pub matvec_seconds: Vec<f64>,
     /// Median seconds of one [`streaming_pass`] at each N.
     pub streaming_seconds: Vec<f64>,
+    /// Median seconds of one `LogColtPair::log_apply_in_place` (same kernel) at each N.
+    pub log_matvec_seconds: Vec<f64>,
     /// Least-squares slope of log(matvec time) against log(N).
     pub slope: f64,
 }
@@ -89,16 +91,25 @@ impl ScalingReport {
     }
 }
 
-/// Times the f64 Gibbs-kernel matvec and the streaming pass at each size (median of `reps`)
-/// and fits the scaling exponent. Sizes of 10^4 .. 10^7 take well under a second each.
+/// Times the f64 Gibbs-kernel matvec, its log-domain version (median of `reps / 3`) and the
+/// streaming pass at each size (median of `reps`) and fits the scaling exponent. Sizes of 10^4 .. 10^7 take well under a second each.
 pub fn measure_matvec_scaling(sizes: &[usize], reps: usize) -> ScalingReport {
     let mut matvec_seconds = Vec::with_capacity(sizes.len());
     let mut streaming_seconds = Vec::with_capacity(sizes.len());
+    let mut log_matvec_seconds = Vec::with_capacity(sizes.len());
     for &n in sizes {
         let (k, v) = bench_problem(n);
         let mut out = vec![0.0; n];
         matvec_seconds.push(median_seconds(reps, || {
             k.apply_in_place(black_box(&v), black_box(&mut out))
+                .unwrap_or_else(|e| unreachable!("{e}"));
+        }));
+        let lk = k
+            .to_log()
+            .unwrap_or_else(|e| unreachable!("positive kernel: {e}"));
+        let lv: Vec<f64> = v.iter().map(|t| t.ln()).collect();
+        log_matvec_seconds.push(median_seconds(reps.div_ceil(3), || {
+            lk.log_apply_in_place(black_box(&lv), black_box(&mut out))
                 .unwrap_or_else(|e| unreachable!("{e}"));
         }));
         let b = k.d().to_vec();
@@ -111,7 +122,45 @@ pub fn measure_matvec_scaling(sizes: &[usize], reps: usize) -> ScalingReport {
         n: sizes.to_vec(),
         matvec_seconds,
         streaming_seconds,
+        log_matvec_seconds,
         slope,
+    }
+}
+
+impl ScalingReport {
+    /// matvec / streaming ratio at size `n`, if it was measured.
+    pub fn ratio_at(&self, n: usize) -> Option<f64> {
+        self.n
+            .iter()
+            .position(|&m| m == n)
+            .map(|k| self.matvec_seconds[k] / self.streaming_seconds[k])
+    }
+
+    /// Human-readable table: one line per size, then the slope and the ratio at N = 10^6.
+    pub fn lines(&self) -> Vec<String> {
+        let mut out: Vec<String> = (0..self.n.len())
+            .map(|k| {
+                let n = self.n[k] as f64;
+                format!(
+                    "N = {:>9}: matvec {:>11.3} us ({:.2} ns/elem), ratio to streaming pass {:.2}; log-domain matvec {:.2} ns/elem",
+                    self.n[k],
+                    self.matvec_seconds[k] * 1e6,
+                    self.matvec_seconds[k] * 1e9 / n,
+                    self.matvec_seconds[k] / self.streaming_seconds[k],
+                    self.log_matvec_seconds[k] * 1e9 / n
+                )
+            })
+            .collect();
+        out.push(format!(
+            "SLOPE log-log fit of matvec time over N = {:?}: {:.3} (target <= 1.1)",
+            self.n, self.slope
+        ));
+        if let Some(r) = self.ratio_at(1_000_000) {
+            out.push(format!(
+                "RATIO f64 matvec / streaming pass at N = 10^6: {r:.2} (target <= 2)"
+            ));
+        }
+        out
     }
 }
 
