@@ -3,6 +3,7 @@
 //! run; prints the matvec/streaming ratio at N = 10^6 and the log-log scaling exponent.
 
 use std::hint::black_box;
+use std::time::Duration;
 
 use colt::scaling::{bench_problem, log_log_slope, measure_matvec_scaling, streaming_pass};
 use criterion::{BenchmarkId, Criterion, Throughput};
@@ -34,6 +35,9 @@ fn assert_matches_dense() {
 fn bench(c: &mut Criterion) {
     assert_matches_dense();
     let mut g = c.benchmark_group("matvec_f64");
+    // Short windows: the machines are shared, and the self-timed summary below is the record.
+    g.warm_up_time(Duration::from_millis(500));
+    g.measurement_time(Duration::from_secs(2));
     for &n in &SIZES {
         let (k, v) = bench_problem(n);
         let mut out = vec![0.0; n];

@@ -239,12 +239,14 @@ fn plain_apply<T: Real, D: Source<T>, X: Source<T>>(
 }
 
 /// `out = T x` for the whole pair with the forward and the backward sweep interleaved in one
-/// loop: two independent chains (the CPU overlaps their latencies) and four sequential memory
-/// streams (two ascending, two descending), which the hardware prefetchers follow.
+/// loop: two independent chains (the CPU overlaps their latencies) and sequential memory
+/// streams (ascending and descending), which the hardware prefetchers follow at any N.
 ///
-/// Step `t` advances the forward sweep at `i = t` and the backward sweep at `j = n - 1 - t`.
-/// In the first half each writes a fresh value; in the second half each adds to the value the
-/// other wrote earlier; an odd middle element gets both at once.
+/// Each chain also advances two elements per step (`P_{i+1} = (r_i r_{i-1}) P_{i-1} +
+/// (r_i a_i + a_{i+1})`, `Y_{j-1} = (s_{j-1} s_j) Y_{j+1} + (x_{j-1} + s_{j-1} x_j)`), so its
+/// critical path is one multiply-add per two elements; the in-between values are computed off
+/// that path. The sweeps start at the two ends and write fresh values until they meet in the
+/// middle (phases 1-3), then each adds to the values the other one wrote (phase 4).
 fn interleaved_apply<T: Real, D: Source<T>, X: Source<T>>(
     d: D,
     r: &[T],
@@ -253,40 +255,76 @@ fn interleaved_apply<T: Real, D: Source<T>, X: Source<T>>(
     out: &mut [T],
 ) {
     let n = out.len();
-    if n == 0 {
+    if n < 8 {
+        plain_apply(Part::Both, d, r, s, x, out, <T::Acc as Real>::ZERO);
         return;
     }
-    let zero = <T::Acc as Real>::ZERO;
-    let h = n / 2;
-    let (mut p, mut y) = (zero, zero); // P_{i-1}; Y_{j+1}
-    // First half: t in 0..h, i = t < j = n - 1 - t.
-    for t in 0..h {
-        let (i, j) = (t, n - 1 - t);
-        p = if i > 0 { r[i - 1].acc() * p } else { zero } + d.at(i).acc() * x.at(i).acc();
-        out[i] = T::from_acc(p);
-        let w = if j + 1 < n { s[j].acc() * y } else { zero };
-        y = x.at(j).acc() + w;
-        out[j] = T::from_acc(d.at(j).acc() * w);
+    let a = |i: usize| d.at(i).acc() * x.at(i).acc();
+    let xa = |i: usize| x.at(i).acc();
+    let ra = |k: usize| r[k].acc();
+    let sa = |k: usize| s[k].acc();
+    // Phase 1: the two end elements. P = P_{fi - 1}, Y = Y_{bj + 1}.
+    let mut p = a(0);
+    out[0] = T::from_acc(p);
+    let mut y = xa(n - 1);
+    out[n - 1] = T::ZERO; // d_{n-1} W_{n-1} = 0
+    let (mut fi, mut bj) = (1usize, n - 2);
+    // Phase 2: pairs from both ends while they stay apart; fresh writes.
+    while fi + 1 < bj - 1 {
+        let (ai, ai1) = (a(fi), a(fi + 1));
+        let (r0, r1) = (ra(fi - 1), ra(fi));
+        let pi = r0 * p + ai;
+        p = (r1 * r0) * p + (r1 * ai + ai1);
+        out[fi] = T::from_acc(pi);
+        out[fi + 1] = T::from_acc(p);
+        let (s1, s0) = (sa(bj), sa(bj - 1));
+        let xj = xa(bj);
+        let wj = s1 * y;
+        let sx = s0 * xj;
+        let t = (s0 * s1) * y;
+        y = t + (xa(bj - 1) + sx);
+        out[bj] = T::from_acc(d.at(bj).acc() * wj);
+        out[bj - 1] = T::from_acc(d.at(bj - 1).acc() * (t + sx));
+        fi += 2;
+        bj -= 2;
     }
-    // Odd middle element m = h: both sweeps reach it at step h.
-    let start = if n % 2 == 1 {
-        let m = h;
-        p = if m > 0 { r[m - 1].acc() * p } else { zero } + d.at(m).acc() * x.at(m).acc();
-        let w = if m + 1 < n { s[m].acc() * y } else { zero };
-        y = x.at(m).acc() + w;
-        out[m] = T::from_acc(p + d.at(m).acc() * w);
-        h + 1
-    } else {
-        h
-    };
-    // Second half: t in start..n, i = t > j = n - 1 - t; each adds to the other's value.
-    for t in start..n {
-        let (i, j) = (t, n - 1 - t);
-        p = r[i - 1].acc() * p + d.at(i).acc() * x.at(i).acc();
-        out[i] = T::from_acc(out[i].acc() + p);
-        let w = s[j].acc() * y;
-        y = x.at(j).acc() + w;
+    // Phase 3: the (at most three) middle elements, one at a time: forward writes, then the
+    // backward sweep adds.
+    for i in fi..=bj {
+        p = ra(i - 1) * p + a(i);
+        out[i] = T::from_acc(p);
+    }
+    for j in (fi..=bj).rev() {
+        let w = sa(j) * y;
+        y = xa(j) + w;
         out[j] = T::from_acc(out[j].acc() + d.at(j).acc() * w);
+    }
+    // Phase 4: forward over (bj, n), backward over [0, fi), the same number of elements; each
+    // adds to the values the other sweep wrote in phase 2.
+    let (mut f, mut b) = (bj + 1, fi - 1);
+    while f + 1 < n {
+        let (ai, ai1) = (a(f), a(f + 1));
+        let (r0, r1) = (ra(f - 1), ra(f));
+        let pi = r0 * p + ai;
+        p = (r1 * r0) * p + (r1 * ai + ai1);
+        out[f] = T::from_acc(out[f].acc() + pi);
+        out[f + 1] = T::from_acc(out[f + 1].acc() + p);
+        let (s1, s0) = (sa(b), sa(b - 1));
+        let wj = s1 * y;
+        let sx = s0 * xa(b);
+        let t = (s0 * s1) * y;
+        y = t + (xa(b - 1) + sx);
+        out[b] = T::from_acc(out[b].acc() + d.at(b).acc() * wj);
+        out[b - 1] = T::from_acc(out[b - 1].acc() + d.at(b - 1).acc() * (t + sx));
+        f += 2;
+        b -= 2;
+    }
+    if f < n {
+        // One element left at each end (f = n - 1, b = 0).
+        p = ra(f - 1) * p + a(f);
+        out[f] = T::from_acc(out[f].acc() + p);
+        let w = sa(b) * y;
+        out[b] = T::from_acc(out[b].acc() + d.at(b).acc() * w);
     }
 }
 

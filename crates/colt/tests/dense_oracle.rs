@@ -565,3 +565,39 @@ fn edge_sizes() {
         check_construction::<f64>(&c);
     }
 }
+
+/// Every size up to 40 once (the interleaved sweeps meet in the middle differently for each
+/// parity and remainder), with non-uniform parameters.
+#[test]
+fn every_small_size() {
+    for n in 0usize..=40 {
+        let m = n.saturating_sub(1);
+        let wave = |k: usize, a: f64, b: f64| a + b * ((k as f64) * 0.7).sin().abs();
+        let c = Case {
+            d: (0..n).map(|k| wave(k, 0.5, 1.5)).collect(),
+            r: (0..m).map(|k| wave(k + 3, 0.1, 1.2)).collect(),
+            s: (0..m).map(|k| wave(k + 7, 0.1, 1.2)).collect(),
+            x: (0..n).map(|k| ((k as f64) * 1.3).cos()).collect(),
+            u: (0..n).map(|k| wave(k, 0.2, 2.0)).collect(),
+            v: (0..n).map(|k| wave(k + 1, 0.2, 2.0)).collect(),
+            lx: (0..n)
+                .map(|k| {
+                    if k % 5 == 2 {
+                        f64::NEG_INFINITY
+                    } else {
+                        (k as f64) - 20.0
+                    }
+                })
+                .collect(),
+            support: (0..n)
+                .map(|k| (k as f64) * 0.05 + 0.01 * ((k * k) as f64).sqrt())
+                .collect(),
+            batch: 1,
+            a: (0..n).map(|k| (k as f64) * 0.1).collect(),
+        };
+        check_products::<f64>(&c);
+        check_products::<f32>(&c);
+        check_log_products::<f64>(&c);
+        check_distance::<f32>(&c);
+    }
+}
