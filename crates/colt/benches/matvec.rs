@@ -76,12 +76,10 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-/// Self-timed summary (median of repeats): ratio to the streaming pass and scaling exponent.
+/// Self-timed summary (best of repeats): ratio to the streaming pass and scaling exponent.
 fn summary() {
     let report = measure_matvec_scaling(&SIZES, 15);
-    println!(
-        "colt matvec summary (median of 15, same run, f64 Gibbs kernel eps = 0.01 on [0, 1]):"
-    );
+    println!("colt matvec summary (best of 15, same run, f64 Gibbs kernel eps = 0.01 on [0, 1]):");
     for line in report.lines() {
         println!("  {line}");
     }
