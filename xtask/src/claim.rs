@@ -71,6 +71,11 @@ pub enum Comparator {
         /// Largest accepted absolute difference.
         tolerance: f64,
     },
+    /// low <= measured <= value
+    Between {
+        /// Smallest accepted value.
+        low: f64,
+    },
 }
 
 /// The test a measured value must pass.
@@ -128,6 +133,15 @@ impl Threshold {
         }
     }
 
+    /// `low` <= measured <= `high`.
+    #[must_use]
+    pub fn between(low: f64, high: f64) -> Self {
+        Self {
+            comparator: Comparator::Between { low },
+            value: high,
+        }
+    }
+
     /// Whether `measured` passes. NaN never passes.
     #[must_use]
     pub fn admits(&self, measured: f64) -> bool {
@@ -140,6 +154,7 @@ impl Threshold {
             Comparator::AtLeast => measured >= self.value,
             Comparator::Above => measured > self.value,
             Comparator::Within { tolerance } => (measured - self.value).abs() <= tolerance,
+            Comparator::Between { low } => (low..=self.value).contains(&measured),
         }
     }
 
@@ -157,6 +172,9 @@ impl Threshold {
                     fmt_num(tolerance)
                 )
             }
+            Comparator::Between { low } => {
+                format!("outside [{}, {}]", fmt_num(low), fmt_num(self.value))
+            }
         }
     }
 }
@@ -170,6 +188,7 @@ impl fmt::Display for Threshold {
             Comparator::AtLeast => write!(f, ">= {v}"),
             Comparator::Above => write!(f, "> {v}"),
             Comparator::Within { tolerance } => write!(f, "{v} ± {}", fmt_num(tolerance)),
+            Comparator::Between { low } => write!(f, "in [{}, {v}]", fmt_num(low)),
         }
     }
 }
@@ -357,6 +376,8 @@ mod tests {
         assert!(!claim(2.0, Threshold::above(2.0)).verdict().passed());
         assert!(claim(1.05, Threshold::within(1.0, 0.1)).verdict().passed());
         assert!(!claim(1.2, Threshold::within(1.0, 0.1)).verdict().passed());
+        assert!(claim(1.2, Threshold::between(1.2, 1.65)).verdict().passed());
+        assert!(!claim(1.1, Threshold::between(1.2, 1.65)).verdict().passed());
     }
 
     #[test]

@@ -3,10 +3,12 @@
 
 use crate::suite::Suite;
 
+pub mod npu;
 pub mod pasa;
+pub mod sinkhorn;
 
 /// Every registered suite, in report order.
 #[must_use]
 pub fn all() -> Vec<Suite> {
-    vec![pasa::suite()]
+    vec![pasa::suite(), sinkhorn::suite(), npu::suite()]
 }
