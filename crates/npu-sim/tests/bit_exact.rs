@@ -76,19 +76,25 @@ fn check(
     assert_eq!(launch.beta, reference.beta, "{what}: beta differs");
 }
 
-/// Every preset the simulated core can run (not the f64 ones).
-const PRESETS: [Preset; 6] = [
-    Preset::Fp32Softmax,
-    Preset::NaiveFp16,
-    Preset::Pasa,
-    Preset::PasaRelative,
-    Preset::PasaKeyMeans,
-    Preset::PasaFp32Stats,
-];
+/// Every `pasa-core` preset a simulated core can run (all but the f64 ones; the fp16
+/// accumulators of `NaiveFp16Hmma` need a machine with `l0c_f16_accumulation`), so a preset
+/// added to `pasa-core` is covered automatically.
+fn presets() -> Vec<Preset> {
+    Preset::ALL
+        .into_iter()
+        .filter(|p| !p.kernel().precision.needs_f64())
+        .collect()
+}
 
+/// The preset machine, with fp16 accumulation in L0C allowed.
+fn machine() -> Machine {
+    let mut m = Machine::ascend910b_like().unwrap();
+    m.cube.l0c_f16_accumulation = true;
+    m
+}
 #[test]
 fn random_shapes_with_explicit_small_tiles() {
-    let machine = Machine::ascend910b_like().unwrap();
+    let machine = machine();
     let mut rng = StdRng::seed_from_u64(6);
     for case in 0..12 {
         let hk = [1, 2][case % 2];
@@ -124,7 +130,7 @@ fn random_shapes_with_explicit_small_tiles() {
             tiling: Some(tiling),
             ..LaunchParams::default()
         };
-        for preset in PRESETS {
+        for preset in presets() {
             check(
                 &machine,
                 preset,
@@ -138,11 +144,11 @@ fn random_shapes_with_explicit_small_tiles() {
 
 #[test]
 fn tiling_chosen_from_the_machine_and_odd_rows() {
-    let machine = Machine::ascend910b_like().unwrap();
+    let machine = machine();
     let mut rng = StdRng::seed_from_u64(60);
     // 131 query rows: one full 128-row block and a 3-row block split 2 + 1 over the AIVs.
     let ins = inputs(&mut rng, (1, 2, 1, 131, 200, 64, 64), 5.0);
-    for preset in PRESETS {
+    for preset in presets() {
         check(
             &machine,
             preset,
@@ -155,7 +161,7 @@ fn tiling_chosen_from_the_machine_and_odd_rows() {
 
 #[test]
 fn three_vector_cores_split_rows_unevenly() {
-    let mut machine = Machine::ascend910b_like().unwrap();
+    let mut machine = machine();
     machine.vector_cores_per_cube = 3;
     machine.cube_cores = 5;
     let mut rng = StdRng::seed_from_u64(61);
@@ -165,7 +171,7 @@ fn three_vector_cores_split_rows_unevenly() {
         scale: Some(0.3),
         ..LaunchParams::default()
     };
-    for preset in PRESETS {
+    for preset in presets() {
         check(&machine, preset, &ins, &params, "3 AIVs");
     }
 }
@@ -190,7 +196,7 @@ fn overflowing_inputs_give_the_same_non_finite_bits() {
 fn the_published_bit_exact_check_finds_no_mismatch() {
     // The check `cargo xtask validate` runs, on a few cases.
     let summary = npu_sim::checks::bit_exact_check(6, 2026).unwrap();
-    assert_eq!(summary.runs, 36);
+    assert_eq!(summary.runs, 6 * presets().len());
     assert!(summary.elements > 0);
     assert_eq!(summary.mismatches, 0, "{:?}", summary.first_mismatch);
 }

@@ -239,7 +239,7 @@ impl<'a, T: Real> Numerics<'a, T> {
                     .map_err(numerics_err)?;
                     steps::pasa_softmax_in_place(sc, shift, m, l, a, sub, prec)
                 }
-                Some((beta, recovery)) => {
+                Some((beta, recovery @ (Recovery::Absolute | Recovery::RelativeToFirstBlock))) => {
                     let means = &self.means[share.clone()];
                     let reference = if recovery == Recovery::RelativeToFirstBlock {
                         if self.first {
