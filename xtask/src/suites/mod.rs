@@ -3,6 +3,7 @@
 
 use crate::suite::Suite;
 
+pub mod colt;
 pub mod npu;
 pub mod pasa;
 pub mod sinkhorn;
@@ -10,5 +11,10 @@ pub mod sinkhorn;
 /// Every registered suite, in report order.
 #[must_use]
 pub fn all() -> Vec<Suite> {
-    vec![pasa::suite(), sinkhorn::suite(), npu::suite()]
+    vec![
+        pasa::suite(),
+        colt::suite(),
+        sinkhorn::suite(),
+        npu::suite(),
+    ]
 }

@@ -1,0 +1,294 @@
+//! The CoLT suite (Fast Sinkhorn II, arXiv:2206.09049): L/U-CoLT matrices act on a vector in
+//! O(N) without losing accuracy, are closed under Hadamard products and diagonal scaling,
+//! and stay finite where their raw row/column factors overflow. Numbers come from `colt`
+//! (its `scaling` module times the matvec next to a streaming pass); accuracy bounds are
+//! the crate's own `(4 n_eff + 8) u` sweep bound.
+
+use colt::scaling::{ScalingReport, matvec_error_vs_dense, measure_matvec_scaling};
+use colt::{ColtPair, LogColtPair};
+
+use crate::claim::{Claim, Source, Threshold, fmt_num};
+use crate::plot::{LinePlot, Scale, Series};
+use crate::scaling::PowerFit;
+use crate::suite::{Check, Recorder, Suite, Table};
+
+const PAPER: &str = "arXiv:2206.09049, abstract";
+/// f64 unit roundoff.
+const U: f64 = f64::EPSILON / 2.0;
+
+/// The suite.
+#[must_use]
+pub fn suite() -> Suite {
+    Suite {
+        name: "colt",
+        title: "CoLT matrices: O(N) algebra behind Fast Sinkhorn II",
+        intro: "A lower-triangular matrix is L-CoLT when its columns, restricted to the triangle, \
+                are collinear; its transpose is U-CoLT. Fast Sinkhorn II (arXiv:2206.09049) \
+                proves their matrix-vector products cost O(N) and that both families are \
+                closed under Hadamard products and diagonal scaling. The W1 Gibbs kernel \
+                exp(-|x_i - x_j|/eps) on sorted points is a CoLT pair (lower + upper sharing \
+                the diagonal). `colt` stores the diagonal and the ratios between consecutive \
+                rows/columns, never the raw factors e^{±x/eps}, which overflow. The \
+                parametrisation is our reconstruction (docs/colt.md).",
+        checks: vec![
+            Check {
+                name: "accuracy",
+                about: "O(N) products match dense products",
+                timing: false,
+                run: accuracy,
+            },
+            Check {
+                name: "closure",
+                about: "Hadamard products and scaling stay CoLT",
+                timing: false,
+                run: closure,
+            },
+            Check {
+                name: "overflow",
+                about: "finite where raw factors overflow",
+                timing: false,
+                run: overflow,
+            },
+            Check {
+                name: "scaling",
+                about: "matvec time is O(N)",
+                timing: true,
+                run: scaling,
+            },
+        ],
+    }
+}
+
+fn accuracy(rec: &mut Recorder) -> anyhow::Result<()> {
+    let n = rec.mode().pick(1500, 4000);
+    let mut table = Table::new(
+        format!("Gibbs-kernel products against dense faer products (N = {n}, f64)"),
+        &[
+            "eps",
+            "n_eff",
+            "linear: max err / (|K||v|)",
+            "bound (4 n_eff + 8) u",
+            "log: max |log err|",
+            "bound (4N + 8) u",
+        ],
+    );
+    let mut worst_linear = 0.0_f64;
+    let mut worst_log = 0.0_f64;
+    let h = 1.0 / (n - 1) as f64;
+    for eps in [1e-3, 1e-2, 1e-1] {
+        let (linear, log) = matvec_error_vs_dense(n, eps);
+        let n_eff = (eps / h).min(n as f64).max(1.0);
+        let bound = (4.0 * n_eff + 8.0) * U;
+        let log_bound = (4.0 * n as f64 + 8.0) * U;
+        worst_linear = worst_linear.max(linear / bound);
+        worst_log = worst_log.max(log / log_bound);
+        table.row(vec![
+            fmt_num(eps),
+            fmt_num(n_eff.round()),
+            fmt_num(linear),
+            fmt_num(bound),
+            fmt_num(log),
+            fmt_num(log_bound),
+        ]);
+    }
+    rec.table(table);
+    rec.claim(
+        Claim::new(
+            "colt.matvec.accuracy",
+            "The O(N) CoLT product equals the dense product to rounding: within the sweep's error bound (4 n_eff + 8) u (|K| |v|)_i",
+            Source::paper(PAPER),
+        )
+        .measured(worst_linear, "of the bound")
+        .threshold(Threshold::at_most(1.0))
+        .note(format!("largest error over rows, as a fraction of the bound, eps 1e-3, 1e-2, 1e-1 at N = {n} (colt::scaling::matvec_error_vs_dense; bound from docs/colt.md)")),
+    );
+    rec.claim(
+        Claim::new(
+            "colt.matvec.log-accuracy",
+            "The log-domain (log-sum-exp) product is as accurate, within (4N + 8) u in log y",
+            Source::reconstruction("colt tests/dense_oracle.rs sweep_tol"),
+        )
+        .measured(worst_log, "of the bound")
+        .threshold(Threshold::at_most(1.0)),
+    );
+    Ok(())
+}
+
+fn closure(rec: &mut Recorder) -> anyhow::Result<()> {
+    let n = 300;
+    // Sorted, non-uniform support.
+    let x: Vec<f64> = (0..n)
+        .map(|i| {
+            let t = i as f64 / (n - 1) as f64;
+            t + 0.3 * t * t
+        })
+        .collect();
+    let (e1, e2) = (0.05, 0.2);
+    let a = ColtPair::gibbs(&x, e1)?;
+    let b = ColtPair::gibbs(&x, e2)?;
+    let u: Vec<f64> = (0..n).map(|i| 1.0 + 0.5 * (i as f64 * 0.1).sin()).collect();
+    let v: Vec<f64> = (0..n)
+        .map(|i| 0.5 + (i as f64 * 0.07).cos().abs())
+        .collect();
+    let had = a.hadamard(&b)?.to_dense();
+    let scaled = a.scale(&u, &v)?.to_dense();
+    // Closed forms from the coordinates: exp(-|x_i - x_j| (1/e1 + 1/e2)) and u_i K_ij v_j.
+    let mut worst = 0.0_f64;
+    for i in 0..n {
+        for j in 0..n {
+            let d = (x[i] - x[j]).abs();
+            let want_h = (-d * (1.0 / e1 + 1.0 / e2)).exp();
+            let want_s = u[i] * (-d / e1).exp() * v[j];
+            worst = worst
+                .max((had[(i, j)] - want_h).abs() / want_h)
+                .max((scaled[(i, j)] - want_s).abs() / want_s);
+        }
+    }
+    let bound = (4.0 * n as f64 + 8.0) * U;
+    rec.claim(
+        Claim::new(
+            "colt.closure",
+            "CoLT pairs are closed under the Hadamard product and diagonal scaling diag(u) T diag(v), computed in O(N) on the parameters",
+            Source::paper(PAPER),
+        )
+        .measured(worst / bound, "of the bound")
+        .threshold(Threshold::at_most(1.0))
+        .note(format!(
+            "largest relative entry error {} against closed forms from the coordinates (N = {n}, non-uniform points, eps 0.05 and 0.2), bound (4N + 8) u = {}",
+            fmt_num(worst),
+            fmt_num(bound)
+        )),
+    );
+    Ok(())
+}
+
+fn overflow(rec: &mut Recorder) -> anyhow::Result<()> {
+    let n = 100_000;
+    let eps = 1e-3;
+    let x: Vec<f64> = (0..n).map(|i| 10.0 * i as f64 / (n - 1) as f64).collect();
+    let raw_factor = (x[n - 1] / eps).exp();
+    let k = ColtPair::gibbs(&x, eps)?;
+    let lk = LogColtPair::gibbs(&x, eps)?;
+    let v: Vec<f64> = (0..n)
+        .map(|i| 1.0 + (i as f64 * 0.01).sin().abs())
+        .collect();
+    let kv = k.apply(&v)?;
+    let ktv = k.apply_transpose(&v)?;
+    let lv: Vec<f64> = v.iter().map(|t| t.ln()).collect();
+    let lkv = lk.log_apply(&lv)?;
+    let non_finite = kv
+        .iter()
+        .chain(&ktv)
+        .chain(&lkv)
+        .filter(|t| !t.is_finite())
+        .count();
+    let disagreement = kv
+        .iter()
+        .zip(&lkv)
+        .map(|(a, l)| (a.ln() - l).abs())
+        .fold(0.0_f64, f64::max);
+    rec.claim(
+        Claim::new(
+            "colt.overflow.finite",
+            "Products stay finite where the raw factors e^{x/eps} overflow f64 (eps = 1e-3 on [0, 10], N = 1e5)",
+            Source::project("issue 2"),
+        )
+        .measured(non_finite as f64, "non-finite outputs")
+        .threshold(Threshold::at_most(0.0))
+        .note(format!("e^(10/eps) = {raw_factor} in f64; outputs of T v, T^T v and the log-domain product")),
+    );
+    rec.claim(
+        Claim::new(
+            "colt.overflow.agree",
+            "In that regime the ratio form and the log form agree to rounding",
+            Source::reconstruction("colt tests/overflow.rs: 1e-12 relative"),
+        )
+        .measured(disagreement, "")
+        .threshold(Threshold::at_most(1e-12))
+        .note("largest |log(T v) - logT(log v)| over the rows"),
+    );
+    Ok(())
+}
+
+fn scaling(rec: &mut Recorder) -> anyhow::Result<()> {
+    let sizes: Vec<usize> = rec.mode().pick(
+        vec![1_000, 10_000, 100_000, 1_000_000],
+        vec![1_000, 10_000, 100_000, 1_000_000, 10_000_000],
+    );
+    let reps = rec.mode().pick(20, 40);
+    let report: ScalingReport = measure_matvec_scaling(&sizes, reps);
+    let ratio = report.ratio_at(1_000_000).unwrap_or(f64::NAN);
+    rec.claim(
+        Claim::new("colt.matvec.scaling", "A CoLT matrix-vector product costs O(N)", Source::paper(PAPER))
+            .measured(report.slope, "")
+            .threshold(Threshold::at_most(1.1))
+            .note(format!(
+                "log-log slope of the f64 Gibbs-kernel matvec over N = {}..{}; 1.1 from issue 2. Ratio to a streaming pass at N = 1e6: {}x in this run (dev profile; issue 2 targets <= 2, docs/colt.md measures 1.95 in the release criterion run and 2.1-2.5 self-timed on this shared machine, so `cargo xtask bench` reports it rather than gating on it)",
+                sizes[0],
+                sizes[sizes.len() - 1],
+                fmt_num(ratio)
+            )),
+    );
+    let pts = |t: &[f64]| {
+        report
+            .n
+            .iter()
+            .zip(t)
+            .map(|(&n, &s)| (n as f64, s))
+            .collect::<Vec<_>>()
+    };
+    let matvec = pts(&report.matvec_seconds);
+    let mut plot = LinePlot::new(
+        "CoLT matvec: time vs N",
+        "N (matrix size)",
+        "seconds per product",
+        Scale::Log,
+        Scale::Log,
+    )
+    .with(Series::line(
+        format!("CoLT matvec, f64 (slope {})", fmt_num(report.slope)),
+        matvec.clone(),
+    ))
+    .with(Series::line(
+        "log-domain matvec",
+        pts(&report.log_matvec_seconds),
+    ))
+    .with(Series::line(
+        "streaming pass (2 reads, 1 write)",
+        pts(&report.streaming_seconds),
+    ));
+    if let Some(fit) = PowerFit::fit(&matvec) {
+        plot = plot.with(Series::dashed("CoLT matvec, fit", fit.line(&matvec)));
+    }
+    rec.figure("matvec-time", "Time of one O(N) product against N, log-log, next to a streaming pass over the same data (the memory-bandwidth floor).", plot.svg()?);
+    let mut table = Table::new(
+        "CoLT matvec timings",
+        &[
+            "N",
+            "matvec",
+            "ns / element",
+            "streaming pass",
+            "ratio",
+            "log-domain matvec",
+        ],
+    );
+    for (k, &n) in report.n.iter().enumerate() {
+        table.row(vec![
+            n.to_string(),
+            format!("{} s", fmt_num(report.matvec_seconds[k])),
+            fmt_num(report.matvec_seconds[k] * 1e9 / n as f64),
+            format!("{} s", fmt_num(report.streaming_seconds[k])),
+            fmt_num(report.matvec_seconds[k] / report.streaming_seconds[k]),
+            format!("{} s", fmt_num(report.log_matvec_seconds[k])),
+        ]);
+    }
+    rec.table(table);
+    rec.data(
+        "matvec_scaling",
+        serde_json::json!({
+            "n": report.n, "matvec_s": report.matvec_seconds, "streaming_s": report.streaming_seconds,
+            "log_matvec_s": report.log_matvec_seconds, "slope": report.slope,
+        }),
+    )?;
+    Ok(())
+}
