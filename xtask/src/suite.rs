@@ -3,6 +3,7 @@
 //! that returns an error or panics becomes a failed claim that says why.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use indicatif::ProgressBar;
@@ -64,6 +65,8 @@ pub struct Suite {
     pub intro: &'static str,
     /// The checks, run in order.
     pub checks: Vec<Check>,
+    /// A user's file the checks read (`--input`); `None` for the papers' suites.
+    pub input: Option<PathBuf>,
 }
 
 /// An SVG figure produced by a check.
@@ -110,6 +113,7 @@ impl Table {
 pub struct Recorder {
     suite: &'static str,
     mode: Mode,
+    input: Option<PathBuf>,
     progress: Progress,
     claims: Vec<Claim>,
     figures: Vec<Figure>,
@@ -125,6 +129,7 @@ impl Recorder {
         Self {
             suite,
             mode,
+            input: None,
             progress,
             claims: Vec::new(),
             figures: Vec::new(),
@@ -138,6 +143,12 @@ impl Recorder {
     #[must_use]
     pub fn mode(&self) -> Mode {
         self.mode
+    }
+
+    /// The suite's input file, if any (`--input`).
+    #[must_use]
+    pub fn input(&self) -> Option<&Path> {
+        self.input.as_deref()
     }
 
     /// Records a claim.
@@ -216,6 +227,7 @@ impl SuiteResult {
 pub fn run_suite(suite: &Suite, mode: Mode, progress: &Progress) -> SuiteResult {
     let start = Instant::now();
     let mut rec = Recorder::new(suite.name, mode, progress.clone());
+    rec.input.clone_from(&suite.input);
     let bar = progress.bar(suite.checks.len() as u64, suite.name);
     for check in &suite.checks {
         bar.set_message(check.name);

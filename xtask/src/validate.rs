@@ -12,7 +12,7 @@ use crate::flags::ValidateArgs;
 use crate::machine::Machine;
 use crate::progress::Progress;
 use crate::suite::{Mode, Suite, SuiteResult, run_suite};
-use crate::{project_root, report, suites};
+use crate::{input, project_root, report, suites};
 
 /// The outcome of a validation run.
 #[derive(Debug, Clone, Serialize)]
@@ -111,7 +111,14 @@ pub fn select(names: &[String]) -> anyhow::Result<Vec<Suite>> {
 pub fn run(args: &ValidateArgs) -> anyhow::Result<Validation> {
     let mode = args.size.mode();
     let out = args.out.clone().unwrap_or_else(default_out);
-    let suites = select(&args.suites)?;
+    let mut suites = if args.input.is_some() && args.suites.is_empty() {
+        Vec::new()
+    } else {
+        select(&args.suites)?
+    };
+    if let Some(file) = &args.input {
+        suites.push(input::suite(file.clone()));
+    }
     if suites.is_empty() {
         bail!("no suite is registered yet: nothing to validate");
     }
@@ -134,6 +141,9 @@ fn command_line(args: &ValidateArgs, mode: Mode) -> String {
     let mut cmd = format!("cargo xtask validate --{}", mode.name());
     for s in &args.suites {
         cmd.push_str(&format!(" --suite {s}"));
+    }
+    if let Some(input) = &args.input {
+        cmd.push_str(&format!(" --input {}", input.display()));
     }
     cmd
 }

@@ -51,6 +51,7 @@ fn suite(checks: Vec<Check>) -> Suite {
         title: "Self-test",
         intro: "Checks of the checker.",
         checks,
+        input: None,
     }
 }
 

@@ -56,6 +56,7 @@ pub fn suite() -> Suite {
                 run: scaling,
             },
         ],
+        input: None,
     }
 }
 

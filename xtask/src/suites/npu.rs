@@ -51,6 +51,7 @@ pub fn suite() -> Suite {
                 run: sim_speed,
             },
         ],
+        input: None,
     }
 }
 

@@ -76,6 +76,7 @@ pub fn suite() -> Suite {
                 run: grid,
             },
         ],
+        input: None,
     }
 }
 

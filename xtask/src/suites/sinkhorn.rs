@@ -78,6 +78,7 @@ pub fn suite() -> Suite {
                 run: fs2_scaling,
             },
         ],
+        input: None,
     }
 }
 
