@@ -5,7 +5,9 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use colt::scaling::{bench_problem, log_log_slope, measure_matvec_scaling, streaming_pass};
+use colt::scaling::{
+    bench_problem, bench_problem_nonuniform, log_log_slope, measure_matvec_scaling, streaming_pass,
+};
 use criterion::{BenchmarkId, Criterion, Throughput};
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, Par};
@@ -51,6 +53,13 @@ fn bench(c: &mut Criterion) {
                     .expect("lengths match")
             })
         });
+        let (kn, _) = bench_problem_nonuniform(n);
+        g.bench_with_input(BenchmarkId::new("colt_nonuniform", n), &n, |b, _| {
+            b.iter(|| {
+                kn.apply_in_place(black_box(&v), black_box(&mut out))
+                    .expect("lengths match")
+            })
+        });
         let d = k.d().to_vec();
         g.bench_with_input(BenchmarkId::new("streaming", n), &n, |b, _| {
             b.iter(|| streaming_pass(black_box(&v), black_box(&d), black_box(&mut out)))
@@ -79,15 +88,19 @@ fn bench(c: &mut Criterion) {
 /// Self-timed summary (best of repeats): ratio to the streaming pass and scaling exponent.
 fn summary() {
     let report = measure_matvec_scaling(&SIZES, 15);
-    println!("colt matvec summary (best of 15, same run, f64 Gibbs kernel eps = 0.01 on [0, 1]):");
+    println!(
+        "colt matvec summary (best of 15 round-robin rounds, same run, f64 Gibbs kernel eps = 0.01 on [0, 1]):"
+    );
     for line in report.lines() {
         println!("  {line}");
     }
     let big: Vec<usize> = SIZES.iter().copied().filter(|&n| n >= 100_000).collect();
     let tail = &report.matvec_seconds[SIZES.len() - big.len()..];
+    let tail_n = &report.nonuniform_seconds[SIZES.len() - big.len()..];
     println!(
-        "  scaling exponent over N >= 10^5: {:.3}",
-        log_log_slope(&big, tail)
+        "  scaling exponent over N >= 10^5: uniform grid {:.3}, non-uniform {:.3}",
+        log_log_slope(&big, tail),
+        log_log_slope(&big, tail_n)
     );
 }
 

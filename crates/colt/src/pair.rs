@@ -9,7 +9,7 @@ use faer::{Mat, MatRef};
 
 use crate::error::{ColtError, Result};
 use crate::real::Real;
-use crate::sweep::{Ones, Part, pair_apply};
+use crate::sweep::{Ones, Part, Uniform, interleaved_apply, pair_apply};
 use crate::triangular::{LowerColt, UpperColt};
 use crate::validate::{
     check_finite, check_len, check_non_negative, check_nonzero, check_positive, check_support,
@@ -43,6 +43,9 @@ enum Structure {
     UnitDiagonal,
     /// `d = 1` and `r = s` (a symmetric kernel such as the Gibbs kernel): one ratio array.
     UnitSymmetric,
+    /// `d = 1` and every `r_k = s_k` equal (the Gibbs kernel of a uniform grid): one scalar
+    /// ratio, so the whole-pair products stream only `x` and `out`.
+    UnitUniform,
 }
 
 impl Structure {
@@ -50,7 +53,10 @@ impl Structure {
         if !d.iter().all(|&v| v == T::ONE) {
             Structure::General
         } else if r == s {
-            Structure::UnitSymmetric
+            match r.first() {
+                Some(&r0) if r.iter().all(|&v| v == r0) => Structure::UnitUniform,
+                _ => Structure::UnitSymmetric,
+            }
         } else {
             Structure::UnitDiagonal
         }
@@ -90,6 +96,12 @@ impl<T: Real> ColtPair<T> {
             Structure::General => pair_apply(part, &self.d[..], r, s, x, out),
             Structure::UnitDiagonal => pair_apply(part, Ones, r, s, x, out),
             Structure::UnitSymmetric => pair_apply(part, Ones, r, r, x, out),
+            Structure::UnitUniform => match (part, r.first()) {
+                (Part::Both, Some(&r0)) => {
+                    interleaved_apply(Ones, Uniform(r0), Uniform(r0), x, out)
+                }
+                _ => pair_apply(part, Ones, r, r, x, out),
+            },
         }
     }
 
@@ -108,6 +120,22 @@ impl<T: Real> ColtPair<T> {
         check_support(x)?;
         let r: Vec<T> = x.windows(2).map(|w| (-(w[1] - w[0]) / eps).exp()).collect();
         Ok(Self::from_checked(vec![T::ONE; x.len()], r.clone(), r))
+    }
+
+    /// The W1 Gibbs kernel of a uniform grid of `n` points with spacing `h`:
+    /// `K_ij = exp(-|i - j| h / eps)`, i.e. `d = 1`, every `r_k = s_k = exp(-h / eps)`.
+    ///
+    /// Unlike [`ColtPair::gibbs`] of the grid points (whose computed gaps differ in their last
+    /// bits), every ratio is the same number, so the products take the uniform-ratio path
+    /// (one scalar ratio, only `x` and `out` streamed; see `docs/colt.md`).
+    ///
+    /// # Errors
+    /// [`ColtError::NonPositive`] unless `h` and `eps` are finite and `> 0`.
+    pub fn gibbs_uniform(n: usize, h: T, eps: T) -> Result<Self> {
+        check_positive("h", h)?;
+        check_positive("eps", eps)?;
+        let r = vec![(-h / eps).exp(); ratio_len(n)];
+        Ok(Self::from_checked(vec![T::ONE; n], r.clone(), r))
     }
 
     /// The pair whose lower triangle is `tril(alpha beta^T)` and upper triangle is

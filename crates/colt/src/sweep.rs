@@ -129,6 +129,22 @@ impl<T: Real> Source<T> for Ones {
     }
 }
 
+/// A constant ratio (uniform grid): entry `k` is the same scalar for every `k`, so a sweep
+/// streams one array fewer from memory and the two-step ratio products are loop invariants.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Uniform<T>(pub(crate) T);
+
+impl<T: Copy> Source<T> for Uniform<T> {
+    #[inline(always)]
+    fn at(self, _: usize) -> T {
+        self.0
+    }
+    #[inline(always)]
+    fn sub(self, _: usize, _: usize) -> Self {
+        self
+    }
+}
+
 /// Which triangles of the pair a sweep applies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Part {
@@ -199,11 +215,11 @@ pub(crate) fn pair_apply<T: Real, D: Source<T>, X: Source<T>>(
 
 /// Plain sequential sweeps (used below `2 * TILE` and for the tail), with a forward carry-in
 /// `carry = r_{-1} P_{-1}` from a preceding segment.
-fn plain_apply<T: Real, D: Source<T>, X: Source<T>>(
+fn plain_apply<T: Real, D: Source<T>, R: Source<T>, X: Source<T>>(
     part: Part,
     d: D,
-    r: &[T],
-    s: &[T],
+    r: R,
+    s: R,
     x: X,
     out: &mut [T],
     carry: T::Acc,
@@ -217,7 +233,7 @@ fn plain_apply<T: Real, D: Source<T>, X: Source<T>>(
     if part.upper() {
         let mut y = zero; // Y_{i+1}
         for i in (0..n).rev() {
-            let w = if i + 1 < n { s[i].acc() * y } else { zero };
+            let w = if i + 1 < n { s.at(i).acc() * y } else { zero };
             y = x.at(i).acc() + w;
             out[i] = T::from_acc(d.at(i).acc() * if part.lower() { w } else { y });
         }
@@ -226,7 +242,7 @@ fn plain_apply<T: Real, D: Source<T>, X: Source<T>>(
         let mut p = carry;
         for i in 0..n {
             if i > 0 {
-                p = r[i - 1].acc() * p;
+                p = r.at(i - 1).acc() * p;
             }
             p += d.at(i).acc() * x.at(i).acc();
             out[i] = if part.upper() {
@@ -247,10 +263,10 @@ fn plain_apply<T: Real, D: Source<T>, X: Source<T>>(
 /// critical path is one multiply-add per two elements; the in-between values are computed off
 /// that path. The sweeps start at the two ends and write fresh values until they meet in the
 /// middle (phases 1-3), then each adds to the values the other one wrote (phase 4).
-fn interleaved_apply<T: Real, D: Source<T>, X: Source<T>>(
+pub(crate) fn interleaved_apply<T: Real, D: Source<T>, R: Source<T>, X: Source<T>>(
     d: D,
-    r: &[T],
-    s: &[T],
+    r: R,
+    s: R,
     x: X,
     out: &mut [T],
 ) {
@@ -261,8 +277,8 @@ fn interleaved_apply<T: Real, D: Source<T>, X: Source<T>>(
     }
     let a = |i: usize| d.at(i).acc() * x.at(i).acc();
     let xa = |i: usize| x.at(i).acc();
-    let ra = |k: usize| r[k].acc();
-    let sa = |k: usize| s[k].acc();
+    let ra = |k: usize| r.at(k).acc();
+    let sa = |k: usize| s.at(k).acc();
     // Phase 1: the two end elements. P = P_{fi - 1}, Y = Y_{bj + 1}.
     let mut p = a(0);
     out[0] = T::from_acc(p);

@@ -199,3 +199,46 @@ fn gibbs_matvec_agrees_with_dense_faer() {
         assert!(log <= bound, "eps {eps}: log error {log:e} > {bound:e}");
     }
 }
+
+#[test]
+fn uniform_ratio_path_matches_direct_sums_and_general_path() {
+    // `gibbs_uniform` takes the one-scalar-ratio path (all r_k = s_k equal); it must give the
+    // same products as the direct sums, and as the general path on the same kernel (entered by
+    // a diagonal that is 1 but for one entry, then scaled back).
+    let mut g = Lcg(5);
+    for n in (0..12).chain([101, 3 * TILE + 77]) {
+        let t = ColtPair::gibbs_uniform(n, 0.5, 4.0).unwrap();
+        assert!(
+            t.r()
+                .iter()
+                .all(|&v| (v - (-0.125f64).exp()).abs() <= f64::EPSILON)
+        );
+        let x: Vec<f64> = (0..n).map(|_| g.next() - 0.3).collect();
+        let y = t.apply(&x).unwrap();
+        let yt = t.apply_transpose(&x).unwrap();
+        // n_eff = 1/(1 - rho) ~ 8.5 here; (4 * 16 + 8) u is the sweep bound with slack.
+        let tol = (4.0 * 16.0 + 8.0) * f64::EPSILON / 2.0;
+        for i in 0..n {
+            let (want, abs) = direct_row(&t, &x, i);
+            assert!((y[i] - want).abs() <= tol * abs, "n {n}: T x at {i}");
+            assert!((yt[i] - want).abs() <= tol * abs, "n {n}: T^T x at {i}");
+        }
+        if n > 0 {
+            let mut d = vec![1.0; n];
+            d[0] = 2.0;
+            let general = ColtPair::new(d, t.r().to_vec(), t.s().to_vec()).unwrap();
+            let mut x2 = x.clone();
+            x2[0] *= 0.5; // column 0 of `general` is twice that of `t` on and below the diagonal
+            let yg = general.apply(&x2).unwrap();
+            for i in 1..n {
+                let (_, abs) = direct_row(&t, &x, i);
+                assert!(
+                    (yg[i] - y[i]).abs() <= 2.0 * tol * abs,
+                    "n {n}: paths differ at {i}"
+                );
+            }
+        }
+    }
+    assert!(ColtPair::gibbs_uniform(3, 0.0, 1.0).is_err());
+    assert!(ColtPair::gibbs_uniform(3, 1.0, f64::NAN).is_err());
+}
