@@ -385,3 +385,36 @@ fn the_published_timing_checks_hold() {
         assert_eq!(c.simulated, c.expected, "{}", c.name);
     }
 }
+
+#[test]
+fn barrier_orders_every_pipe_of_the_core() {
+    let m = machine();
+    let program = |barrier: bool| {
+        let mut ex = Executor::new(&m, &params());
+        ex.push(
+            Core::Aic,
+            Op::Mmad {
+                m: 16,
+                n: 16,
+                k: 160,
+            },
+        )
+        .unwrap(); // 10 cycles on M
+        if barrier {
+            ex.push(Core::Aic, Op::Barrier).unwrap();
+        }
+        // L1 -> L0A: 20 latency + 5120 / 512 = 10 streaming cycles, on MTE1.
+        ex.push(
+            Core::Aic,
+            Op::Copy {
+                path: Path::L1ToL0A,
+                bytes: 5120,
+            },
+        )
+        .unwrap();
+        ex.finish().cycles
+    };
+    // Without a barrier the pipes overlap: max(10, 30) = 30; with it: 10 + 30 = 40.
+    assert_eq!(program(false), 30);
+    assert_eq!(program(true), 40);
+}
