@@ -112,6 +112,8 @@ fn sweep() {
     report("fs1_standard 1d", &std1);
     let log1 = time_line(Method::Fs1Log, &line, target, 3).expect("timing");
     report("fs1_log 1d", &log1);
+    let stab1 = time_line(Method::Fs1Stabilized, &line, target, 3).expect("timing");
+    report("fs1_stabilized 1d", &stab1);
     let dense =
         time_line(Method::DenseStandard, &[1_000, 3_000, 10_000], target, 2).expect("timing");
     report("dense 1d", &dense);
@@ -136,6 +138,14 @@ fn sweep() {
     for &n in &line {
         if let (Some(l), Some(s)) = (at(&log1, n), at(&std1, n)) {
             println!("log / standard per iteration at N = {n}: {:.2}", l / s);
+        }
+    }
+    for &n in &line {
+        if let (Some(l), Some(s)) = (at(&stab1, n), at(&std1, n)) {
+            println!(
+                "stabilised (eps = 1e-3 diam) / standard per iteration at N = {n}: {:.2}",
+                l / s
+            );
         }
     }
     if let (Some(d), Some(f)) = (at(&dense_ipot, 3_000), at(&fs2, 10_000)) {
