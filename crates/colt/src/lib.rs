@@ -78,7 +78,8 @@
 //! interleaving the independent forward and backward sweeps in one loop (the single
 //! triangles use a blocked two-pass scan over [`sweep::LANES`] independent blocks; see
 //! [`sweep`] for both and the measurements behind the choice), and streams only the arrays a
-//! structure needs (unit diagonal, `r = s` for the Gibbs kernel).
+//! structure needs (unit diagonal, `r = s` for the Gibbs kernel, one scalar ratio for a
+//! uniform grid: [`ColtPair::gibbs_uniform`]).
 //! [`scaling::measure_matvec_scaling`] times it against a plain streaming pass.
 
 pub mod axis;
