@@ -43,10 +43,9 @@ pub struct Measurement {
     pub ci_half_ns: f64,
     /// Elements or bytes per iteration, when the bench declared a throughput.
     pub throughput: Option<String>,
-    /// Baseline function of the same group and value, if any.
-    pub baseline: Option<String>,
-    /// Baseline time / this time (> 1: faster than the baseline).
-    pub speedup: Option<f64>,
+    /// Speed-up against each baseline function of the same group and value: baseline
+    /// time / this time (> 1: faster than the baseline).
+    pub speedups: Vec<(String, f64)>,
 }
 
 /// Runs the whole command.
@@ -60,23 +59,37 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| project_root().join("target/bench"));
     let started = SystemTime::now();
-    let crates = crates_with_benches()?;
-    for krate in &crates {
-        println!("cargo bench -p {krate} ({} mode)", mode.name());
+    let mut crates = crates_with_benches()?;
+    if !args.packages.is_empty() {
+        crates.retain(|(c, _)| args.packages.contains(c));
+    }
+    fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    for (krate, benches) in &crates {
+        println!(
+            "cargo bench -p {krate} ({} mode); output in {krate}.log",
+            mode.name()
+        );
         let mut cmd = Command::new(cargo());
-        cmd.current_dir(project_root())
-            .args(["bench", "-p", krate, "--"]);
-        if mode == Mode::Quick {
-            cmd.arg("--quick");
+        cmd.current_dir(project_root()).args(["bench", "-p", krate]);
+        // Only the bench targets: libtest's harness rejects criterion's flags.
+        for bench in benches {
+            cmd.args(["--bench", bench]);
         }
-        let status = cmd
-            .status()
+        cmd.arg("--");
+        if mode == Mode::Quick {
+            // criterion's quick mode; the sinkhorn bench's own sweep stops at 1e6 / 512^2.
+            cmd.arg("--quick").env("SINKHORN_BENCH_QUICK", "1");
+        }
+        let status = run_teed(&mut cmd, &out.join(format!("{krate}.log")))
             .with_context(|| format!("running cargo bench -p {krate}"))?;
         if !status.success() {
-            bail!("cargo bench -p {krate} failed with {status}");
+            bail!(
+                "cargo bench -p {krate} failed with {status}; see {}",
+                out.join(format!("{krate}.log")).display()
+            );
         }
     }
-    let measurements = read_criterion(&project_root().join("target/criterion"), started)?;
+    let measurements = read_criterion(&target_dir().join("criterion"), started)?;
     let timing: Vec<Suite> = suites::all()
         .into_iter()
         .map(|mut s| {
@@ -93,8 +106,8 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         &progress,
     );
     let machine = Machine::detect();
-    let md = markdown(&machine, mode, &crates, &measurements, &sweeps);
-    fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    let crate_names: Vec<String> = crates.into_iter().map(|(c, _)| c).collect();
+    let md = markdown(&machine, mode, &crate_names, &measurements, &sweeps);
     for suite in &sweeps.suites {
         for fig in &suite.figures {
             fs::write(out.join(&fig.file), &fig.svg)?;
@@ -105,7 +118,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     let json = serde_json::json!({
         "mode": mode,
         "machine": machine,
-        "crates": crates,
+        "crates": crate_names,
         "criterion": measurements,
         "sweeps": crate::report::json(&sweeps),
     });
@@ -120,34 +133,60 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Runs `cmd` with its stdout shown live and copied to `log`; stderr (cargo's build
+/// progress) goes straight to the terminal.
+fn run_teed(cmd: &mut Command, log: &Path) -> anyhow::Result<std::process::ExitStatus> {
+    use std::io::{BufRead, BufReader, Write};
+    let mut child = cmd.stdout(std::process::Stdio::piped()).spawn()?;
+    let mut file = fs::File::create(log)?;
+    if let Some(stdout) = child.stdout.take() {
+        for line in BufReader::new(stdout).lines() {
+            let line = line?;
+            println!("{line}");
+            writeln!(file, "{line}")?;
+        }
+    }
+    Ok(child.wait()?)
+}
+
+/// Cargo's target folder: `CARGO_TARGET_DIR` when set, else `<root>/target`.
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| project_root().join("target"), PathBuf::from)
+}
+
 fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
 }
 
-/// Workspace packages that declare at least one bench target, from `cargo metadata`.
+/// Workspace packages with their bench targets, from `cargo metadata`, sorted by name.
 ///
 /// # Errors
 /// When `cargo metadata` fails or prints something unexpected.
-pub fn crates_with_benches() -> anyhow::Result<Vec<String>> {
+pub fn crates_with_benches() -> anyhow::Result<Vec<(String, Vec<String>)>> {
     let meta = cargo_metadata()?;
     let packages = meta["packages"]
         .as_array()
         .context("cargo metadata without packages")?;
-    let mut names: Vec<String> = packages
+    let mut out: Vec<(String, Vec<String>)> = packages
         .iter()
-        .filter(|p| {
-            p["targets"].as_array().is_some_and(|ts| {
-                ts.iter().any(|t| {
+        .filter_map(|p| {
+            let benches: Vec<String> = p["targets"]
+                .as_array()?
+                .iter()
+                .filter(|t| {
                     t["kind"]
                         .as_array()
                         .is_some_and(|k| k.iter().any(|k| k == "bench"))
                 })
-            })
+                .filter_map(|t| t["name"].as_str().map(str::to_owned))
+                .collect();
+            let name = p["name"].as_str()?.to_owned();
+            (!benches.is_empty()).then_some((name, benches))
         })
-        .filter_map(|p| p["name"].as_str().map(str::to_owned))
         .collect();
-    names.sort();
-    Ok(names)
+    out.sort();
+    Ok(out)
 }
 
 /// `cargo metadata --no-deps` of the workspace, parsed.
@@ -204,8 +243,7 @@ pub fn read_criterion(root: &Path, since: SystemTime) -> anyhow::Result<Vec<Meas
                     .next()
                     .map(|(k, v)| format!("{} {k}", v.as_u64().unwrap_or(0)))
             }),
-            baseline: None,
-            speedup: None,
+            speedups: Vec::new(),
         });
     }
     out.sort_by(|a, b| {
@@ -256,13 +294,11 @@ fn add_baselines(ms: &mut [Measurement]) {
         if is_baseline(&m.function) {
             continue;
         }
-        let base = snapshot
+        m.speedups = snapshot
             .iter()
-            .find(|b| b.group == m.group && b.value == m.value && is_baseline(&b.function));
-        if let Some(b) = base {
-            m.baseline = Some(b.function.clone());
-            m.speedup = Some(b.mean_ns / m.mean_ns);
-        }
+            .filter(|b| b.group == m.group && b.value == m.value && is_baseline(&b.function))
+            .map(|b| (b.function.clone(), b.mean_ns / m.mean_ns))
+            .collect();
     }
 }
 
@@ -277,7 +313,7 @@ fn markdown(
     let _ = writeln!(md, "# Benchmarks\n");
     let _ = writeln!(
         md,
-        "`cargo xtask bench --{}` at {} on commit `{}`.  \nMachine: {}.  \nCrates benched: {}.\n",
+        "`cargo xtask bench --{}` at {} on commit `{}`.  \nMachine: {}.  \nCrates benched: {} (each bench's printed output, with its self-timed summaries, is in `<crate>.log` beside this file).\n",
         mode.name(),
         machine.time_utc,
         machine.commit,
@@ -305,8 +341,7 @@ fn markdown(
             "mean",
             "± 95%",
             "throughput",
-            "baseline",
-            "speed-up",
+            "speed-up vs same-run baselines",
         ],
     );
     for m in ms {
@@ -317,9 +352,11 @@ fn markdown(
             fmt_time(m.mean_ns),
             fmt_time(m.ci_half_ns),
             m.throughput.clone().unwrap_or_default(),
-            m.baseline.clone().unwrap_or_default(),
-            m.speedup
-                .map_or_else(String::new, |s| format!("{}x", fmt_num(s))),
+            m.speedups
+                .iter()
+                .map(|(b, s)| format!("{}x vs {b}", fmt_num(*s)))
+                .collect::<Vec<_>>()
+                .join("; "),
         ]);
     }
     table_markdown(&mut md, &table);
@@ -396,13 +433,15 @@ mod tests {
             .iter()
             .find(|m| m.function == "colt" && m.value == "1000")
             .expect("row");
-        let speedup = small.speedup.expect("baseline found");
+        assert_eq!(small.speedups.len(), 1, "one baseline at that size");
+        let (baseline, speedup) = &small.speedups[0];
+        assert_eq!(baseline, "dense");
         assert!(
             (speedup - 50.0).abs() < 1e-12,
             "5000 ns / 100 ns = 50, got {speedup}"
         );
         let large = ms.iter().find(|m| m.value == "10000").expect("row");
-        assert!(large.speedup.is_none(), "no baseline at that size");
+        assert!(large.speedups.is_empty(), "no baseline at that size");
         assert_eq!(ms[0].value, "1000", "sizes sort numerically");
     }
 

@@ -72,6 +72,15 @@ pub struct BenchArgs {
     /// Folder for bench.md and bench.json.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Bench only these crates (repeat or separate with commas); default: every crate
+    /// with benches.
+    #[arg(
+        long = "package",
+        short = 'p',
+        value_name = "CRATE",
+        value_delimiter = ','
+    )]
+    pub packages: Vec<String>,
 }
 
 #[cfg(test)]

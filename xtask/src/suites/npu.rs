@@ -154,7 +154,7 @@ fn speedup_sweep(rec: &mut Recorder) -> anyhow::Result<()> {
         Claim::new(
             "npu.bytes.fewer",
             "Keeping scores and probabilities in FP16 cuts the bytes moved through global memory",
-            Source::paper("PASA; issue 6 (split cube/vector cores exchange scores through GM)"),
+            Source::reconstruction("PASA's speed argument on split-core NPUs (issue 6, docs/npu-sim.md)"),
         )
         .measured(max_bytes_ratio, "PASA/FA")
         .threshold(Threshold::below(1.0))

@@ -432,17 +432,17 @@ fn fs1_scaling(rec: &mut Recorder) -> anyhow::Result<()> {
     // ~0.2 s amortise it over enough iterations (shorter runs inflate the slope at 1e6).
     let target = 0.2;
     let bar = rec.bar(6, "sinkhorn FS-1 timing");
-    let std1 = time_line(Method::Fs1Standard, &line, target, 3)?;
+    let std1 = time_line(Method::Fs1Standard, &line, target, 5)?;
     bar.inc(1);
     let log1 = time_line(Method::Fs1Log, &line, target, 3)?;
     bar.inc(1);
-    let stab1 = time_line(Method::Fs1Stabilized, &line, target, 3)?;
+    let stab1 = time_line(Method::Fs1Stabilized, &line, target, 5)?;
     bar.inc(1);
     let dense = time_line(Method::DenseStandard, &dense_sizes, target, 2)?;
     bar.inc(1);
     let dense_log = time_line(Method::DenseLog, &[1_000, 2_000], target, 1)?;
     bar.inc(1);
-    let std2 = time_grid(Method::Fs1Standard, &sides, target, 2)?;
+    let std2 = time_grid(Method::Fs1Standard, &sides, target, 5)?;
     bar.finish_and_clear();
 
     let range = |s: &[usize]| format!("N = {}..{}", s[0], s[s.len() - 1]);
