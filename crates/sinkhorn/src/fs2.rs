@@ -22,7 +22,9 @@ use crate::params::{Backend, Domain};
 use crate::plan::{Plan, objective_with, transport_cost_with};
 use crate::problem::Problem;
 use crate::result::SinkhornResult;
+use crate::support::Geometry;
 use crate::termination::{Termination, TerminationReason};
+use colt::ColtPair;
 
 /// Options of FS-2 / IPOT.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -43,6 +45,13 @@ pub struct IpotParams {
     pub cost_tol: f64,
     /// Structured (O(N)) or dense (O(N^2)) kernel for the same loop.
     pub backend: Backend,
+    /// Inner steps' domain. `Log`: log-sum-exp sweeps on `G^k` with the potentials.
+    /// Anything else (default `Auto`): on a line with the structured backend, the proximal
+    /// kernel `Q_k = diag(A) G^{⊙k} diag(B)` is rebuilt each outer iteration as a CoLT pair
+    /// in ratio form from the log potentials (the FS-2 CoLT iterate) and the inner steps run
+    /// the fast standard sweeps; an outer iteration whose products under/overflow is redone
+    /// in the log domain. Grids and the dense backend always use `Log`.
+    pub domain: Domain,
 }
 
 impl Default for IpotParams {
@@ -57,6 +66,7 @@ impl Default for IpotParams {
             },
             cost_tol: 1e-10,
             backend: Backend::Colt,
+            domain: Domain::Auto,
         }
     }
 }
@@ -218,33 +228,74 @@ impl Ipot {
         let mut history = Vec::new();
         let mut violation = f64::INFINITY;
         let mut reason = TerminationReason::MaxIterations;
+        let line_gaps = match (problem.geometry(), p.backend) {
+            (Geometry::Line(s), Backend::Colt) => Some(s.gaps()),
+            _ => None,
+        };
+        let zero_masses = a.iter().chain(b).any(|&x| x <= 0.0);
+        let mut scratch = vec![0.0; 3 * n];
         let mut k = 0usize;
         let mut last_cost = f64::INFINITY;
         let term = p.termination;
         while k < term.max_iter {
             k += 1;
             let eps_k = p.beta / k as f64;
-            let kernel = build_kernel(p.backend, problem, eps_k)?;
-            let mut scratch = vec![0.0; kernel.scratch_len()];
-            for _ in 0..p.inner {
-                // u = a / (Q v), Q = diag(A) G^k diag(B).
-                for ((t, &lbj), &lvj) in tmp.iter_mut().zip(&lb_acc).zip(&lv) {
-                    *t = lbj + lvj;
-                }
-                kernel.log_apply(&tmp, &mut prod, &mut scratch);
-                for (((u, &lai), &lacc), &q) in lu.iter_mut().zip(&la).zip(&la_acc).zip(&prod) {
-                    if lacc > f64::NEG_INFINITY {
-                        *u = lai - lacc - q;
+            // The log-domain kernel at eps_k is built only when needed: log inner steps,
+            // zero-mass fill-in, or a check.
+            let mut kernel_slot: Option<Box<dyn GibbsKernel>> = None;
+            macro_rules! kernel {
+                () => {{
+                    if kernel_slot.is_none() {
+                        kernel_slot = Some(build_kernel(p.backend, problem, eps_k)?);
                     }
+                    kernel_slot.as_deref().expect("built above")
+                }};
+            }
+            let linear = match (&line_gaps, p.domain) {
+                (Some(gaps), d) if d != Domain::Log => {
+                    let filled = if zero_masses {
+                        Some(kernel_log_fill(
+                            kernel!(),
+                            a,
+                            b,
+                            &la_acc,
+                            &lb_acc,
+                            &lv,
+                            &mut tmp,
+                            &mut prod,
+                        ))
+                    } else {
+                        None
+                    };
+                    let (fa, fb) = match &filled {
+                        Some(f) => f.split_at(n),
+                        None => (la_acc.as_slice(), lb_acc.as_slice()),
+                    };
+                    linear_inner(gaps, eps_k, fa, fb, a, b, p.inner, &mut lu, &mut lv)
                 }
-                // v = b / (Q^T u).
-                for ((t, &lacc), &lui) in tmp.iter_mut().zip(&la_acc).zip(&lu) {
-                    *t = lacc + lui;
-                }
-                kernel.log_apply(&tmp, &mut prod, &mut scratch);
-                for (((v, &lbj), &lacc), &q) in lv.iter_mut().zip(&lb).zip(&lb_acc).zip(&prod) {
-                    if lacc > f64::NEG_INFINITY {
-                        *v = lbj - lacc - q;
+                _ => false,
+            };
+            if !linear {
+                for _ in 0..p.inner {
+                    // u = a / (Q v), Q = diag(A) G^k diag(B).
+                    for ((t, &lbj), &lvj) in tmp.iter_mut().zip(&lb_acc).zip(&lv) {
+                        *t = lbj + lvj;
+                    }
+                    kernel!().log_apply(&tmp, &mut prod, &mut scratch);
+                    for (((u, &lai), &lacc), &q) in lu.iter_mut().zip(&la).zip(&la_acc).zip(&prod) {
+                        if lacc > f64::NEG_INFINITY {
+                            *u = lai - lacc - q;
+                        }
+                    }
+                    // v = b / (Q^T u).
+                    for ((t, &lacc), &lui) in tmp.iter_mut().zip(&la_acc).zip(&lu) {
+                        *t = lacc + lui;
+                    }
+                    kernel!().log_apply(&tmp, &mut prod, &mut scratch);
+                    for (((v, &lbj), &lacc), &q) in lv.iter_mut().zip(&lb).zip(&lb_acc).zip(&prod) {
+                        if lacc > f64::NEG_INFINITY {
+                            *v = lbj - lacc - q;
+                        }
                     }
                 }
             }
@@ -269,7 +320,7 @@ impl Ipot {
                 });
             }
             if term.due(k) || k == term.max_iter {
-                kernel.log_apply(&lb_acc, &mut prod, &mut scratch);
+                kernel!().log_apply(&lb_acc, &mut prod, &mut scratch);
                 violation = prod
                     .iter()
                     .zip(&la_acc)
@@ -287,7 +338,7 @@ impl Ipot {
                     violation,
                     eps: eps_k,
                 });
-                let cost = transport_cost_with(kernel.as_ref(), &la_acc, &lb_acc);
+                let cost = transport_cost_with(kernel!(), &la_acc, &lb_acc);
                 let stalled = (cost - last_cost).abs() <= p.cost_tol * cost;
                 last_cost = cost;
                 if term.met(violation) && stalled {
@@ -298,4 +349,119 @@ impl Ipot {
         }
         Ok((IpotState { la_acc, lb_acc, k }, violation, history, reason))
     }
+}
+
+/// Finite log potentials for the CoLT form of `Q_k`: zero masses (potential `-inf`) get the
+/// soft c-transform of the other side at `eps_k`, which keeps every ratio bounded (their
+/// scalings are zero, so the value only conditions the sweeps). Returns `(fa, fb)` packed
+/// back to back.
+#[allow(clippy::too_many_arguments)]
+fn kernel_log_fill(
+    kernel: &dyn GibbsKernel,
+    a: &[f64],
+    b: &[f64],
+    la_acc: &[f64],
+    lb_acc: &[f64],
+    lv: &[f64],
+    tmp: &mut [f64],
+    prod: &mut [f64],
+) -> Vec<f64> {
+    let n = a.len();
+    let mut out = Vec::with_capacity(2 * n);
+    out.extend_from_slice(la_acc);
+    out.extend_from_slice(lb_acc);
+    let zeros_a = a.iter().any(|&x| x <= 0.0);
+    let zeros_b = b.iter().any(|&x| x <= 0.0);
+    if zeros_a {
+        for ((t, &l), &v) in tmp.iter_mut().zip(lb_acc).zip(lv) {
+            *t = l + v;
+        }
+        kernel.log_apply(tmp, prod, &mut []);
+        for ((o, &m), &q) in out[..n].iter_mut().zip(a).zip(prod.iter()) {
+            if m <= 0.0 {
+                *o = -q;
+            }
+        }
+    }
+    if zeros_b {
+        kernel.log_apply(&out[..n], prod, &mut []);
+        for ((o, &m), &q) in out[n..].iter_mut().zip(b).zip(prod.iter()) {
+            if m <= 0.0 {
+                *o = -q;
+            }
+        }
+    }
+    out
+}
+
+/// `L` inner Sinkhorn steps on `Q_k` in the standard domain with `Q_k` as a CoLT pair in
+/// ratio form: `d_i = e^{lA_i + lB_i}`, `r_i = e^{lA_{i+1} - lA_i - gap_i/eps_k}`,
+/// `s_i = e^{lB_{i+1} - lB_i - gap_i/eps_k}` (Hadamard product and diagonal scaling of the
+/// Gibbs pair, brief §3.2). On success writes `lu = log u`, `lv = log v` and returns true;
+/// returns false (leaving `lu`, `lv` untouched) if a parameter or scaling is not finite.
+#[allow(clippy::too_many_arguments)]
+fn linear_inner(
+    gaps: &[f64],
+    eps_k: f64,
+    fa: &[f64],
+    fb: &[f64],
+    a: &[f64],
+    b: &[f64],
+    inner: usize,
+    lu: &mut [f64],
+    lv: &mut [f64],
+) -> bool {
+    let n = a.len();
+    let inv = 1.0 / eps_k;
+    let d: Vec<f64> = fa.iter().zip(fb).map(|(x, y)| (x + y).exp()).collect();
+    let r: Vec<f64> = gaps
+        .iter()
+        .zip(fa.windows(2))
+        .map(|(h, w)| (w[1] - w[0] - h * inv).exp())
+        .collect();
+    let s: Vec<f64> = gaps
+        .iter()
+        .zip(fb.windows(2))
+        .map(|(h, w)| (w[1] - w[0] - h * inv).exp())
+        .collect();
+    let Ok(q) = ColtPair::new(d, r, s) else {
+        return false;
+    };
+    let mut v: Vec<f64> = lv
+        .iter()
+        .zip(b)
+        .map(|(l, &m)| if m > 0.0 { l.exp() } else { 0.0 })
+        .collect();
+    let mut u = vec![0.0; n];
+    let mut prod = vec![0.0; n];
+    for _ in 0..inner {
+        q.apply_in_place(&v, &mut prod).expect("lengths fixed");
+        for ((ui, &ai), &p) in u.iter_mut().zip(a).zip(&prod) {
+            *ui = if ai > 0.0 { ai / p } else { 0.0 };
+        }
+        q.apply_transpose_in_place(&u, &mut prod)
+            .expect("lengths fixed");
+        for ((vj, &bj), &p) in v.iter_mut().zip(b).zip(&prod) {
+            *vj = if bj > 0.0 { bj / p } else { 0.0 };
+        }
+    }
+    let ok = |x: &[f64], m: &[f64]| {
+        x.iter()
+            .zip(m)
+            .all(|(x, &m)| m <= 0.0 || (x.is_finite() && *x > 0.0))
+    };
+    if !(ok(&u, a) && ok(&v, b)) {
+        return false;
+    }
+    for ((l, x), &m) in lu.iter_mut().zip(&u).zip(a) {
+        if m > 0.0 {
+            *l = x.ln();
+        }
+    }
+    for ((l, x), &m) in lv.iter_mut().zip(&v).zip(b) {
+        if m > 0.0 {
+            *l = x.ln();
+        }
+    }
+    true
 }

@@ -12,7 +12,7 @@
 mod common;
 use common::{Rng, random_grid_problem, random_line_problem, rel_err};
 use sinkhorn::cases::{bumps_grid, bumps_line};
-use sinkhorn::{Backend, Ipot, IpotParams, Problem, Termination, dense_ipot, exact_w1};
+use sinkhorn::{Backend, Domain, Ipot, IpotParams, Problem, Termination, dense_ipot, exact_w1};
 
 fn iterates_match(problem: &Problem, beta: f64, inner: usize) {
     let n = problem.len();
@@ -69,6 +69,7 @@ fn colt_and_dense_backends_agree() {
             },
             cost_tol: 0.0,
             backend,
+            domain: Domain::Auto,
         };
         Ipot::new(p).solve(&problem).unwrap()
     };
@@ -83,12 +84,19 @@ fn colt_and_dense_backends_agree() {
 }
 
 fn converges(problem: &Problem, params: IpotParams) {
+    for domain in [Domain::Log, Domain::Auto] {
+        converges_in(problem, IpotParams { domain, ..params });
+    }
+}
+
+fn converges_in(problem: &Problem, params: IpotParams) {
     let exact = exact_w1(problem).unwrap();
     let r = Ipot::new(params).solve(problem).unwrap();
     let rel = (r.cost - exact).abs() / exact;
     println!(
-        "N = {}: {} outer iterations, violation {:.1e}, cost {:.10} vs W1 {:.10}, rel {rel:.1e}",
+        "N = {} ({:?}): {} outer iterations, violation {:.1e}, cost {:.10} vs W1 {:.10}, rel {rel:.1e}",
         problem.len(),
+        params.domain,
         r.iterations,
         r.violation,
         r.cost,
@@ -110,6 +118,7 @@ fn cost_converges_to_exact_w1_on_a_line() {
         },
         cost_tol: 1e-10,
         backend: Backend::Colt,
+        domain: Domain::Auto,
     };
     converges(&bumps_line(200).unwrap(), params);
     // Different supports (zero masses after the merge).
@@ -142,6 +151,7 @@ fn cost_converges_to_exact_w1_on_a_grid() {
         },
         cost_tol: 1e-10,
         backend: Backend::Colt,
+        domain: Domain::Auto,
     };
     converges(&bumps_grid(12).unwrap(), params);
 }
