@@ -245,3 +245,16 @@ fn empty_and_invalid_dense_input() {
     .to_string();
     assert!(msg.contains("sort"), "{msg}");
 }
+
+#[test]
+fn log_apply_propagates_nan_input_instead_of_dropping_it() {
+    // The log sweeps skip -inf terms (zeros); a NaN term must not be skipped with them.
+    let lk = LogColtPair::gibbs(&[0.0, 0.5, 1.0, 2.0, 2.5], 1.0).unwrap();
+    for bad in 0..5 {
+        let mut lx = vec![0.0; 5];
+        lx[bad] = f64::NAN;
+        let out = lk.log_apply(&lx).unwrap();
+        // Every entry of the Gibbs kernel is positive, so every output depends on lx[bad].
+        assert!(out.iter().all(|v| v.is_nan()), "NaN at {bad}: {out:?}");
+    }
+}
