@@ -121,6 +121,8 @@ fn sweep() {
     report("dense_log 1d", &dense_log);
     let fs2 = time_line(Method::Fs2, &line[..line.len().min(4)], target, 2).expect("timing");
     report("fs2 1d", &fs2);
+    let fs2_log = time_line(Method::Fs2Log, &line[..line.len().min(4)], target, 2).expect("timing");
+    report("fs2_log 1d", &fs2_log);
     let dense_ipot = time_line(Method::DenseIpot, &[1_000, 3_000], target, 1).expect("timing");
     report("dense_ipot 1d", &dense_ipot);
     let std2 = time_grid(Method::Fs1Standard, &sides, target, 2).expect("timing");

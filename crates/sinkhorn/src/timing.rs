@@ -36,8 +36,11 @@ pub enum Method {
     DenseStandard,
     /// Same loop, dense kernel, log domain.
     DenseLog,
-    /// FS-2 outer iteration (`inner` = 5 log-domain steps).
+    /// FS-2 outer iteration (`inner` = 5 steps; default `Domain::Auto`: standard-domain
+    /// sweeps on the CoLT iterate rebuilt from the log potentials on lines).
     Fs2,
+    /// FS-2 outer iteration with log-sum-exp inner steps (`Domain::Log`).
+    Fs2Log,
     /// The literal dense IPOT ([`crate::dense_ipot`], `inner` = 5): the baseline per outer
     /// iteration (its one-off `exp(-C/beta)` is included; time several iterations).
     DenseIpot,
@@ -101,10 +104,18 @@ fn time_loop(method: Method, problem: &Problem, iterations: usize) -> Result<f64
             run_stabilized(support, &k, &input, &mut NoObserver)?;
             Ok(t.elapsed().as_secs_f64())
         }
-        Method::Fs2 => {
-            let ipot = Ipot::new(IpotParams::for_diameter(problem.geometry().diameter()));
+        Method::Fs2 | Method::Fs2Log => {
+            let domain = if method == Method::Fs2 {
+                Domain::Auto
+            } else {
+                Domain::Log
+            };
+            let params = IpotParams {
+                domain,
+                ..IpotParams::for_diameter(problem.geometry().diameter())
+            };
             let t = Instant::now();
-            ipot.iterate_potentials(problem, iterations)?;
+            Ipot::new(params).iterate_potentials(problem, iterations)?;
             Ok(t.elapsed().as_secs_f64())
         }
         Method::DenseIpot => {
