@@ -11,7 +11,8 @@
 //! first-order recurrences (the `colt` crate). On an L1 grid, `K = K^x ⊗ K^y`.
 //!
 //! - [`Problem`]: a [`Geometry`] and marginals `a`, `b`, validated once.
-//! - [`Sinkhorn`] (FS-1): standard or log domain ([`Domain`]), eps-scaling, warm starts,
+//! - [`Sinkhorn`] (FS-1): standard, log or stabilised (absorption) domain ([`Domain`]),
+//!   chosen automatically from `diameter / eps`; eps-scaling, warm starts,
 //!   an [`Observer`] hook and [`Sinkhorn::solve_batch`] (rayon).
 //! - [`Ipot`] (FS-2): the inexact proximal point method, converging to the exact W1.
 //! - [`SinkhornResult`]: potentials and the [`Plan`] in structured form, `<C, T>`, the
