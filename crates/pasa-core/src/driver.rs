@@ -10,7 +10,7 @@ use rayon::prelude::*;
 
 use crate::diagnostics::Probe;
 use crate::error::PasaError;
-use crate::matmul::transpose_in_place;
+use crate::key_blocks::KeyBlocks;
 use crate::precision::{Algorithm, Kernel, Precision, Recovery};
 use crate::round::{Real, count_to_f64};
 use crate::steps::{self, TileDims};
@@ -95,16 +95,6 @@ pub struct AttentionOutput {
     pub beta: Option<f64>,
 }
 
-/// Prepared key/value blocks of one (batch, kv head).
-struct KeyBlocks<T> {
-    /// Per block: keys (shifted for PASA) transposed, `head_dim × block_k`.
-    k_t: Vec<T>,
-    /// Per block: values, `block_k × value_dim`, zero-padded.
-    v: Vec<T>,
-    /// Per block: `mean(K_j) - mean(K_0)` (key-means recovery only, else empty).
-    mean_diff: Vec<T>,
-}
-
 /// Run `kernel` on `inputs`.
 ///
 /// # Errors
@@ -131,57 +121,6 @@ pub fn attention(
         run::<f32>(inputs, &kernel.precision, params, beta.zip(recovery))?
     };
     Ok(AttentionOutput { out, probe, beta })
-}
-
-fn prepare<T: Real>(
-    inputs: &AttentionInputs,
-    batch: usize,
-    kv_head: usize,
-    params: &AttentionParams,
-    prec: &Precision,
-    shift: Option<&[T]>,
-    key_means: bool,
-) -> Result<KeyBlocks<T>, PasaError> {
-    let shape = inputs.shape();
-    let (s, d, dv) = (params.block_k, shape.head_dim, shape.value_dim);
-    let blocks = shape.seq_k.div_ceil(s);
-    let k_all = inputs.k().head(batch, kv_head);
-    let v_all = inputs.v().head(batch, kv_head);
-    let mut k_t = vec![T::ZERO; blocks * d * s];
-    let mut v = vec![T::ZERO; blocks * s * dv];
-    let mut k_tile = vec![T::ZERO; s * d];
-    let mut k_shifted = vec![T::ZERO; s * d];
-    let mut k_first = vec![T::ZERO; if key_means { s * d } else { 0 }];
-    let mut mean_diff = vec![T::ZERO; if key_means { blocks * d } else { 0 }];
-    let dims = TileDims {
-        rows: s,
-        keys: s,
-        head_dim: d,
-        value_dim: dv,
-    };
-    for j in 0..blocks {
-        let n = (shape.seq_k - j * s).min(s);
-        k_tile.fill(T::ZERO);
-        steps::load_tile_in_place(&mut k_tile[..n * d], &k_all[j * s * d..(j * s + n) * d])?;
-        let v_tile = &mut v[j * s * dv..(j + 1) * s * dv];
-        steps::load_tile_in_place(&mut v_tile[..n * dv], &v_all[j * s * dv..(j * s + n) * dv])?;
-        if key_means {
-            if j == 0 {
-                k_first.copy_from_slice(&k_tile);
-            }
-            let diff = &mut mean_diff[j * d..(j + 1) * d];
-            steps::key_mean_difference_in_place(diff, &k_tile, &k_first, dims, prec)?;
-        }
-        let keys = match shift {
-            Some(m) => {
-                steps::shift_keys_in_place(&mut k_shifted, m, &k_tile, dims, prec)?;
-                &k_shifted
-            }
-            None => &k_tile,
-        };
-        transpose_in_place(&mut k_t[j * d * s..(j + 1) * d * s], keys, s, d)?;
-    }
-    Ok(KeyBlocks { k_t, v, mean_diff })
 }
 
 /// Per-worker buffers, allocated once per rayon worker.
@@ -245,7 +184,15 @@ fn run<T: Real>(
         .map(|idx| {
             let (b, kvh) = (idx / shape.kv_heads, idx % shape.kv_heads);
             let key_means = matches!(pasa, Some((_, Recovery::RelativeKeyMeans)));
-            prepare(inputs, b, kvh, params, prec, shifting.as_deref(), key_means)
+            KeyBlocks::prepare(
+                inputs,
+                b,
+                kvh,
+                params.block_k,
+                shifting.as_deref(),
+                key_means,
+                prec,
+            )
         })
         .collect::<Result<_, _>>()?;
 
@@ -324,8 +271,7 @@ fn query_block<T: Real>(
         if visible.iter().all(|&v| v == 0) {
             continue; // fully masked block (causal): skipped, as kernels do
         }
-        let k_t = &blocks.k_t[j * d * s..(j + 1) * d * s];
-        let v = &blocks.v[j * s * dv..(j + 1) * s * dv];
+        let (k_t, v) = (blocks.keys_t(j), blocks.values(j));
         steps::score_tile_in_place(scores, q, k_t, scale, dims, prec)?;
         // Observed before masking: the matrix unit writes the whole tile.
         probe.observe_scores(scores);
@@ -336,7 +282,7 @@ fn query_block<T: Real>(
             }
             Some((beta, Recovery::RelativeKeyMeans)) => {
                 steps::mask_in_place(scores, visible, dims)?;
-                let diff = &blocks.mean_diff[j * d..(j + 1) * d];
+                let diff = blocks.mean_diff(j).unwrap_or(&[]);
                 steps::recover_shift_from_keys_in_place(shift, q, diff, scale, beta, dims, prec)?;
                 probe.observe_shift(shift);
                 steps::pasa_softmax_in_place(scores, shift, m, l, alpha, dims, prec)?;

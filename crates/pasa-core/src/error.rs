@@ -93,6 +93,18 @@ pub enum PasaError {
         /// Key length.
         seq_k: usize,
     },
+    /// An index (batch, head, ...) passed to a per-head function lies outside the inputs.
+    #[error(
+        "{what} index {index} is out of range (the inputs have {len}); pass an index below {len}"
+    )]
+    IndexOutOfRange {
+        /// Which index.
+        what: &'static str,
+        /// The index given.
+        index: usize,
+        /// The number of valid indices.
+        len: usize,
+    },
     /// A tile-level step got slices whose lengths disagree with the dimensions given.
     #[error(
         "tile step `{step}`: slice `{slice}` has length {len}, expected {expected}; size tile buffers from the dimensions passed"

@@ -58,6 +58,7 @@ pub mod driver;
 pub mod error;
 pub mod generate;
 pub mod io;
+pub mod key_blocks;
 pub mod matmul;
 pub mod precision;
 pub mod reference;

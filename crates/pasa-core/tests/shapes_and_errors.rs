@@ -282,3 +282,43 @@ fn tile_steps_reject_wrong_lengths() {
         "{err}"
     );
 }
+
+#[test]
+fn key_blocks_reject_bad_indices_and_sizes() {
+    let inputs = random(2, 1, 8, 20);
+    let prec = Preset::PasaKeyMeans.kernel().precision;
+    let prep = |b, h, s, m: Option<&[f32]>| {
+        pasa_core::key_blocks::KeyBlocks::<f32>::prepare(&inputs, b, h, s, m, true, &prec)
+    };
+    assert!(matches!(
+        prep(1, 0, 8, None),
+        Err(PasaError::IndexOutOfRange {
+            what: "batch",
+            index: 1,
+            len: 1
+        })
+    ));
+    assert!(matches!(
+        prep(0, 1, 8, None),
+        Err(PasaError::IndexOutOfRange {
+            what: "kv_head",
+            index: 1,
+            len: 1
+        })
+    ));
+    assert!(matches!(
+        prep(0, 0, 0, None),
+        Err(PasaError::ZeroBlockSize { what: "block_k" })
+    ));
+    assert!(matches!(
+        prep(0, 0, 8, Some(&[0.0; 63])),
+        Err(PasaError::TileLength { .. })
+    ));
+    // 20 keys in blocks of 8: three blocks, the last padded with 4 zero keys.
+    let blocks = prep(0, 0, 8, None).unwrap();
+    assert_eq!(blocks.len(), 3);
+    assert_eq!(blocks.keys_t(2).len(), 32 * 8);
+    assert!(blocks.values(2)[4 * 32..].iter().all(|&x| x == 0.0));
+    assert!(blocks.mean_diff(0).unwrap().iter().all(|&x| x == 0.0));
+    assert!(blocks.mean_diff(3).is_none());
+}

@@ -11,7 +11,7 @@
 //! The numbers are attached to tile steps, not to single IR instructions: the IR carries the
 //! costs, this file the values (docs/npu-sim.md).
 
-use pasa_core::matmul::transpose_in_place;
+use pasa_core::key_blocks::KeyBlocks;
 use pasa_core::steps::{self, TileDims};
 use pasa_core::{AttentionInputs, AttentionParams, Precision, Real, Recovery, Tensor};
 
@@ -22,16 +22,6 @@ fn numerics_err(e: pasa_core::PasaError) -> SimError {
     SimError::Numerics {
         message: e.to_string(),
     }
-}
-
-/// Prepared key and value blocks of one (batch, kv head): the PASA prepass output.
-struct KeyBlocks<T> {
-    /// Per block: keys (shifted for PASA), transposed, `head_dim x block_k`.
-    k_t: Vec<T>,
-    /// Per block: values, zero-padded, `block_k x value_dim`.
-    v: Vec<T>,
-    /// Per block: `mean(K_j) - mean(K_0)` (key-means recovery only, else empty).
-    mean_diff: Vec<T>,
 }
 
 /// The values a simulated launch computes.
@@ -80,59 +70,14 @@ impl<'a, T: Real> Numerics<'a, T> {
             }
             None => None,
         };
-        let n_blocks = shape.seq_k.div_ceil(s);
-        let dims = TileDims {
-            rows: s,
-            keys: s,
-            head_dim: d,
-            value_dim: dv,
-        };
-        let mut blocks = Vec::with_capacity(shape.batch * shape.kv_heads);
         let key_means = matches!(plan.pasa, Some((_, Recovery::RelativeKeyMeans)));
-        let mut k_tile = vec![T::ZERO; s * d];
-        let mut k_shifted = vec![T::ZERO; s * d];
-        let mut k_first = vec![T::ZERO; if key_means { s * d } else { 0 }];
+        let mut blocks = Vec::with_capacity(shape.batch * shape.kv_heads);
         for b in 0..shape.batch {
             for kvh in 0..shape.kv_heads {
-                let k_all = inputs.k().head(b, kvh);
-                let v_all = inputs.v().head(b, kvh);
-                let mut k_t = vec![T::ZERO; n_blocks * d * s];
-                let mut v = vec![T::ZERO; n_blocks * s * dv];
-                let mut mean_diff = vec![T::ZERO; if key_means { n_blocks * d } else { 0 }];
-                for j in 0..n_blocks {
-                    let n = (shape.seq_k - j * s).min(s);
-                    k_tile.fill(T::ZERO);
-                    steps::load_tile_in_place(
-                        &mut k_tile[..n * d],
-                        &k_all[j * s * d..(j * s + n) * d],
-                    )
-                    .map_err(numerics_err)?;
-                    let v_tile = &mut v[j * s * dv..(j + 1) * s * dv];
-                    steps::load_tile_in_place(
-                        &mut v_tile[..n * dv],
-                        &v_all[j * s * dv..(j * s + n) * dv],
-                    )
-                    .map_err(numerics_err)?;
-                    if key_means {
-                        if j == 0 {
-                            k_first.copy_from_slice(&k_tile);
-                        }
-                        let diff = &mut mean_diff[j * d..(j + 1) * d];
-                        steps::key_mean_difference_in_place(diff, &k_tile, &k_first, dims, &prec)
-                            .map_err(numerics_err)?;
-                    }
-                    let keys = match &shifting {
-                        Some(m) => {
-                            steps::shift_keys_in_place(&mut k_shifted, m, &k_tile, dims, &prec)
-                                .map_err(numerics_err)?;
-                            &k_shifted
-                        }
-                        None => &k_tile,
-                    };
-                    transpose_in_place(&mut k_t[j * d * s..(j + 1) * d * s], keys, s, d)
-                        .map_err(numerics_err)?;
-                }
-                blocks.push(KeyBlocks { k_t, v, mean_diff });
+                blocks.push(
+                    KeyBlocks::prepare(inputs, b, kvh, s, shifting.as_deref(), key_means, &prec)
+                        .map_err(numerics_err)?,
+                );
             }
         }
         Ok(Self {
@@ -194,9 +139,8 @@ impl<'a, T: Real> Numerics<'a, T> {
         let rows = item.rows;
         let dims = self.dims(rows);
         let blocks = &self.blocks[item.batch * shape.kv_heads + shape.kv_head_of(item.head)];
-        let k_t = &blocks.k_t[j * d * s..(j + 1) * d * s];
-        let v = &blocks.v[j * s * dv..(j + 1) * s * dv];
-        let diff = blocks.mean_diff.get(j * d..(j + 1) * d).unwrap_or(&[]);
+        let (k_t, v) = (blocks.keys_t(j), blocks.values(j));
+        let diff = blocks.mean_diff(j).unwrap_or(&[]);
         for (i, vis) in self.visible[..rows].iter_mut().enumerate() {
             *vis = self.params.visible(&shape, item.row0 + i, j);
         }
