@@ -158,3 +158,23 @@ pub enum PasaError {
         hint: &'static str,
     },
 }
+
+/// `Ok` when a tile step's slice has the length its dimensions imply, else
+/// [`PasaError::TileLength`] naming the step and the slice.
+pub(crate) fn check_tile_len(
+    step: &'static str,
+    slice: &'static str,
+    len: usize,
+    expected: usize,
+) -> Result<(), PasaError> {
+    if len == expected {
+        Ok(())
+    } else {
+        Err(PasaError::TileLength {
+            step,
+            slice,
+            len,
+            expected,
+        })
+    }
+}

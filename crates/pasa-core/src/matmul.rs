@@ -10,26 +10,8 @@
 //! Loops are written so each output row is updated as a whole (`row += a_ik * B_k`): the
 //! per-element order is still sequential in `k`, and the inner loop vectorises.
 
-use crate::error::PasaError;
+use crate::error::{PasaError, check_tile_len as check};
 use crate::round::{Accumulator, Real, Scalar};
-
-fn check(
-    step: &'static str,
-    slice: &'static str,
-    len: usize,
-    expected: usize,
-) -> Result<(), PasaError> {
-    if len == expected {
-        Ok(())
-    } else {
-        Err(PasaError::TileLength {
-            step,
-            slice,
-            len,
-            expected,
-        })
-    }
-}
 
 /// `out[m×n] = round_out(A[m×k] · B[k×n])`, all row-major, accumulated in `acc`.
 ///

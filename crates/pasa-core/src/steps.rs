@@ -28,7 +28,7 @@
 
 use half::f16;
 
-use crate::error::PasaError;
+use crate::error::{PasaError, check_tile_len as check};
 use crate::matmul::{matmul_in_place, matmul_scaled_in_place};
 use crate::precision::{Precision, ScalePlacement};
 use crate::round::{Real, scalar};
@@ -45,24 +45,6 @@ pub struct TileDims {
     pub head_dim: usize,
     /// Value head dimension.
     pub value_dim: usize,
-}
-
-fn check(
-    step: &'static str,
-    slice: &'static str,
-    len: usize,
-    expected: usize,
-) -> Result<(), PasaError> {
-    if len == expected {
-        Ok(())
-    } else {
-        Err(PasaError::TileLength {
-            step,
-            slice,
-            len,
-            expected,
-        })
-    }
 }
 
 /// Widen f16 storage into a working tile (a DMA copy-in: exact, no rounding).
@@ -304,6 +286,20 @@ fn finish_probabilities<T: Real>(p: &mut [T], l: &mut T, alpha: T, prec: &Precis
     *l = scalar::add(scalar::mul(alpha, *l, prec.stats), rs, prec.stats);
 }
 
+/// The length checks both online softmaxes share: a `rows × keys` score tile and the
+/// per-row `m`, `l`, `alpha`.
+fn check_softmax(
+    step: &'static str,
+    scores: usize,
+    [m, l, alpha]: [usize; 3],
+    dims: TileDims,
+) -> Result<(), PasaError> {
+    check(step, "scores", scores, dims.rows * dims.keys)?;
+    check(step, "m", m, dims.rows)?;
+    check(step, "l", l, dims.rows)?;
+    check(step, "alpha", alpha, dims.rows)
+}
+
 /// Flash Attention's online softmax on one score tile, in place (scores become `P`):
 /// `m_new = max(m, max_row S)`, `alpha = exp(m - m_new)`, `P = exp(S - m_new)`,
 /// `l = alpha l + rowsum(P)`. Element-wise work in `vector`, row statistics in `stats`,
@@ -319,15 +315,12 @@ pub fn flash_softmax_in_place<T: Real>(
     dims: TileDims,
     prec: &Precision,
 ) -> Result<(), PasaError> {
-    check(
+    check_softmax(
         "flash_softmax",
-        "scores",
         scores.len(),
-        dims.rows * dims.keys,
+        [m.len(), l.len(), alpha.len()],
+        dims,
     )?;
-    check("flash_softmax", "m", m.len(), dims.rows)?;
-    check("flash_softmax", "l", l.len(), dims.rows)?;
-    check("flash_softmax", "alpha", alpha.len(), dims.rows)?;
     let rows = scores.chunks_exact_mut(dims.keys.max(1));
     for (((row, m), l), a) in rows
         .zip(m.iter_mut())
@@ -370,16 +363,13 @@ pub fn pasa_softmax_in_place<T: Real>(
     dims: TileDims,
     prec: &Precision,
 ) -> Result<(), PasaError> {
-    check(
+    check_softmax(
         "pasa_softmax",
-        "scores",
         scores.len(),
-        dims.rows * dims.keys,
+        [m.len(), l.len(), alpha.len()],
+        dims,
     )?;
     check("pasa_softmax", "shift", shift.len(), dims.rows)?;
-    check("pasa_softmax", "m", m.len(), dims.rows)?;
-    check("pasa_softmax", "l", l.len(), dims.rows)?;
-    check("pasa_softmax", "alpha", alpha.len(), dims.rows)?;
     let rows = scores.chunks_exact_mut(dims.keys.max(1));
     for ((((row, &c), m), l), a) in rows
         .zip(shift)
