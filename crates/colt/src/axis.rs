@@ -151,6 +151,29 @@ pub(crate) fn log_apply_axis0<T: Real>(
     }
 }
 
+/// Runs `one` on every (row of `a`, row of `out`) pair of `cols` elements, with rayon when
+/// `parallel`. The row-wise drivers of both domains share this dispatch.
+fn for_each_row<T: Real>(
+    a: &[T],
+    out: &mut [T],
+    cols: usize,
+    parallel: bool,
+    one: impl Fn((&[T], &mut [T])) + Send + Sync,
+) {
+    if cols == 0 {
+        return;
+    }
+    if parallel {
+        a.par_chunks_exact(cols)
+            .zip(out.par_chunks_exact_mut(cols))
+            .for_each(one);
+    } else {
+        a.chunks_exact(cols)
+            .zip(out.chunks_exact_mut(cols))
+            .for_each(one);
+    }
+}
+
 /// Linear domain, rows: `out[i, .] = T a[i, .]` for every row, parallel when large.
 pub(crate) fn apply_rows<T: Real>(
     d: &[T],
@@ -161,19 +184,10 @@ pub(crate) fn apply_rows<T: Real>(
     cols: usize,
     params: &ParallelParams,
 ) {
-    if cols == 0 {
-        return;
-    }
-    let one = |(ai, oi): (&[T], &mut [T])| pair_apply(Part::Both, d, r, s, ai, oi);
-    if a.len() >= params.min_parallel_len {
-        a.par_chunks_exact(cols)
-            .zip(out.par_chunks_exact_mut(cols))
-            .for_each(one);
-    } else {
-        a.chunks_exact(cols)
-            .zip(out.chunks_exact_mut(cols))
-            .for_each(one);
-    }
+    let parallel = a.len() >= params.min_parallel_len;
+    for_each_row(a, out, cols, parallel, |(ai, oi)| {
+        pair_apply(Part::Both, d, r, s, ai, oi);
+    });
 }
 
 /// Log domain, rows: `out[i, .] = log(T exp(a[i, .]))` for every row, parallel when large.
@@ -186,20 +200,11 @@ pub(crate) fn log_apply_rows<T: Real>(
     cols: usize,
     params: &ParallelParams,
 ) {
-    if cols == 0 {
-        return;
-    }
     // The log sweeps cost tens of ns per element, so parallelism pays 16x earlier.
-    let one = |(ai, oi): (&[T], &mut [T])| log_pair_apply(Part::Both, ld, lr, ls, ai, oi);
-    if a.len() * 16 >= params.min_parallel_len {
-        a.par_chunks_exact(cols)
-            .zip(out.par_chunks_exact_mut(cols))
-            .for_each(one);
-    } else {
-        a.chunks_exact(cols)
-            .zip(out.chunks_exact_mut(cols))
-            .for_each(one);
-    }
+    let parallel = a.len().saturating_mul(16) >= params.min_parallel_len;
+    for_each_row(a, out, cols, parallel, |(ai, oi)| {
+        log_pair_apply(Part::Both, ld, lr, ls, ai, oi);
+    });
 }
 
 use crate::log_pair::LogColtPair;
