@@ -247,6 +247,10 @@ impl ScalingReport {
 /// `max_i |(K v)_i - dense_i| / (|K| |v|)_i` (bound: `(4 n_eff + 8) u`,
 /// `n_eff = min(n, eps / h)`) and `log` is `max_i |log(K v)_i - log(dense_i)|`. O(n^2) memory:
 /// keep `n` to a few thousand.
+///
+/// # Panics
+/// If `eps` is not finite and positive (the Gibbs kernel rejects it); a measurement helper
+/// for `xtask validate` and the example, not an entry point for user data.
 pub fn matvec_error_vs_dense(n: usize, eps: f64) -> (f64, f64) {
     use faer::linalg::matmul::matmul;
     use faer::{Accum, Mat, Par};

@@ -18,7 +18,7 @@
 //!   backward sweep are independent, so one loop advances both, from the two ends towards
 //!   the middle (see `interleaved_apply`). Two chains overlap, and memory is read in four
 //!   sequential streams that the hardware prefetchers follow at any N. With one scalar ratio
-//!   ([`Uniform`], a uniform grid) the ratio streams disappear: at N = 10^6 that cuts the
+//!   (`Uniform`, a uniform grid) the ratio streams disappear: at N = 10^6 that cuts the
 //!   memory traffic from 8 to 6 array transfers (a streaming pass needs 4) and the time from
 //!   ~1.6 to ~1.0 ns/element here (`docs/colt.md`).
 //! * **Blocked two-pass scan** (one triangle alone, `N >= 2 * TILE`; brief §6.4):
