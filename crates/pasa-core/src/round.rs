@@ -300,7 +300,8 @@ impl Real for f64 {
     }
 }
 
-/// Round an f64 slice to f16 storage (each element correctly rounded once).
+/// Round an f64 slice to f16 storage (each element correctly rounded once). Converts the
+/// first `min(dst.len(), src.len())` elements; callers pass equal lengths.
 pub fn f64_slice_to_f16(dst: &mut [f16], src: &[f64]) {
     for (d, &s) in dst.iter_mut().zip(src) {
         *d = f64_to_f16(s);
@@ -308,11 +309,17 @@ pub fn f64_slice_to_f16(dst: &mut [f16], src: &[f64]) {
 }
 
 /// Round an f32 slice to f16 storage in bulk (F16C when available).
+///
+/// # Panics
+/// If `dst.len() != src.len()` (`half`'s bulk conversion requires equal lengths).
 pub fn f32_slice_to_f16(dst: &mut [f16], src: &[f32]) {
     dst.convert_from_f32_slice(src);
 }
 
 /// Widen an f16 slice to f64 in bulk (exact).
+///
+/// # Panics
+/// If `dst.len() != src.len()` (`half`'s bulk conversion requires equal lengths).
 pub fn f16_slice_to_f64(dst: &mut [f64], src: &[f16]) {
     src.convert_to_f64_slice(dst);
 }
