@@ -306,6 +306,8 @@ fn check_log_products<T: Real>(c: &Case) {
     lt.log_apply_transpose_in_place(&lx, &mut out).unwrap();
     let (want, scale) = dense_log_mv(&transpose(&dl), &lxw);
     assert_log_close("log T^T exp(lx)", &out, &want, scale, n);
+    let owned = lt.log_apply_transpose(&lx).unwrap();
+    assert_log_close("log T^T exp(lx), owning", &owned, &want, scale, n);
     let zeros = vec![0.0; n];
     lt.log_row_sums_in_place(&mut out).unwrap();
     let (want, scale) = dense_log_mv(&dl, &zeros);
