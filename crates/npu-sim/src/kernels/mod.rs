@@ -338,33 +338,34 @@ fn assemble(
     let n_aic = f64::from(clusters_used);
     let n_aiv = n_aic * f64::from(machine.vector_cores_per_cube);
     let mut units = Vec::new();
-    #[allow(clippy::cast_precision_loss)]
-    let denom = |n: f64| n * cycles as f64;
-    for pipe in [Pipe::S, Pipe::Mte1, Pipe::Mte2, Pipe::Fix, Pipe::M] {
-        let busy = aic_busy[pipe.index()];
-        #[allow(clippy::cast_precision_loss)]
-        units.push(UnitUse {
-            unit: format!("AIC.{}", pipe.name()),
-            busy_cycles: busy,
-            utilisation: if cycles > 0 {
-                busy as f64 / denom(n_aic)
-            } else {
-                0.0
-            },
-        });
-    }
-    for pipe in [Pipe::S, Pipe::Mte2, Pipe::Mte3, Pipe::V] {
-        let busy = aiv_busy[pipe.index()];
-        #[allow(clippy::cast_precision_loss)]
-        units.push(UnitUse {
-            unit: format!("AIV.{}", pipe.name()),
-            busy_cycles: busy,
-            utilisation: if cycles > 0 {
-                busy as f64 / denom(n_aiv)
-            } else {
-                0.0
-            },
-        });
+    let groups: [(&str, &[Pipe], _, f64); 2] = [
+        (
+            "AIC",
+            &[Pipe::S, Pipe::Mte1, Pipe::Mte2, Pipe::Fix, Pipe::M],
+            &aic_busy,
+            n_aic,
+        ),
+        (
+            "AIV",
+            &[Pipe::S, Pipe::Mte2, Pipe::Mte3, Pipe::V],
+            &aiv_busy,
+            n_aiv,
+        ),
+    ];
+    for (core, pipes, busy_of, n_cores) in groups {
+        for &pipe in pipes {
+            let busy = busy_of[pipe.index()];
+            #[allow(clippy::cast_precision_loss)]
+            units.push(UnitUse {
+                unit: format!("{core}.{}", pipe.name()),
+                busy_cycles: busy,
+                utilisation: if cycles > 0 {
+                    busy as f64 / (n_cores * cycles as f64)
+                } else {
+                    0.0
+                },
+            });
+        }
     }
     let caps = capacities(machine);
     let gm_bytes = Path::ALL
