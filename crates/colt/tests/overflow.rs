@@ -97,7 +97,19 @@ fn linear_operations_are_finite_and_correct() {
     let total_direct: f64 = rs.iter().sum();
     assert!(total.is_finite() && (total - total_direct).abs() <= REL_N * total_direct);
     let cost_total = k.distance_sum(&x).unwrap();
-    assert!(cost_total.is_finite() && cost_total > 0.0);
+    // Closed form on the uniform grid: sum_ij |i - j| h rho^|i-j| = 2 h sum_k (N - k) k rho^k
+    // (a sum of N positive terms: REL per term from the grid's last-bit gap differences, as
+    // for the row sums above, plus REL_N for the summation).
+    let h = x[1] - x[0];
+    let closed: f64 = 2.0
+        * h
+        * (1..N)
+            .map(|k| (N - k) as f64 * k as f64 * rho.powi(k as i32))
+            .sum::<f64>();
+    assert!(
+        cost_total.is_finite() && (cost_total - closed).abs() <= (REL + REL_N) * closed,
+        "sum C.K {cost_total:e} vs closed form {closed:e}"
+    );
     // Hadamard with itself is the kernel at eps / 2; scaling by u = v = 2 multiplies by 4.
     let k2 = k.hadamard(&k).unwrap();
     let direct_half = LogColtPair::gibbs(&x, EPS / 2.0)
