@@ -73,8 +73,48 @@ pub(crate) fn check_shape(
     }
 }
 
-/// Linear domain, axis 0: `out[., j] = T a[., j]` for every column `j`.
-pub(crate) fn apply_axis0<T: Real>(
+/// The two semirings the axis-0 sweeps run in: `(+, ×)` on values, `(logaddexp, +)` on logs.
+trait Semiring<T: Real> {
+    /// The additive identity (`0`, or `-inf` for logs).
+    const ZERO: T;
+    /// `a + b` (or `log(e^a + e^b)`).
+    fn plus(a: T, b: T) -> T;
+    /// `a × b` (or `a + b` for logs).
+    fn times(a: T, b: T) -> T;
+}
+
+struct Linear;
+struct Log;
+
+impl<T: Real> Semiring<T> for Linear {
+    const ZERO: T = T::ZERO;
+    #[inline(always)]
+    fn plus(a: T, b: T) -> T {
+        a + b
+    }
+    #[inline(always)]
+    fn times(a: T, b: T) -> T {
+        a * b
+    }
+}
+
+impl<T: Real> Semiring<T> for Log {
+    const ZERO: T = T::NEG_INFINITY;
+    #[inline(always)]
+    fn plus(a: T, b: T) -> T {
+        log_add_exp(a, b)
+    }
+    #[inline(always)]
+    fn times(a: T, b: T) -> T {
+        a + b
+    }
+}
+
+/// Axis 0 in semiring `S`: `out[., j] = T a[., j]` for every column `j`, the diagonal `d`
+/// and ratios `r`, `s` given in `S`'s representation. Both sweeps advance a strip of
+/// [`STRIP`] columns in lock-step over contiguous rows.
+#[allow(clippy::too_many_arguments)]
+fn apply_axis0_in<T: Real, S: Semiring<T>>(
     d: &[T],
     r: &[T],
     s: &[T],
@@ -85,32 +125,45 @@ pub(crate) fn apply_axis0<T: Real>(
 ) {
     for c0 in (0..cols).step_by(STRIP) {
         let w = STRIP.min(cols - c0);
-        let mut y = [T::ZERO; STRIP];
+        let mut y = [S::ZERO; STRIP];
         let y = &mut y[..w];
         // Backward: out_i = d_i W_i with W_i = s_i Y_{i+1}, Y_i = a_i + W_i.
         for i in (0..rows).rev() {
             let ai = &a[i * cols + c0..i * cols + c0 + w];
             let oi = &mut out[i * cols + c0..i * cols + c0 + w];
-            let si = if i + 1 < rows { s[i] } else { T::ZERO };
+            let si = if i + 1 < rows { s[i] } else { S::ZERO };
             for ((o, yv), &av) in oi.iter_mut().zip(y.iter_mut()).zip(ai) {
-                let wv = si * *yv;
-                *yv = av + wv;
-                *o = d[i] * wv;
+                let wv = S::times(si, *yv);
+                *yv = S::plus(av, wv);
+                *o = S::times(d[i], wv);
             }
         }
         // Forward: out_i += P_i with P_i = r_{i-1} P_{i-1} + d_i a_i.
-        let mut p = [T::ZERO; STRIP];
+        let mut p = [S::ZERO; STRIP];
         let p = &mut p[..w];
         for i in 0..rows {
             let ai = &a[i * cols + c0..i * cols + c0 + w];
             let oi = &mut out[i * cols + c0..i * cols + c0 + w];
-            let ri = if i > 0 { r[i - 1] } else { T::ZERO };
+            let ri = if i > 0 { r[i - 1] } else { S::ZERO };
             for ((o, pv), &av) in oi.iter_mut().zip(p.iter_mut()).zip(ai) {
-                *pv = ri * *pv + d[i] * av;
-                *o += *pv;
+                *pv = S::plus(S::times(ri, *pv), S::times(d[i], av));
+                *o = S::plus(*o, *pv);
             }
         }
     }
+}
+
+/// Linear domain, axis 0: `out[., j] = T a[., j]` for every column `j`.
+pub(crate) fn apply_axis0<T: Real>(
+    d: &[T],
+    r: &[T],
+    s: &[T],
+    a: &[T],
+    out: &mut [T],
+    rows: usize,
+    cols: usize,
+) {
+    apply_axis0_in::<T, Linear>(d, r, s, a, out, rows, cols);
 }
 
 /// Log domain, axis 0: `out[., j] = log(T exp(a[., j]))` for every column `j`.
@@ -123,32 +176,7 @@ pub(crate) fn log_apply_axis0<T: Real>(
     rows: usize,
     cols: usize,
 ) {
-    for c0 in (0..cols).step_by(STRIP) {
-        let w = STRIP.min(cols - c0);
-        let mut y = [T::NEG_INFINITY; STRIP];
-        let y = &mut y[..w];
-        for i in (0..rows).rev() {
-            let ai = &a[i * cols + c0..i * cols + c0 + w];
-            let oi = &mut out[i * cols + c0..i * cols + c0 + w];
-            let si = if i + 1 < rows { ls[i] } else { T::NEG_INFINITY };
-            for ((o, yv), &av) in oi.iter_mut().zip(y.iter_mut()).zip(ai) {
-                let wv = si + *yv;
-                *yv = log_add_exp(av, wv);
-                *o = ld[i] + wv;
-            }
-        }
-        let mut p = [T::NEG_INFINITY; STRIP];
-        let p = &mut p[..w];
-        for i in 0..rows {
-            let ai = &a[i * cols + c0..i * cols + c0 + w];
-            let oi = &mut out[i * cols + c0..i * cols + c0 + w];
-            let ri = if i > 0 { lr[i - 1] } else { T::NEG_INFINITY };
-            for ((o, pv), &av) in oi.iter_mut().zip(p.iter_mut()).zip(ai) {
-                *pv = log_add_exp(ri + *pv, ld[i] + av);
-                *o = log_add_exp(*o, *pv);
-            }
-        }
-    }
+    apply_axis0_in::<T, Log>(ld, lr, ls, a, out, rows, cols);
 }
 
 /// Runs `one` on every (row of `a`, row of `out`) pair of `cols` elements, with rayon when
