@@ -15,6 +15,7 @@ use crate::precision::{Algorithm, Kernel, Precision, Recovery};
 use crate::round::{Real, count_to_f64};
 use crate::steps::{self, TileDims};
 use crate::tensor::{AttentionInputs, AttentionShape, Tensor};
+use crate::workspace::TileWorkspace;
 
 /// Block sizes, mask and scale of an attention call.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -123,39 +124,6 @@ pub fn attention(
     Ok(AttentionOutput { out, probe, beta })
 }
 
-/// Per-worker buffers, allocated once per rayon worker.
-struct Workspace<T> {
-    q: Vec<T>,
-    scores: Vec<T>,
-    pv: Vec<T>,
-    o: Vec<T>,
-    m: Vec<T>,
-    l: Vec<T>,
-    alpha: Vec<T>,
-    means: Vec<T>,
-    reference: Vec<T>,
-    shift: Vec<T>,
-    visible: Vec<usize>,
-}
-
-impl<T: Real> Workspace<T> {
-    fn new(r: usize, s: usize, d: usize, dv: usize) -> Self {
-        Self {
-            q: vec![T::ZERO; r * d],
-            scores: vec![T::ZERO; r * s],
-            pv: vec![T::ZERO; r * dv],
-            o: vec![T::ZERO; r * dv],
-            m: vec![T::ZERO; r],
-            l: vec![T::ZERO; r],
-            alpha: vec![T::ZERO; r],
-            means: vec![T::ZERO; r],
-            reference: vec![T::ZERO; r],
-            shift: vec![T::ZERO; r],
-            visible: vec![0; r],
-        }
-    }
-}
-
 type Pasa = (f64, Recovery);
 
 fn run<T: Real>(
@@ -202,7 +170,7 @@ fn run<T: Real>(
     let results: Vec<(Vec<f64>, Probe)> = (0..tasks)
         .into_par_iter()
         .map_init(
-            || Workspace::<T>::new(r, s, d, dv),
+            || TileWorkspace::<T>::new(r, s, d, dv),
             |ws, task| {
                 let qb = task % q_blocks;
                 let bh = task / q_blocks;
@@ -229,7 +197,7 @@ fn run<T: Real>(
 fn query_block<T: Real>(
     inputs: &AttentionInputs,
     blocks: &KeyBlocks<T>,
-    ws: &mut Workspace<T>,
+    ws: &mut TileWorkspace<T>,
     (b, h, qb): (usize, usize, usize),
     params: &AttentionParams,
     prec: &Precision,

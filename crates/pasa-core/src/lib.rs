@@ -67,6 +67,7 @@ pub mod round;
 pub mod steps;
 pub mod tensor;
 pub mod vector;
+pub mod workspace;
 
 pub use diagnostics::{ErrorReport, Probe};
 pub use driver::{AttentionOutput, AttentionParams, attention};

@@ -13,6 +13,7 @@
 
 use pasa_core::key_blocks::KeyBlocks;
 use pasa_core::steps::{self, TileDims};
+use pasa_core::workspace::TileWorkspace;
 use pasa_core::{AttentionInputs, AttentionParams, Precision, Real, Recovery, Tensor};
 
 use crate::error::SimError;
@@ -32,18 +33,8 @@ pub(crate) struct Numerics<'a, T> {
     pasa: Option<(f64, Recovery)>,
     scale: f64,
     blocks: Vec<KeyBlocks<T>>,
-    // Per-item state (rows x ...), allocated once at the largest block.
-    q: Vec<T>,
-    scores: Vec<T>,
-    pv: Vec<T>,
-    o: Vec<T>,
-    m: Vec<T>,
-    l: Vec<T>,
-    alpha: Vec<T>,
-    means: Vec<T>,
-    reference: Vec<T>,
-    shift: Vec<T>,
-    visible: Vec<usize>,
+    /// Per-item state (rows x ...), allocated once at the largest block.
+    ws: TileWorkspace<T>,
     first: bool,
     /// The result, (batch, heads, seq_q, value_dim) widened exactly to f64.
     pub(crate) out: Tensor<f64>,
@@ -87,17 +78,7 @@ impl<'a, T: Real> Numerics<'a, T> {
             pasa: plan.pasa,
             scale: params.scale_for(&shape),
             blocks,
-            q: vec![T::ZERO; r * d],
-            scores: vec![T::ZERO; r * s],
-            pv: vec![T::ZERO; r * dv],
-            o: vec![T::ZERO; r * dv],
-            m: vec![T::ZERO; r],
-            l: vec![T::ZERO; r],
-            alpha: vec![T::ZERO; r],
-            means: vec![T::ZERO; r],
-            reference: vec![T::ZERO; r],
-            shift: vec![T::ZERO; r],
-            visible: vec![0; r],
+            ws: TileWorkspace::new(r, s, d, dv),
             first: true,
             out: Tensor::filled(shape.output_shape(), 0.0),
         })
@@ -117,7 +98,7 @@ impl<'a, T: Real> Numerics<'a, T> {
     pub(crate) fn begin_item(&mut self, item: &WorkItem) -> Result<(), SimError> {
         let shape = self.inputs.shape();
         let d = shape.head_dim;
-        let q = &mut self.q[..item.rows * d];
+        let q = &mut self.ws.q[..item.rows * d];
         let src = &self.inputs.q().head(item.batch, item.head)
             [item.row0 * d..(item.row0 + item.rows) * d];
         steps::load_tile_in_place(q, src).map_err(numerics_err)?;
@@ -125,9 +106,9 @@ impl<'a, T: Real> Numerics<'a, T> {
         for share in item.shares(d) {
             steps::scale_query_in_place(&mut q[share], scale, &self.prec);
         }
-        self.m[..item.rows].fill(T::NEG_INFINITY);
-        self.l[..item.rows].fill(T::ZERO);
-        self.o[..item.rows * shape.value_dim].fill(T::ZERO);
+        self.ws.m[..item.rows].fill(T::NEG_INFINITY);
+        self.ws.l[..item.rows].fill(T::ZERO);
+        self.ws.o[..item.rows * shape.value_dim].fill(T::ZERO);
         self.first = true;
         Ok(())
     }
@@ -141,20 +122,20 @@ impl<'a, T: Real> Numerics<'a, T> {
         let blocks = &self.blocks[item.batch * shape.kv_heads + shape.kv_head_of(item.head)];
         let (k_t, v) = (blocks.keys_t(j), blocks.values(j));
         let diff = blocks.mean_diff(j).unwrap_or(&[]);
-        for (i, vis) in self.visible[..rows].iter_mut().enumerate() {
+        for (i, vis) in self.ws.visible[..rows].iter_mut().enumerate() {
             *vis = self.params.visible(&shape, item.row0 + i, j);
         }
         let prec = &self.prec;
         // Cube core: S = Q K^T for the whole block.
-        let scores = &mut self.scores[..rows * s];
-        steps::score_tile_in_place(scores, &self.q[..rows * d], k_t, self.scale, dims, prec)
+        let scores = &mut self.ws.scores[..rows * s];
+        steps::score_tile_in_place(scores, &self.ws.q[..rows * d], k_t, self.scale, dims, prec)
             .map_err(numerics_err)?;
         if matches!(
             self.pasa,
             Some((_, Recovery::Absolute | Recovery::RelativeToFirstBlock))
         ) {
             // Cube core: the row means of S' (a product with the 1/keys column).
-            steps::row_mean_in_place(&mut self.means[..rows], scores, dims, prec)
+            steps::row_mean_in_place(&mut self.ws.means[..rows], scores, dims, prec)
                 .map_err(numerics_err)?;
         }
         // Vector cores: each on its share of the rows.
@@ -165,18 +146,18 @@ impl<'a, T: Real> Numerics<'a, T> {
             }
             let sub = TileDims { rows: n, ..dims };
             let sc = &mut scores[share.start * s..share.end * s];
-            steps::mask_in_place(sc, &self.visible[share.clone()], sub).map_err(numerics_err)?;
+            steps::mask_in_place(sc, &self.ws.visible[share.clone()], sub).map_err(numerics_err)?;
             let (m, l, a) = (
-                &mut self.m[share.clone()],
-                &mut self.l[share.clone()],
-                &mut self.alpha[share.clone()],
+                &mut self.ws.m[share.clone()],
+                &mut self.ws.l[share.clone()],
+                &mut self.ws.alpha[share.clone()],
             );
             match self.pasa {
                 None => steps::flash_softmax_in_place(sc, m, l, a, sub, prec),
                 Some((beta, Recovery::RelativeKeyMeans)) => {
                     // One extra score column (q . diff) on the cube, times beta.
-                    let shift = &mut self.shift[share.clone()];
-                    let q = &self.q[share.start * d..share.end * d];
+                    let shift = &mut self.ws.shift[share.clone()];
+                    let q = &self.ws.q[share.start * d..share.end * d];
                     steps::recover_shift_from_keys_in_place(
                         shift, q, diff, self.scale, beta, sub, prec,
                     )
@@ -184,16 +165,16 @@ impl<'a, T: Real> Numerics<'a, T> {
                     steps::pasa_softmax_in_place(sc, shift, m, l, a, sub, prec)
                 }
                 Some((beta, recovery @ (Recovery::Absolute | Recovery::RelativeToFirstBlock))) => {
-                    let means = &self.means[share.clone()];
+                    let means = &self.ws.means[share.clone()];
                     let reference = if recovery == Recovery::RelativeToFirstBlock {
                         if self.first {
-                            self.reference[share.clone()].copy_from_slice(means);
+                            self.ws.reference[share.clone()].copy_from_slice(means);
                         }
-                        Some(&self.reference[share.clone()])
+                        Some(&self.ws.reference[share.clone()])
                     } else {
                         None
                     };
-                    let shift = &mut self.shift[share.clone()];
+                    let shift = &mut self.ws.shift[share.clone()];
                     steps::recover_shift_in_place(shift, means, reference, beta, prec)
                         .map_err(numerics_err)?;
                     steps::pasa_softmax_in_place(sc, shift, m, l, a, sub, prec)
@@ -203,8 +184,8 @@ impl<'a, T: Real> Numerics<'a, T> {
         }
         self.first = false;
         // Cube core: P V for the whole block.
-        let pv = &mut self.pv[..rows * dv];
-        steps::pv_tile_in_place(pv, &self.scores[..rows * s], v, dims, prec)
+        let pv = &mut self.ws.pv[..rows * dv];
+        steps::pv_tile_in_place(pv, &self.ws.scores[..rows * s], v, dims, prec)
             .map_err(numerics_err)?;
         // Vector cores: O = alpha O + P V on each share.
         for share in item.row_shares() {
@@ -213,8 +194,8 @@ impl<'a, T: Real> Numerics<'a, T> {
                 continue;
             }
             steps::rescale_accumulate_in_place(
-                &mut self.o[share.start * dv..share.end * dv],
-                &self.alpha[share.clone()],
+                &mut self.ws.o[share.start * dv..share.end * dv],
+                &self.ws.alpha[share.clone()],
                 &pv[share.start * dv..share.end * dv],
                 TileDims { rows: n, ..dims },
                 prec,
@@ -234,8 +215,8 @@ impl<'a, T: Real> Numerics<'a, T> {
                 continue;
             }
             steps::finalize_in_place(
-                &mut self.o[share.start * dv..share.end * dv],
-                &self.l[share.clone()],
+                &mut self.ws.o[share.start * dv..share.end * dv],
+                &self.ws.l[share.clone()],
                 TileDims { rows: n, ..dims },
                 &self.prec,
             )
@@ -243,7 +224,7 @@ impl<'a, T: Real> Numerics<'a, T> {
         }
         let head = self.out.head_mut(item.batch, item.head);
         let dst = &mut head[item.row0 * dv..(item.row0 + item.rows) * dv];
-        T::widen_to_f64(dst, &self.o[..item.rows * dv]);
+        T::widen_to_f64(dst, &self.ws.o[..item.rows * dv]);
         Ok(())
     }
 }
