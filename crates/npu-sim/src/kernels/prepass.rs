@@ -10,6 +10,97 @@ fn u(x: usize) -> u32 {
     u32::try_from(x).unwrap_or(u32::MAX)
 }
 
+/// One double-buffered load on the cube core: `bytes` GM -> L1 (MTE2), then L1 -> L0 on
+/// `path` (MTE1), guarded by the flags `[l1_free, l1_full, l0_free, l0_full]`.
+fn stage_in<S: InstrSink>(
+    sink: &mut S,
+    [l1_free, l1_full, l0_free, l0_full]: [Flag; 4],
+    bytes: u32,
+    path: Path,
+) -> Result<(), SimError> {
+    let core = Core::Aic;
+    sink.push(
+        core,
+        Op::WaitFlag {
+            pipe: Pipe::Mte2,
+            flag: l1_free,
+        },
+    )?;
+    sink.push(
+        core,
+        Op::Copy {
+            path: Path::GmToL1,
+            bytes,
+        },
+    )?;
+    sink.push(
+        core,
+        Op::SetFlag {
+            pipe: Pipe::Mte2,
+            flag: l1_full,
+        },
+    )?;
+    sink.push(
+        core,
+        Op::WaitFlag {
+            pipe: Pipe::Mte1,
+            flag: l1_full,
+        },
+    )?;
+    sink.push(
+        core,
+        Op::WaitFlag {
+            pipe: Pipe::Mte1,
+            flag: l0_free,
+        },
+    )?;
+    sink.push(core, Op::Copy { path, bytes })?;
+    sink.push(
+        core,
+        Op::SetFlag {
+            pipe: Pipe::Mte1,
+            flag: l1_free,
+        },
+    )?;
+    sink.push(
+        core,
+        Op::SetFlag {
+            pipe: Pipe::Mte1,
+            flag: l0_full,
+        },
+    )
+}
+
+/// FixPipe writes `bytes` of L0C to GM once `c_full` is set, then frees the L0C slot.
+fn drain<S: InstrSink>(
+    sink: &mut S,
+    [c_full, c_free]: [Flag; 2],
+    bytes: u32,
+) -> Result<(), SimError> {
+    let core = Core::Aic;
+    sink.push(
+        core,
+        Op::WaitFlag {
+            pipe: Pipe::Fix,
+            flag: c_full,
+        },
+    )?;
+    sink.push(
+        core,
+        Op::Copy {
+            path: Path::L0CToGm,
+            bytes,
+        },
+    )?;
+    sink.push(
+        core,
+        Op::SetFlag {
+            pipe: Pipe::Fix,
+            flag: c_free,
+        },
+    )
+}
+
 /// The PASA prepass on one cluster: `K' = M K_j` for its share of the key blocks, written
 /// back to GM in the operand type. The `block_k x block_k` shifting matrix does not fit L0A
 /// for large blocks, so the product is tiled like any matmul: output rows in `sub_k` pieces,
@@ -62,25 +153,18 @@ pub(crate) fn emit_prepass<S: InstrSink>(
     for _ in 0..blocks {
         for _row in 0..pieces {
             for k in 0..pieces {
-                for (l1_free, l1_full, l0_free, l0_full, bytes, path) in [
-                    (m_free, m_full, a_free, a_full, m_piece, Path::L1ToL0A),
-                    (kv_free, kv_full, b_free, b_full, k_piece, Path::L1ToL0B),
-                ] {
-                    wait(sink, Pipe::Mte2, l1_free)?;
-                    sink.push(
-                        core,
-                        Op::Copy {
-                            path: Path::GmToL1,
-                            bytes,
-                        },
-                    )?;
-                    set(sink, Pipe::Mte2, l1_full)?;
-                    wait(sink, Pipe::Mte1, l1_full)?;
-                    wait(sink, Pipe::Mte1, l0_free)?;
-                    sink.push(core, Op::Copy { path, bytes })?;
-                    set(sink, Pipe::Mte1, l1_free)?;
-                    set(sink, Pipe::Mte1, l0_full)?;
-                }
+                stage_in(
+                    sink,
+                    [m_free, m_full, a_free, a_full],
+                    m_piece,
+                    Path::L1ToL0A,
+                )?;
+                stage_in(
+                    sink,
+                    [kv_free, kv_full, b_free, b_full],
+                    k_piece,
+                    Path::L1ToL0B,
+                )?;
                 wait(sink, Pipe::M, a_full)?;
                 wait(sink, Pipe::M, b_full)?;
                 if k == 0 {
@@ -100,39 +184,17 @@ pub(crate) fn emit_prepass<S: InstrSink>(
                     set(sink, Pipe::M, c_full)?;
                 }
             }
-            wait(sink, Pipe::Fix, c_full)?;
-            sink.push(
-                core,
-                Op::Copy {
-                    path: Path::L0CToGm,
-                    bytes: k_piece,
-                },
-            )?;
-            set(sink, Pipe::Fix, c_free)?;
+            drain(sink, [c_full, c_free], k_piece)?;
         }
         if key_means {
             for k in 0..pieces {
                 for src in 0..2 {
-                    wait(sink, Pipe::Mte2, kv_free)?;
-                    sink.push(
-                        core,
-                        Op::Copy {
-                            path: Path::GmToL1,
-                            bytes: k_piece,
-                        },
+                    stage_in(
+                        sink,
+                        [kv_free, kv_full, b_free, b_full],
+                        k_piece,
+                        Path::L1ToL0B,
                     )?;
-                    set(sink, Pipe::Mte2, kv_full)?;
-                    wait(sink, Pipe::Mte1, kv_full)?;
-                    wait(sink, Pipe::Mte1, b_free)?;
-                    sink.push(
-                        core,
-                        Op::Copy {
-                            path: Path::L1ToL0B,
-                            bytes: k_piece,
-                        },
-                    )?;
-                    set(sink, Pipe::Mte1, kv_free)?;
-                    set(sink, Pipe::Mte1, b_full)?;
                     wait(sink, Pipe::M, b_full)?;
                     if k == 0 && src == 0 {
                         wait(sink, Pipe::M, c_free)?;
@@ -151,15 +213,7 @@ pub(crate) fn emit_prepass<S: InstrSink>(
                     }
                 }
             }
-            wait(sink, Pipe::Fix, c_full)?;
-            sink.push(
-                core,
-                Op::Copy {
-                    path: Path::L0CToGm,
-                    bytes: u(d) * operand_bytes,
-                },
-            )?;
-            set(sink, Pipe::Fix, c_free)?;
+            drain(sink, [c_full, c_free], u(d) * operand_bytes)?;
         }
     }
     Ok(())
