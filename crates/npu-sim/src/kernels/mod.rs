@@ -33,6 +33,12 @@ use plan::{Plan, WorkItem, kernel_name};
 use prepass::emit_prepass;
 use schedule::Emitter;
 
+/// An element or byte count as the IR's `u32`. Tile sizes are bounded by the buffer
+/// capacities the tiling has already checked, so the saturation never binds in practice.
+pub(crate) fn u(x: usize) -> u32 {
+    u32::try_from(x).unwrap_or(u32::MAX)
+}
+
 /// The three kernels of the issue, as `pasa-core` configurations.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum KernelKind {

@@ -4,11 +4,8 @@
 
 use crate::error::SimError;
 use crate::ir::{Buffer, Core, Flag, InstrSink, Op, Path, Pipe};
+use crate::kernels::u;
 use crate::tiling::SLOTS;
-
-fn u(x: usize) -> u32 {
-    u32::try_from(x).unwrap_or(u32::MAX)
-}
 
 /// One double-buffered load on the cube core: `bytes` GM -> L1 (MTE2), then L1 -> L0 on
 /// `path` (MTE1), guarded by the flags `[l1_free, l1_full, l0_free, l0_full]`.

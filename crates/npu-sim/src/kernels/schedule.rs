@@ -28,6 +28,7 @@ use crate::error::SimError;
 use crate::ir::{Buffer, Core, DType, Flag, InstrSink, Op, Path, Pipe, VecClass};
 use crate::kernels::numerics::Numerics;
 use crate::kernels::plan::{Plan, WorkItem, tile_types};
+use crate::kernels::u;
 use crate::machine::Machine;
 use crate::tiling::{SLOTS, bytes_of, footprint};
 
@@ -39,10 +40,6 @@ fn dt(s: Scalar) -> DType {
         Scalar::F16 => DType::F16,
         Scalar::F32 | Scalar::F64 => DType::F32,
     }
-}
-
-fn u(x: usize) -> u32 {
-    u32::try_from(x).unwrap_or(u32::MAX)
 }
 
 /// Flags of the cube core.
