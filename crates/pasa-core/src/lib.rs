@@ -11,7 +11,9 @@
 //!   one named call there: round to nearest even, overflow to ±inf, subnormals kept.
 //! * [`matmul`] (matrix unit, with an [`Accumulator`]) and [`vector`] (element-wise ops
 //!   and reductions in a [`Scalar`]).
-//! * [`steps`]: the public tile-level steps of Flash Attention and PASA.
+//! * [`steps`]: the public tile-level steps of Flash Attention and PASA;
+//!   [`key_blocks`] (the key/value prepass built from them) and [`workspace`] (the scratch
+//!   tiles of one query block), shared by the driver and `npu-sim`.
 //! * [`precision`]: per-stage types ([`Precision`]) and named configurations ([`Preset`]).
 //!
 //! # Contract with `npu-sim`
