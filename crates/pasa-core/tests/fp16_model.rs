@@ -82,6 +82,8 @@ fn exp_of_large_arguments() {
     // exp(-16) ~ 1.1e-7 is a subnormal.
     let e = scalar::exp(-16.0_f32, Scalar::F16);
     assert!(e > 0.0 && e < 6.2e-5);
+    // Subnormals are multiples of 2^-24 = 5.96e-8: 1.1254e-7 / 2^-24 = 1.89 rounds to 2.
+    assert_eq!(e.to_bits(), 2.0_f32.powi(-23).to_bits());
     // exp(-inf) = 0, exp(+inf) = inf, exp(NaN) = NaN.
     assert_eq!(scalar::exp(f32::NEG_INFINITY, Scalar::F16).to_bits(), 0);
     assert!(scalar::exp(f32::INFINITY, Scalar::F16).is_infinite());
