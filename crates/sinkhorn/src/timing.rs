@@ -144,8 +144,13 @@ pub fn time_per_iteration(
 ) -> Result<Vec<TimingPoint>> {
     let mut out = Vec::with_capacity(problems.len());
     for problem in problems {
-        let probe =
-            (time_loop(method, problem, 4)? - time_loop(method, problem, 2)?).max(1e-9) / 2.0;
+        // Guard the probe against timer noise (a tiny or negative difference would ask for
+        // thousands of iterations): at least a tenth of the plain average.
+        let (t4, t2) = (
+            time_loop(method, problem, 4)?,
+            time_loop(method, problem, 2)?,
+        );
+        let probe = ((t4 - t2) / 2.0).max(t4 / 40.0).max(1e-9);
         let m = ((target_seconds / probe) as usize).clamp(4, 10_000);
         let (mut t1, mut t2) = (f64::INFINITY, f64::INFINITY);
         for _ in 0..repeats.max(1) {
