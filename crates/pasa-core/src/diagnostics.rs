@@ -103,7 +103,10 @@ pub struct ErrorReport {
 }
 
 impl ErrorReport {
-    /// Compare `out` with `reference` (same shape).
+    /// Compare `out` with `reference` (same shape). The shapes are not checked: elements
+    /// are paired in storage order over the shorter of the two, so pass tensors of one
+    /// shape (as [`attention`](crate::attention()) and
+    /// [`reference_attention`](crate::reference_attention()) return for the same inputs).
     #[must_use]
     pub fn compare(out: &Tensor<f64>, reference: &Tensor<f64>) -> Self {
         let mut sq = 0.0;

@@ -58,7 +58,8 @@ pub fn exp_in_place<T: Real>(xs: &mut [T], ty: Scalar) {
     T::exp_slice(xs, ty);
 }
 
-/// `y <- y + x` element-wise in `ty`.
+/// `y <- y + x` element-wise in `ty`, over the common prefix of `y` and `x` (the tile
+/// steps that call it check both lengths first).
 pub fn add_in_place<T: Real>(y: &mut [T], x: &[T], ty: Scalar) {
     T::round_slice(y, ty);
     for (a, &b) in y.iter_mut().zip(x) {
