@@ -278,12 +278,21 @@ pub fn recover_shift_from_keys_in_place<T: Real>(
     Ok(())
 }
 
-/// Cast `P` to the operand type, sum it (`row_sum`, into `stats`) and update
-/// `l <- alpha l + rowsum(P)`.
-fn finish_probabilities<T: Real>(p: &mut [T], l: &mut T, alpha: T, prec: &Precision) {
+/// The common end of both online softmaxes on one row whose exponent arguments are in
+/// place: `P = exp(row)` in `vector`, cast to the operand type, summed (`row_sum`, into
+/// `stats`), `l <- alpha l + rowsum(P)`, `m <- m_new`.
+fn finish_row<T: Real>(p: &mut [T], m: &mut T, l: &mut T, alpha: T, m_new: T, prec: &Precision) {
+    vector::exp_in_place(p, prec.vector);
     vector::cast_in_place(p, prec.operand);
     let rs = vector::sum(p, prec.row_sum, prec.stats);
     *l = scalar::add(scalar::mul(alpha, *l, prec.stats), rs, prec.stats);
+    *m = m_new;
+}
+
+/// A row that gets nothing from this tile (no visible key): `P = 0`, state kept (`alpha = 1`).
+fn skip_row<T: Real>(p: &mut [T], alpha: &mut T) {
+    p.fill(T::ZERO);
+    *alpha = T::ONE;
 }
 
 /// The length checks both online softmaxes share: a `rows × keys` score tile and the
@@ -332,15 +341,12 @@ pub fn flash_softmax_in_place<T: Real>(
         let m_new = scalar::max(*m, mu, prec.stats);
         if m_new == T::NEG_INFINITY {
             // No visible key yet: nothing to add.
-            row.fill(T::ZERO);
-            *a = T::ONE;
+            skip_row(row, a);
             continue;
         }
         *a = scalar::exp(scalar::sub(*m, m_new, prec.stats), prec.stats);
         vector::sub_scalar_in_place(row, m_new, prec.vector);
-        vector::exp_in_place(row, prec.vector);
-        finish_probabilities(row, l, *a, prec);
-        *m = m_new;
+        finish_row(row, m, l, *a, m_new, prec);
     }
     Ok(())
 }
@@ -381,8 +387,7 @@ pub fn pasa_softmax_in_place<T: Real>(
         let smax = vector::max(row);
         if smax == T::NEG_INFINITY {
             // Every key of this block is masked for this row.
-            row.fill(T::ZERO);
-            *a = T::ONE;
+            skip_row(row, a);
             continue;
         }
         let mu = scalar::add(smax, c, prec.stats);
@@ -391,9 +396,7 @@ pub fn pasa_softmax_in_place<T: Real>(
         let offset = scalar::sub(mu, m_new, prec.stats);
         vector::sub_scalar_in_place(row, smax, prec.vector);
         vector::add_scalar_in_place(row, offset, prec.vector);
-        vector::exp_in_place(row, prec.vector);
-        finish_probabilities(row, l, *a, prec);
-        *m = m_new;
+        finish_row(row, m, l, *a, m_new, prec);
     }
     Ok(())
 }
