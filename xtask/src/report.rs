@@ -217,6 +217,12 @@ fn suite_markdown(md: &mut String, s: &SuiteResult) {
             let _ = writeln!(md, "- {n}");
         }
     }
+    let times: Vec<String> = s
+        .check_seconds
+        .iter()
+        .map(|(name, t)| format!("{name} {t:.1} s"))
+        .collect();
+    let _ = writeln!(md, "\n<small>Time per check: {}.</small>", times.join(", "));
 }
 
 /// A Markdown table with a bold title line.
@@ -332,6 +338,7 @@ pub fn json(v: &Validation) -> Value {
                 "name": s.name,
                 "title": s.title,
                 "seconds": s.seconds,
+                "check_seconds": s.check_seconds,
                 "claims": claims,
                 "figures": s.figures,
                 "tables": s.tables,

@@ -213,6 +213,8 @@ pub struct SuiteResult {
     pub notes: Vec<String>,
     /// Wall time of the whole suite.
     pub seconds: f64,
+    /// Wall time of each check, in order.
+    pub check_seconds: Vec<(&'static str, f64)>,
 }
 
 impl SuiteResult {
@@ -229,8 +231,10 @@ pub fn run_suite(suite: &Suite, mode: Mode, progress: &Progress) -> SuiteResult 
     let mut rec = Recorder::new(suite.name, mode, progress.clone());
     rec.input.clone_from(&suite.input);
     let bar = progress.bar(suite.checks.len() as u64, suite.name);
+    let mut check_seconds = Vec::with_capacity(suite.checks.len());
     for check in &suite.checks {
         bar.set_message(check.name);
+        let check_start = Instant::now();
         let outcome = catch_unwind(AssertUnwindSafe(|| (check.run)(&mut rec)));
         let error = match outcome {
             Ok(Ok(())) => None,
@@ -241,6 +245,7 @@ pub fn run_suite(suite: &Suite, mode: Mode, progress: &Progress) -> SuiteResult 
             let id = format!("{}.{}", suite.name, check.name);
             rec.claim(Claim::errored(id, check.about, error));
         }
+        check_seconds.push((check.name, check_start.elapsed().as_secs_f64()));
         bar.inc(1);
     }
     bar.finish_and_clear();
@@ -254,6 +259,7 @@ pub fn run_suite(suite: &Suite, mode: Mode, progress: &Progress) -> SuiteResult 
         data: rec.data,
         notes: rec.notes,
         seconds: start.elapsed().as_secs_f64(),
+        check_seconds,
     }
 }
 

@@ -2,10 +2,13 @@
 //! for W1 O(N) without losing accuracy, with a log-domain variant; Fast Sinkhorn II
 //! (arXiv:2206.09049) runs IPOT in O(N) per iteration and converges to the exact W1.
 //! Problems are `sinkhorn::cases` (the same bumps the crate's tests and benches use);
-//! timings come from `sinkhorn::timing`; thresholds from the issues and the crate's tests.
+//! timings difference runs of the public solvers (see `sweep`); thresholds from the issues
+//! and the crate's tests.
 
 use sinkhorn::cases::{bumps_grid, bumps_line};
-use sinkhorn::timing::{EpsPoint, Method, TimingPoint, cost_vs_eps, time_grid, time_line};
+use std::time::Instant;
+
+use sinkhorn::timing::{EpsPoint, TimingPoint, cost_vs_eps};
 use sinkhorn::{
     Backend, Domain, EpsScaling, Ipot, IpotParams, Problem, Sinkhorn, SinkhornParams,
     SinkhornResult, Termination, dense_ipot, exact_w1,
@@ -386,6 +389,49 @@ fn fs2_exact(rec: &mut Recorder) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Seconds per iteration of `run(problem, iterations)` on each problem, by differencing:
+/// `(min T(2m) - min T(m)) / m` over `reps` runs, so one-off work (kernel set-up, the final
+/// cost) cancels. `m` makes a run last about `target` seconds, estimated from runs of 4 and
+/// 8 iterations (differenced as well, with a floor so a noisy probe cannot ask for hours).
+fn sweep(
+    problems: &[Problem],
+    target: f64,
+    reps: usize,
+    mut run: impl FnMut(&Problem, usize) -> anyhow::Result<()>,
+) -> anyhow::Result<Vec<TimingPoint>> {
+    let mut out = Vec::with_capacity(problems.len());
+    for problem in problems {
+        let mut time = |k: usize| -> anyhow::Result<f64> {
+            let start = Instant::now();
+            run(problem, k)?;
+            Ok(start.elapsed().as_secs_f64())
+        };
+        let (t4, t8) = (time(4)?, time(8)?);
+        // Differenced probe, floored at 1% of the average including set-up so that a noisy
+        // difference cannot ask for a run 100x longer than `target`.
+        let probe = ((t8 - t4) / 4.0).max(t8 / 800.0);
+        let m = ((target / probe.max(1e-9)) as usize).clamp(4, 10_000);
+        let (mut t1, mut t2) = (f64::INFINITY, f64::INFINITY);
+        for _ in 0..reps.max(1) {
+            t1 = t1.min(time(m)?);
+            t2 = t2.min(time(2 * m)?);
+        }
+        // Timer noise can make the difference non-positive at tiny sizes: then the plain
+        // average of the longer run (an overestimate).
+        let per = if t2 > t1 {
+            (t2 - t1) / m as f64
+        } else {
+            t2 / (2 * m) as f64
+        };
+        out.push(TimingPoint {
+            n: problem.len(),
+            seconds_per_iteration: per,
+            iterations: m,
+        });
+    }
+    Ok(out)
+}
+
 fn points(t: &[TimingPoint]) -> Vec<(f64, f64)> {
     t.iter()
         .map(|p| (p.n as f64, p.seconds_per_iteration))
@@ -423,26 +469,85 @@ fn fs1_scaling(rec: &mut Recorder) -> anyhow::Result<()> {
         vec![1_000, 3_000, 10_000, 30_000, 100_000],
         vec![1_000, 10_000, 100_000, 1_000_000, 10_000_000],
     );
-    let dense_sizes = [1_000, 3_000, 10_000];
+    // The dense kernel at N = 1e4 is 800 MB, rebuilt for each timed run: one repeat there.
+    let dense_sizes: Vec<usize> = rec
+        .mode()
+        .pick(vec![1_000, 2_000, 10_000], vec![1_000, 3_000, 10_000]);
     let sides: Vec<usize> = rec.mode().pick(
         vec![32, 64, 128, 256],
         vec![32, 64, 128, 256, 512, 1024, 2048],
     );
-    // Each timed run includes the solver's one-off O(N) work (final cost, plan): runs of
-    // ~0.2 s amortise it over enough iterations (shorter runs inflate the slope at 1e6).
-    let target = 0.2;
+    let (target, reps) = rec.mode().pick((0.1, 2), (0.2, 5));
     let bar = rec.bar(6, "sinkhorn FS-1 timing");
-    let std1 = time_line(Method::Fs1Standard, &line, target, 5)?;
+    let fs1 = |domain, backend, eps| {
+        move |problem: &Problem, iterations: usize| -> anyhow::Result<()> {
+            let params = SinkhornParams {
+                eps,
+                domain,
+                backend,
+                termination: Termination {
+                    max_iter: iterations,
+                    tol: 0.0,
+                    check_every: 10,
+                },
+                ..Default::default()
+            };
+            Sinkhorn::new(params).solve(problem)?;
+            Ok(())
+        }
+    };
+    let lines = |sizes: &[usize]| {
+        sizes
+            .iter()
+            .map(|&n| bumps_line(n))
+            .collect::<Result<Vec<_>, _>>()
+    };
+    let std1 = sweep(
+        &lines(&line)?,
+        target,
+        reps,
+        fs1(Domain::Standard, Backend::Colt, 0.05),
+    )?;
     bar.inc(1);
-    let log1 = time_line(Method::Fs1Log, &line, target, 3)?;
+    let log1 = sweep(
+        &lines(&line)?,
+        target,
+        reps,
+        fs1(Domain::Log, Backend::Colt, 0.05),
+    )?;
     bar.inc(1);
-    let stab1 = time_line(Method::Fs1Stabilized, &line, target, 5)?;
+    // eps = 1e-3 of the diameter, where the standard domain underflows.
+    let stab1 = sweep(
+        &lines(&line)?,
+        target,
+        reps,
+        fs1(Domain::Stabilized, Backend::Colt, 1e-3),
+    )?;
     bar.inc(1);
-    let dense = time_line(Method::DenseStandard, &dense_sizes, target, 2)?;
+    let dense = sweep(
+        &lines(&dense_sizes)?,
+        target,
+        1,
+        fs1(Domain::Standard, Backend::Dense, 0.05),
+    )?;
     bar.inc(1);
-    let dense_log = time_line(Method::DenseLog, &[1_000, 2_000], target, 1)?;
+    let dense_log = sweep(
+        &lines(&[1_000, 2_000])?,
+        target,
+        1,
+        fs1(Domain::Log, Backend::Dense, 0.05),
+    )?;
     bar.inc(1);
-    let std2 = time_grid(Method::Fs1Standard, &sides, target, 5)?;
+    let grids = sides
+        .iter()
+        .map(|&n| bumps_grid(n))
+        .collect::<Result<Vec<_>, _>>()?;
+    let std2 = sweep(
+        &grids,
+        target,
+        reps,
+        fs1(Domain::Standard, Backend::Colt, 0.05),
+    )?;
     bar.finish_and_clear();
 
     let range = |s: &[usize]| format!("N = {}..{}", s[0], s[s.len() - 1]);
@@ -484,7 +589,8 @@ fn fs1_scaling(rec: &mut Recorder) -> anyhow::Result<()> {
             sides[sides.len() - 1]
         )),
     );
-    let speedup = at(&dense, 10_000) / at(&std1, 10_000);
+    let dense_1e4 = at(&dense, 10_000);
+    let speedup = dense_1e4 / at(&std1, 10_000);
     rec.claim(
         Claim::new(
             "sinkhorn.fs1.speedup",
@@ -493,7 +599,11 @@ fn fs1_scaling(rec: &mut Recorder) -> anyhow::Result<()> {
         )
         .measured(speedup, "x")
         .threshold(Threshold::at_least(1000.0))
-        .note(format!("dense faer Sinkhorn {} s vs FS-1 {} s per iteration", fmt_num(at(&dense, 10_000)), fmt_num(at(&std1, 10_000)))),
+        .note(format!(
+            "dense faer Sinkhorn {} s vs FS-1 {} s per iteration",
+            fmt_num(dense_1e4),
+            fmt_num(at(&std1, 10_000))
+        )),
     );
     let big = line[line.len() - 1];
     let overhead = at(&stab1, big) / at(&std1, big);
@@ -559,9 +669,22 @@ fn fs2_scaling(rec: &mut Recorder) -> anyhow::Result<()> {
         vec![1_000, 2_000, 10_000, 100_000, 1_000_000],
     );
     let dense_sizes = [1_000, 2_000];
-    let target = 0.2;
-    let fs2 = time_line(Method::Fs2, &line, target, 2)?;
-    let dense = time_line(Method::DenseIpot, &dense_sizes, target, 1)?;
+    let (target, reps) = rec.mode().pick((0.1, 2), (0.2, 3));
+    let params = IpotParams::default(); // beta 0.05 (diameter 1), L = 5
+    let lines = |sizes: &[usize]| {
+        sizes
+            .iter()
+            .map(|&n| bumps_line(n))
+            .collect::<Result<Vec<_>, _>>()
+    };
+    let fs2 = sweep(&lines(&line)?, target, reps, |problem, k| {
+        Ipot::new(params).iterate_potentials(problem, k)?;
+        Ok(())
+    })?;
+    let dense = sweep(&lines(&dense_sizes)?, target, 1, |problem, k| {
+        dense_ipot(problem, params.beta, params.inner, k, &[])?;
+        Ok(())
+    })?;
     rec.claim(
         Claim::new(
             "sinkhorn.fs2.scaling",
