@@ -364,6 +364,7 @@ fn fs2_exact(rec: &mut Recorder) -> anyhow::Result<()> {
             },
             cost_tol: 1e-10,
             backend: Backend::Colt,
+            ..IpotParams::default()
         };
         let r = Ipot::new(params).solve(&problem)?;
         let e = rel(r.cost, exact);
