@@ -354,7 +354,16 @@ pub fn fmt_num(x: f64) -> String {
             text
         }
     } else {
-        format!("{x:.2e}")
+        let text = format!("{x:.2e}");
+        match text.split_once('e') {
+            Some((mantissa, exp)) if mantissa.contains('.') => {
+                format!(
+                    "{}e{exp}",
+                    mantissa.trim_end_matches('0').trim_end_matches('.')
+                )
+            }
+            _ => text,
+        }
     }
 }
 
@@ -400,6 +409,8 @@ mod tests {
         assert_eq!(fmt_num(0.5), "0.5");
         assert_eq!(fmt_num(1.10), "1.1");
         assert_eq!(fmt_num(0.000_123_4), "1.23e-4");
+        assert_eq!(fmt_num(0.005), "5e-3");
+        assert_eq!(fmt_num(1e-12), "1e-12");
         assert_eq!(fmt_num(2.5e7), "25000000");
         assert_eq!(fmt_num(2.55e17), "2.55e17");
         assert_eq!(fmt_num(f64::INFINITY), "inf");

@@ -45,6 +45,9 @@ pub struct Series {
     pub points: Vec<(f64, f64)>,
     /// How to draw it.
     pub mark: Mark,
+    /// Palette index to draw with (default: the series' position), e.g. a fit drawn in
+    /// the colour of its data.
+    pub color: Option<usize>,
 }
 
 impl Series {
@@ -54,6 +57,7 @@ impl Series {
             label: label.into(),
             points,
             mark: Mark::LinePoints,
+            color: None,
         }
     }
 
@@ -63,7 +67,16 @@ impl Series {
             label: label.into(),
             points,
             mark: Mark::Points,
+            color: None,
         }
+    }
+
+    /// Draws the series in the colour of palette entry `index` (e.g. the series a fit
+    /// belongs to).
+    #[must_use]
+    pub fn colored(mut self, index: usize) -> Self {
+        self.color = Some(index);
+        self
     }
 
     /// A series drawn dashed.
@@ -72,6 +85,7 @@ impl Series {
             label: label.into(),
             points,
             mark: Mark::Dashed,
+            color: None,
         }
     }
 }
@@ -172,7 +186,7 @@ impl LinePlot {
                 .draw()
                 .map_err(plot_err)?;
             for (i, s, points) in &series {
-                let color = palette(*i);
+                let color = palette(s.color.unwrap_or(*i));
                 match s.mark {
                     Mark::LinePoints => {
                         chart
@@ -208,7 +222,7 @@ impl LinePlot {
                     } else {
                         format!("{} ({missing} not drawn)", s.label)
                     };
-                    (label, palette(*i), s.mark)
+                    (label, palette(s.color.unwrap_or(*i)), s.mark)
                 })
                 .collect();
             draw_legend(&legend_area, &entries)?;

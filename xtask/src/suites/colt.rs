@@ -259,7 +259,7 @@ fn scaling(rec: &mut Recorder) -> anyhow::Result<()> {
         pts(&report.streaming_seconds),
     ));
     if let Some(fit) = PowerFit::fit(&matvec) {
-        plot = plot.with(Series::dashed("CoLT matvec, fit", fit.line(&matvec)));
+        plot = plot.with(Series::dashed("CoLT matvec, fit", fit.line(&matvec)).colored(0));
     }
     rec.figure("matvec-time", "Time of one O(N) product against N, log-log, next to a streaming pass over the same data (the memory-bandwidth floor).", plot.svg()?);
     let mut table = Table::new(

@@ -452,12 +452,15 @@ fn at(t: &[TimingPoint], n: usize) -> f64 {
 /// A series and its fitted line, labelled with the slope.
 fn with_fit(plot: LinePlot, label: &str, t: &[TimingPoint]) -> LinePlot {
     let pts = points(t);
+    let index = plot.series.len();
     let plot = plot.with(Series::line(
         format!("{label} (slope {})", fmt_num(slope(t))),
         pts.clone(),
     ));
     match PowerFit::fit(&pts) {
-        Some(fit) => plot.with(Series::dashed(format!("{label}, fit"), fit.line(&pts))),
+        Some(fit) => {
+            plot.with(Series::dashed(format!("{label}, fit"), fit.line(&pts)).colored(index))
+        }
         None => plot,
     }
 }
