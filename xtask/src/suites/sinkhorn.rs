@@ -488,7 +488,7 @@ fn fs1_scaling(rec: &mut Recorder) -> anyhow::Result<()> {
         vec![32, 64, 128, 256],
         vec![32, 64, 128, 256, 512, 1024, 2048],
     );
-    let (target, reps) = rec.mode().pick((0.1, 2), (0.2, 5));
+    let (target, reps) = rec.mode().pick((0.1, 3), (0.2, 5));
     let bar = rec.bar(6, "sinkhorn FS-1 timing");
     let fs1 = |domain, backend, eps| {
         move |problem: &Problem, iterations: usize| -> anyhow::Result<()> {
