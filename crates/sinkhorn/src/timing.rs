@@ -142,35 +142,20 @@ pub fn time_per_iteration(
     target_seconds: f64,
     repeats: usize,
 ) -> Result<Vec<TimingPoint>> {
-    difference_timing(problems, target_seconds, repeats, |problem, k| {
-        time_loop(method, problem, k)
-    })
-}
-
-/// The differencing driver behind [`time_per_iteration`], for any timed run:
-/// `time(problem, k)` returns the seconds of one run of `k` iterations (set-up included or
-/// not). Returns `(T(2m) - T(m)) / m` per problem, `T` the minimum over `repeats` runs and
-/// `m` chosen so that a run lasts about `target_seconds` (4 to 10 000 iterations).
-///
-/// # Errors
-/// Whatever `time` returns.
-pub fn difference_timing<E>(
-    problems: &[Problem],
-    target_seconds: f64,
-    repeats: usize,
-    mut time: impl FnMut(&Problem, usize) -> std::result::Result<f64, E>,
-) -> std::result::Result<Vec<TimingPoint>, E> {
     let mut out = Vec::with_capacity(problems.len());
     for problem in problems {
         // Guard the probe against timer noise (a tiny or negative difference would ask for
         // thousands of iterations): at least a tenth of the plain average.
-        let (t4, t2) = (time(problem, 4)?, time(problem, 2)?);
+        let (t4, t2) = (
+            time_loop(method, problem, 4)?,
+            time_loop(method, problem, 2)?,
+        );
         let probe = ((t4 - t2) / 2.0).max(t4 / 40.0).max(1e-9);
         let m = ((target_seconds / probe) as usize).clamp(4, 10_000);
         let (mut t1, mut t2) = (f64::INFINITY, f64::INFINITY);
         for _ in 0..repeats.max(1) {
-            t1 = t1.min(time(problem, m)?);
-            t2 = t2.min(time(problem, 2 * m)?);
+            t1 = t1.min(time_loop(method, problem, m)?);
+            t2 = t2.min(time_loop(method, problem, 2 * m)?);
         }
         // Timer noise can make the difference non-positive at tiny sizes: fall back to the
         // plain average of the longer run then.

@@ -397,19 +397,47 @@ fn fs2_exact(rec: &mut Recorder) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Seconds per iteration of `run(problem, iterations)` (a whole solve, set-up included) on
-/// each problem, by sinkhorn's differencing driver, so one-off work cancels.
+/// Seconds per iteration of `run(problem, iterations)` on each problem, by differencing:
+/// `(min T(2m) - min T(m)) / m` over `reps` runs, so one-off work (kernel set-up, the final
+/// cost) cancels. `m` makes a run last about `target` seconds, estimated from runs of 4 and
+/// 8 iterations (differenced as well, with a floor so a noisy probe cannot ask for hours).
 fn sweep(
     problems: &[Problem],
     target: f64,
     reps: usize,
     mut run: impl FnMut(&Problem, usize) -> anyhow::Result<()>,
 ) -> anyhow::Result<Vec<TimingPoint>> {
-    sinkhorn::timing::difference_timing(problems, target, reps, |problem, k| {
-        let start = Instant::now();
-        run(problem, k)?;
-        Ok(start.elapsed().as_secs_f64())
-    })
+    let mut out = Vec::with_capacity(problems.len());
+    for problem in problems {
+        let mut time = |k: usize| -> anyhow::Result<f64> {
+            let start = Instant::now();
+            run(problem, k)?;
+            Ok(start.elapsed().as_secs_f64())
+        };
+        let (t4, t8) = (time(4)?, time(8)?);
+        // Differenced probe, floored at 1% of the average including set-up so that a noisy
+        // difference cannot ask for a run 100x longer than `target`.
+        let probe = ((t8 - t4) / 4.0).max(t8 / 800.0);
+        let m = ((target / probe.max(1e-9)) as usize).clamp(4, 10_000);
+        let (mut t1, mut t2) = (f64::INFINITY, f64::INFINITY);
+        for _ in 0..reps.max(1) {
+            t1 = t1.min(time(m)?);
+            t2 = t2.min(time(2 * m)?);
+        }
+        // Timer noise can make the difference non-positive at tiny sizes: then the plain
+        // average of the longer run (an overestimate).
+        let per = if t2 > t1 {
+            (t2 - t1) / m as f64
+        } else {
+            t2 / (2 * m) as f64
+        };
+        out.push(TimingPoint {
+            n: problem.len(),
+            seconds_per_iteration: per,
+            iterations: m,
+        });
+    }
+    Ok(out)
 }
 
 fn points(t: &[TimingPoint]) -> Vec<(f64, f64)> {
