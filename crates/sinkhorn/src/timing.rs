@@ -42,7 +42,7 @@ pub enum Method {
     /// FS-2 outer iteration with log-sum-exp inner steps (`Domain::Log`).
     Fs2Log,
     /// The literal dense IPOT ([`crate::dense_ipot`], `inner` = 5): the baseline per outer
-    /// iteration (its one-off `exp(-C/beta)` is included; time several iterations).
+    /// iteration (its one-off `exp(-C/beta)` cancels in the differencing).
     DenseIpot,
 }
 
@@ -57,13 +57,11 @@ pub struct TimingPoint {
     pub iterations: usize,
 }
 
-fn time_loop(method: Method, problem: &Problem, iterations: usize) -> Result<f64> {
-    let eps = 0.05 * problem.geometry().diameter();
-    let f0 = vec![0.0; problem.len()];
-    let input = LoopInput {
+fn loop_input<'a>(problem: &'a Problem, f0: &'a [f64], iterations: usize) -> LoopInput<'a> {
+    LoopInput {
         a: problem.a(),
         b: problem.b(),
-        f0: &f0,
+        f0,
         termination: Termination {
             max_iter: iterations,
             tol: 0.0,
@@ -71,68 +69,181 @@ fn time_loop(method: Method, problem: &Problem, iterations: usize) -> Result<f64
         },
         offset: 0,
         diameter_over_eps: 20.0,
+    }
+}
+
+/// Seconds per iteration of `method` on `problem`; FS-1 kernels are built once, outside
+/// the clock.
+fn time_method(method: Method, problem: &Problem, how: Differencing) -> Result<TimingPoint> {
+    let (n, geometry) = (problem.len(), problem.geometry());
+    let eps = 0.05 * geometry.diameter();
+    let f0 = vec![0.0; n];
+    let fs1 = |k: &dyn GibbsKernel, log: bool| {
+        difference_timing(n, how, |m| {
+            let input = loop_input(problem, &f0, m);
+            if log {
+                run_log(k, &input, &mut NoObserver).map(drop)
+            } else {
+                run_standard(k, &input, &mut NoObserver).map(drop)
+            }
+        })
     };
-    let run = |k: &dyn GibbsKernel, log: bool| -> Result<f64> {
-        let t = Instant::now();
-        if log {
-            run_log(k, &input, &mut NoObserver)?;
-        } else {
-            run_standard(k, &input, &mut NoObserver)?;
-        }
-        Ok(t.elapsed().as_secs_f64())
+    let ipot = |domain| IpotParams {
+        domain,
+        ..IpotParams::for_diameter(geometry.diameter())
     };
     match method {
-        Method::Fs1Standard => run(&ColtKernel::new(problem.geometry(), eps)?, false),
-        Method::Fs1Log => run(&ColtKernel::new(problem.geometry(), eps)?, true),
-        Method::DenseStandard => run(&DenseKernel::new(problem.geometry(), eps)?, false),
-        Method::DenseLog => run(&DenseKernel::new(problem.geometry(), eps)?, true),
+        Method::Fs1Standard => fs1(&ColtKernel::new(geometry, eps)?, false),
+        Method::Fs1Log => fs1(&ColtKernel::new(geometry, eps)?, true),
+        Method::DenseStandard => fs1(&DenseKernel::new(geometry, eps)?, false),
+        Method::DenseLog => fs1(&DenseKernel::new(geometry, eps)?, true),
         Method::Fs1Stabilized => {
-            let Geometry::Line(support) = problem.geometry() else {
+            let Geometry::Line(support) = geometry else {
                 return Err(SinkhornError::Unsupported {
                     operation: "timing Method::Fs1Stabilized",
-                    geometry: problem.geometry().name(),
+                    geometry: geometry.name(),
                     reason: "the stabilised kernel is 1D only; time Method::Fs1Log on grids",
                 });
             };
-            let eps = 1e-3 * problem.geometry().diameter();
-            let k = ColtKernel::new(problem.geometry(), eps)?;
-            let input = LoopInput {
-                diameter_over_eps: 1e3,
-                ..input
-            };
-            let t = Instant::now();
-            run_stabilized(support, &k, &input, &mut NoObserver)?;
-            Ok(t.elapsed().as_secs_f64())
+            let eps = 1e-3 * geometry.diameter();
+            let k = ColtKernel::new(geometry, eps)?;
+            difference_timing(n, how, |m| {
+                let input = LoopInput {
+                    diameter_over_eps: 1e3,
+                    ..loop_input(problem, &f0, m)
+                };
+                run_stabilized(support, &k, &input, &mut NoObserver).map(drop)
+            })
         }
-        Method::Fs2 | Method::Fs2Log => {
-            let domain = if method == Method::Fs2 {
-                Domain::Auto
-            } else {
-                Domain::Log
-            };
-            let params = IpotParams {
-                domain,
-                ..IpotParams::for_diameter(problem.geometry().diameter())
-            };
-            let t = Instant::now();
-            Ipot::new(params).iterate_potentials(problem, iterations)?;
-            Ok(t.elapsed().as_secs_f64())
-        }
+        Method::Fs2 => difference_timing(n, how, |m| {
+            Ipot::new(ipot(Domain::Auto))
+                .iterate_potentials(problem, m)
+                .map(drop)
+        }),
+        Method::Fs2Log => difference_timing(n, how, |m| {
+            Ipot::new(ipot(Domain::Log))
+                .iterate_potentials(problem, m)
+                .map(drop)
+        }),
         Method::DenseIpot => {
-            let p = IpotParams::for_diameter(problem.geometry().diameter());
-            let t = Instant::now();
-            dense_ipot(problem, p.beta, p.inner, iterations, &[])?;
-            Ok(t.elapsed().as_secs_f64())
+            let p = ipot(Domain::Standard);
+            difference_timing(n, how, |m| {
+                dense_ipot(problem, p.beta, p.inner, m, &[]).map(drop)
+            })
         }
     }
 }
 
-/// Time `method` per iteration on a problem of each size. Per-solve set-up (allocation,
-/// the `exp`/`log` of the potentials, FS-2's first kernel) is removed by differencing:
-/// `(T(2m) - T(m)) / m` with `T` the minimum over `repeats` runs and `m` chosen so that a
-/// run of `m` iterations lasts about `target_seconds` (at least 4 iterations). Kernel
-/// construction is excluded for FS-1; FS-2 rebuilds its kernel every outer iteration, which
-/// is part of its per-iteration cost.
+/// How [`difference_timing`] sizes its runs: probe runs of `probe` and `2 probe`
+/// iterations estimate the seconds per iteration, then runs of `m` and `2m` iterations,
+/// `m` chosen so a run lasts about `target_seconds`, are timed `repeats` times each.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Differencing {
+    /// Seconds one timed run should last.
+    pub target_seconds: f64,
+    /// Runs of each length; the minimum time is kept (interference only adds time).
+    pub repeats: usize,
+    /// Iterations of the shorter probe run; 0 skips the probe and times runs of
+    /// `min_iterations` and twice as many (for baselines too slow to probe).
+    pub probe: usize,
+    /// Floor on the probed seconds per iteration, as a fraction of the longer probe's plain
+    /// average (set-up included): a noisy, tiny difference cannot then ask for a run more
+    /// than `1 / floor` times longer than `target_seconds`.
+    pub floor: f64,
+    /// Fewest iterations of the shorter timed run.
+    pub min_iterations: usize,
+}
+
+impl Differencing {
+    /// For iteration loops whose set-up is small next to one iteration (the FS-1 loops
+    /// with their kernel built outside the clock): probes of 2 and 4 iterations, floor a
+    /// tenth of the plain average.
+    pub fn loops(target_seconds: f64, repeats: usize) -> Self {
+        Differencing {
+            target_seconds,
+            repeats,
+            probe: 2,
+            floor: 0.1,
+            min_iterations: 4,
+        }
+    }
+
+    /// For whole solves whose set-up (kernels, allocation, a final cost) can dominate a
+    /// short run: probes of 4 and 8 iterations, floor a hundredth of the plain average, so
+    /// the set-up does not cap the run length at a few iterations.
+    pub fn solves(target_seconds: f64, repeats: usize) -> Self {
+        Differencing {
+            target_seconds,
+            repeats,
+            probe: 4,
+            floor: 0.01,
+            min_iterations: 4,
+        }
+    }
+
+    /// No probe: runs of `iterations` and `2 iterations`, `repeats` times each. For a
+    /// baseline whose iteration lasts seconds (dense IPOT at `N = 10^4`).
+    pub fn fixed(iterations: usize, repeats: usize) -> Self {
+        Differencing {
+            target_seconds: 0.0,
+            repeats,
+            probe: 0,
+            floor: 0.0,
+            min_iterations: iterations,
+        }
+    }
+}
+
+/// Seconds per iteration of `run(iterations)` on a problem of size `n`, by differencing:
+/// `(min T(2m) - min T(m)) / m`, so one-off work (set-up, a final cost) cancels. When timer
+/// noise makes the difference non-positive (tiny sizes), the plain average of the longer
+/// run is reported instead (an overestimate).
+///
+/// # Errors
+/// The first error of `run`.
+pub fn difference_timing<E>(
+    n: usize,
+    how: Differencing,
+    mut run: impl FnMut(usize) -> std::result::Result<(), E>,
+) -> std::result::Result<TimingPoint, E> {
+    let mut time = |k: usize| -> std::result::Result<f64, E> {
+        let start = Instant::now();
+        run(k)?;
+        Ok(start.elapsed().as_secs_f64())
+    };
+    let least = how.min_iterations.max(1);
+    let m = if how.probe == 0 {
+        least
+    } else {
+        let probe = how.probe;
+        let (short, long) = (time(probe)?, time(2 * probe)?);
+        let per = ((long - short) / probe as f64)
+            .max(how.floor * long / (2 * probe) as f64)
+            .max(1e-9);
+        ((how.target_seconds / per) as usize).clamp(least, 10_000.max(least))
+    };
+    let (mut t1, mut t2) = (f64::INFINITY, f64::INFINITY);
+    for _ in 0..how.repeats.max(1) {
+        t1 = t1.min(time(m)?);
+        t2 = t2.min(time(2 * m)?);
+    }
+    let seconds_per_iteration = if t2 > t1 {
+        (t2 - t1) / m as f64
+    } else {
+        t2 / (2 * m) as f64
+    };
+    Ok(TimingPoint {
+        n,
+        seconds_per_iteration,
+        iterations: m,
+    })
+}
+
+/// Time `method` per iteration on a problem of each size with [`difference_timing`]
+/// ([`Differencing::loops`]): per-solve set-up (allocation, the `exp`/`log` of the
+/// potentials, dense IPOT's `exp(-C/beta)`) cancels. FS-1 kernels are built once per
+/// problem, outside the clock; FS-2 rebuilds its kernel every outer iteration, which is
+/// part of its per-iteration cost.
 ///
 /// # Errors
 /// As [`Problem::new`] and the solvers.
@@ -142,35 +253,16 @@ pub fn time_per_iteration(
     target_seconds: f64,
     repeats: usize,
 ) -> Result<Vec<TimingPoint>> {
-    let mut out = Vec::with_capacity(problems.len());
-    for problem in problems {
-        // Guard the probe against timer noise (a tiny or negative difference would ask for
-        // thousands of iterations): at least a tenth of the plain average.
-        let (t4, t2) = (
-            time_loop(method, problem, 4)?,
-            time_loop(method, problem, 2)?,
-        );
-        let probe = ((t4 - t2) / 2.0).max(t4 / 40.0).max(1e-9);
-        let m = ((target_seconds / probe) as usize).clamp(4, 10_000);
-        let (mut t1, mut t2) = (f64::INFINITY, f64::INFINITY);
-        for _ in 0..repeats.max(1) {
-            t1 = t1.min(time_loop(method, problem, m)?);
-            t2 = t2.min(time_loop(method, problem, 2 * m)?);
-        }
-        // Timer noise can make the difference non-positive at tiny sizes: fall back to the
-        // plain average of the longer run then.
-        let per = if t2 > t1 {
-            (t2 - t1) / m as f64
-        } else {
-            t2 / (2 * m) as f64
-        };
-        out.push(TimingPoint {
-            n: problem.len(),
-            seconds_per_iteration: per,
-            iterations: m,
-        });
-    }
-    Ok(out)
+    problems
+        .iter()
+        .map(|problem| {
+            time_method(
+                method,
+                problem,
+                Differencing::loops(target_seconds, repeats),
+            )
+        })
+        .collect()
 }
 
 /// [`time_per_iteration`] on [`crate::cases::bumps_line`] of each size.
@@ -317,4 +409,46 @@ pub fn fs2_vs_exact(problem: &Problem, params: IpotParams) -> Result<Fs2Point> {
         rel_err: (r.cost - exact).abs() / exact,
         seconds,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixed_differencing_runs_m_and_2m_without_a_probe() {
+        let mut calls = Vec::new();
+        let p = difference_timing(7, Differencing::fixed(3, 2), |k| {
+            calls.push(k);
+            Ok::<(), ()>(())
+        })
+        .expect("the closure does not fail");
+        assert_eq!(calls, [3, 6, 3, 6]);
+        assert_eq!((p.n, p.iterations), (7, 3));
+        assert!(p.seconds_per_iteration >= 0.0);
+    }
+
+    #[test]
+    fn probed_differencing_starts_with_the_probe_runs() {
+        let mut calls = Vec::new();
+        let how = Differencing::solves(0.0, 1);
+        difference_timing(1, how, |k| {
+            calls.push(k);
+            Ok::<(), ()>(())
+        })
+        .expect("the closure does not fail");
+        // A zero target asks for the fewest iterations after the probes of 4 and 8.
+        assert_eq!(calls, [4, 8, 4, 8]);
+    }
+
+    #[test]
+    fn the_first_error_of_the_run_is_returned() {
+        let mut calls = 0;
+        let r = difference_timing(1, Differencing::loops(0.1, 1), |k| {
+            calls += 1;
+            if k == 4 { Err(k) } else { Ok(()) }
+        });
+        assert_eq!(r, Err(4));
+        assert_eq!(calls, 2);
+    }
 }
