@@ -278,35 +278,58 @@ pub fn recover_shift_from_keys_in_place<T: Real>(
     Ok(())
 }
 
-/// The common end of both online softmaxes on one row whose exponent arguments are in
-/// place: `P = exp(row)` in `vector`, cast to the operand type, summed (`row_sum`, into
-/// `stats`), `l <- alpha l + rowsum(P)`, `m <- m_new`.
-fn finish_row<T: Real>(p: &mut [T], m: &mut T, l: &mut T, alpha: T, m_new: T, prec: &Precision) {
-    vector::exp_in_place(p, prec.vector);
-    vector::cast_in_place(p, prec.operand);
-    let rs = vector::sum(p, prec.row_sum, prec.stats);
-    *l = scalar::add(scalar::mul(alpha, *l, prec.stats), rs, prec.stats);
-    *m = m_new;
-}
-
-/// A row that gets nothing from this tile (no visible key): `P = 0`, state kept (`alpha = 1`).
-fn skip_row<T: Real>(p: &mut [T], alpha: &mut T) {
-    p.fill(T::ZERO);
-    *alpha = T::ONE;
+/// The row loop both online softmaxes share, in place on a `rows × keys` score tile (rows
+/// become `P`). Each row is cast to `vector`; then `exponent(i, row, m_i)` either returns
+/// `None`, a row that gets nothing from this tile (no visible key: `P = 0`, state kept,
+/// `alpha = 1`), or leaves the row's exponent arguments in place and returns `m_new`. The
+/// common end follows: `alpha = exp(m - m_new)`, `P = exp(row)` in `vector`, cast to the
+/// operand type, summed (`row_sum`, into `stats`), `l <- alpha l + rowsum(P)`,
+/// `m <- m_new`. Lengths are the caller's to check ([`check_softmax`]).
+fn online_softmax_rows<T: Real>(
+    scores: &mut [T],
+    m: &mut [T],
+    l: &mut [T],
+    alpha: &mut [T],
+    dims: TileDims,
+    prec: &Precision,
+    mut exponent: impl FnMut(usize, &mut [T], T) -> Option<T>,
+) {
+    let rows = scores.chunks_exact_mut(dims.keys.max(1));
+    for (i, (((p, m), l), a)) in rows
+        .zip(m.iter_mut())
+        .zip(l.iter_mut())
+        .zip(alpha.iter_mut())
+        .enumerate()
+    {
+        vector::cast_in_place(p, prec.vector);
+        let Some(m_new) = exponent(i, p, *m) else {
+            p.fill(T::ZERO);
+            *a = T::ONE;
+            continue;
+        };
+        *a = scalar::exp(scalar::sub(*m, m_new, prec.stats), prec.stats);
+        vector::exp_in_place(p, prec.vector);
+        vector::cast_in_place(p, prec.operand);
+        let rs = vector::sum(p, prec.row_sum, prec.stats);
+        *l = scalar::add(scalar::mul(*a, *l, prec.stats), rs, prec.stats);
+        *m = m_new;
+    }
 }
 
 /// The length checks both online softmaxes share: a `rows × keys` score tile and the
 /// per-row `m`, `l`, `alpha`.
-fn check_softmax(
+fn check_softmax<T>(
     step: &'static str,
-    scores: usize,
-    [m, l, alpha]: [usize; 3],
+    scores: &[T],
+    m: &[T],
+    l: &[T],
+    alpha: &[T],
     dims: TileDims,
 ) -> Result<(), PasaError> {
-    check(step, "scores", scores, dims.rows * dims.keys)?;
-    check(step, "m", m, dims.rows)?;
-    check(step, "l", l, dims.rows)?;
-    check(step, "alpha", alpha, dims.rows)
+    check(step, "scores", scores.len(), dims.rows * dims.keys)?;
+    check(step, "m", m.len(), dims.rows)?;
+    check(step, "l", l.len(), dims.rows)?;
+    check(step, "alpha", alpha.len(), dims.rows)
 }
 
 /// Flash Attention's online softmax on one score tile, in place (scores become `P`):
@@ -324,30 +347,16 @@ pub fn flash_softmax_in_place<T: Real>(
     dims: TileDims,
     prec: &Precision,
 ) -> Result<(), PasaError> {
-    check_softmax(
-        "flash_softmax",
-        scores.len(),
-        [m.len(), l.len(), alpha.len()],
-        dims,
-    )?;
-    let rows = scores.chunks_exact_mut(dims.keys.max(1));
-    for (((row, m), l), a) in rows
-        .zip(m.iter_mut())
-        .zip(l.iter_mut())
-        .zip(alpha.iter_mut())
-    {
-        vector::cast_in_place(row, prec.vector);
-        let mu = vector::max(row);
-        let m_new = scalar::max(*m, mu, prec.stats);
+    check_softmax("flash_softmax", scores, m, l, alpha, dims)?;
+    online_softmax_rows(scores, m, l, alpha, dims, prec, |_, row, m| {
+        let m_new = scalar::max(m, vector::max(row), prec.stats);
         if m_new == T::NEG_INFINITY {
             // No visible key yet: nothing to add.
-            skip_row(row, a);
-            continue;
+            return None;
         }
-        *a = scalar::exp(scalar::sub(*m, m_new, prec.stats), prec.stats);
         vector::sub_scalar_in_place(row, m_new, prec.vector);
-        finish_row(row, m, l, *a, m_new, prec);
-    }
+        Some(m_new)
+    });
     Ok(())
 }
 
@@ -369,35 +378,21 @@ pub fn pasa_softmax_in_place<T: Real>(
     dims: TileDims,
     prec: &Precision,
 ) -> Result<(), PasaError> {
-    check_softmax(
-        "pasa_softmax",
-        scores.len(),
-        [m.len(), l.len(), alpha.len()],
-        dims,
-    )?;
+    check_softmax("pasa_softmax", scores, m, l, alpha, dims)?;
     check("pasa_softmax", "shift", shift.len(), dims.rows)?;
-    let rows = scores.chunks_exact_mut(dims.keys.max(1));
-    for ((((row, &c), m), l), a) in rows
-        .zip(shift)
-        .zip(m.iter_mut())
-        .zip(l.iter_mut())
-        .zip(alpha.iter_mut())
-    {
-        vector::cast_in_place(row, prec.vector);
+    online_softmax_rows(scores, m, l, alpha, dims, prec, |i, row, m| {
         let smax = vector::max(row);
         if smax == T::NEG_INFINITY {
             // Every key of this block is masked for this row.
-            skip_row(row, a);
-            continue;
+            return None;
         }
-        let mu = scalar::add(smax, c, prec.stats);
-        let m_new = scalar::max(*m, mu, prec.stats);
-        *a = scalar::exp(scalar::sub(*m, m_new, prec.stats), prec.stats);
+        let mu = scalar::add(smax, shift[i], prec.stats);
+        let m_new = scalar::max(m, mu, prec.stats);
         let offset = scalar::sub(mu, m_new, prec.stats);
         vector::sub_scalar_in_place(row, smax, prec.vector);
         vector::add_scalar_in_place(row, offset, prec.vector);
-        finish_row(row, m, l, *a, m_new, prec);
-    }
+        Some(m_new)
+    });
     Ok(())
 }
 
