@@ -76,11 +76,11 @@ fn manual(
         transpose_in_place(&mut kt, keys, s, d).unwrap();
         steps::score_tile_in_place(&mut scores, &q, &kt, scale, dims, &prec).unwrap();
         let visible = vec![n; r];
-        match (recovery, beta) {
+        // Mask, and for PASA the recovered shift; then the one softmax step.
+        let pasa = match (recovery, beta) {
             (None, _) | (_, None) => {
                 steps::mask_in_place(&mut scores, &visible, dims).unwrap();
-                steps::flash_softmax_in_place(&mut scores, &mut m, &mut l, &mut alpha, dims, &prec)
-                    .unwrap();
+                false
             }
             (Some(Recovery::RelativeKeyMeans), Some(beta)) => {
                 steps::key_mean_difference_in_place(&mut diff, &k, &k0, dims, &prec).unwrap();
@@ -89,16 +89,7 @@ fn manual(
                     &mut shift, &q, &diff, scale, beta, dims, &prec,
                 )
                 .unwrap();
-                steps::pasa_softmax_in_place(
-                    &mut scores,
-                    &shift,
-                    &mut m,
-                    &mut l,
-                    &mut alpha,
-                    dims,
-                    &prec,
-                )
-                .unwrap();
+                true
             }
             (Some(recovery), Some(beta)) => {
                 steps::row_mean_in_place(&mut means, &scores, dims, &prec).unwrap();
@@ -109,17 +100,23 @@ fn manual(
                 let reference =
                     (recovery == Recovery::RelativeToFirstBlock).then_some(&reference[..]);
                 steps::recover_shift_in_place(&mut shift, &means, reference, beta, &prec).unwrap();
-                steps::pasa_softmax_in_place(
-                    &mut scores,
-                    &shift,
-                    &mut m,
-                    &mut l,
-                    &mut alpha,
-                    dims,
-                    &prec,
-                )
-                .unwrap();
+                true
             }
+        };
+        if pasa {
+            steps::pasa_softmax_in_place(
+                &mut scores,
+                &shift,
+                &mut m,
+                &mut l,
+                &mut alpha,
+                dims,
+                &prec,
+            )
+            .unwrap();
+        } else {
+            steps::flash_softmax_in_place(&mut scores, &mut m, &mut l, &mut alpha, dims, &prec)
+                .unwrap();
         }
         steps::pv_tile_in_place(&mut pv, &scores, &v, dims, &prec).unwrap();
         steps::rescale_accumulate_in_place(&mut o, &alpha, &pv, dims, &prec).unwrap();
@@ -153,15 +150,17 @@ fn public_steps_reproduce_attention_bit_for_bit() {
         causal: false,
         scale: None,
     };
-    for preset in [
-        Preset::Fp32Softmax,
-        Preset::NaiveFp16,
-        Preset::NaiveFp16Hmma,
-        Preset::Pasa,
-        Preset::PasaRelative,
-        Preset::PasaKeyMeans,
-        Preset::PasaFp32Stats,
-    ] {
+    // Every preset whose working type is f32 (`manual` works in f32; the f64 presets don't).
+    let presets: Vec<Preset> = Preset::ALL
+        .into_iter()
+        .filter(|p| p.kernel().precision != Precision::EXACT)
+        .collect();
+    assert_eq!(
+        presets.len(),
+        Preset::ALL.len() - 2,
+        "all but the two f64 presets"
+    );
+    for preset in presets {
         let kernel = preset.kernel();
         let out = attention(&inputs, &kernel, &params).unwrap();
         let beta = out.beta;
