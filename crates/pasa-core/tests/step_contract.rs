@@ -7,6 +7,7 @@ use pasa_core::generate::{BiasProfile, RandomCase, Resonance};
 use pasa_core::matmul::transpose_in_place;
 use pasa_core::steps::{self, TileDims};
 use pasa_core::{Algorithm, AttentionParams, Kernel, Precision, Preset, Recovery, attention};
+use rstest::rstest;
 
 #[allow(clippy::too_many_lines)]
 fn manual(
@@ -125,8 +126,13 @@ fn manual(
     o
 }
 
-#[test]
-fn public_steps_reproduce_attention_bit_for_bit() {
+/// Two cases: a bias ramp, where each key block's scores exceed the previous block's, and a
+/// constant bias. The ramp alone cannot fail on the softmax step: issuing Flash's softmax in
+/// place of PASA's in `manual` gives the same bits there, and differs with a constant bias.
+#[rstest]
+#[case::ramp(BiasProfile::Ramp)]
+#[case::constant(BiasProfile::Constant)]
+fn public_steps_reproduce_attention_bit_for_bit(#[case] profile: BiasProfile) {
     let seq_k = 80; // blocks of 32, 32, 16 (padded)
     let inputs = RandomCase {
         batch: 1,
@@ -139,7 +145,7 @@ fn public_steps_reproduce_attention_bit_for_bit() {
         bias_k: 30.0,
         amp: 2.0,
         resonance: Resonance::Aligned,
-        profile: BiasProfile::Ramp,
+        profile,
         seed: 21,
     }
     .inputs()
