@@ -4,12 +4,14 @@
 //!
 //! `cargo run -p pasa-core --release --example real_data -- /work/shared/data/minilm_qkv_valley.safetensors`
 
+mod preset_table;
+
 use pasa_core::io::SafetensorsFile;
 use pasa_core::resonance::resonance;
 use pasa_core::{
-    AttentionInputs, AttentionParams, ErrorReport, PasaError, Preset, attention,
-    reference_attention,
+    AttentionInputs, AttentionParams, ErrorReport, PasaError, Preset, reference_attention,
 };
+use preset_table::{preset_cells, print_header};
 
 fn main() -> Result<(), PasaError> {
     let Some(path) = std::env::args().nth(1) else {
@@ -27,11 +29,10 @@ fn main() -> Result<(), PasaError> {
         Preset::PasaKeyMeans,
         Preset::PasaFp32Stats,
     ];
-    print!("| tensors | max abs S | max cos(mean q, mean k) | ref vs stored out (max abs) |");
-    for p in presets {
-        print!(" {} |", p.name());
-    }
-    println!();
+    print_header(
+        "| tensors | max abs S | max cos(mean q, mean k) | ref vs stored out (max abs) |",
+        presets.map(Preset::name),
+    );
     for prefix in names.iter().filter_map(|n| n.strip_suffix(".q")) {
         let t = |s: &str| file.tensor_f16(&format!("{prefix}.{s}"));
         let inputs = AttentionInputs::new(t("q")?, t("k")?, t("v")?)?;
@@ -48,20 +49,13 @@ fn main() -> Result<(), PasaError> {
             .iter()
             .map(|r| r.cos_means.abs())
             .fold(0.0, f64::max);
-        let mut row = String::new();
-        let mut max_s = 0.0;
-        for p in presets {
-            let out = attention(&inputs, &p.kernel(), &params)?;
-            if p == Preset::Fp32Softmax {
-                max_s = out.probe.max_abs_score;
-            }
-            let e = ErrorReport::compare(&out.out, &reference);
-            row += &if e.all_finite() {
-                format!(" {:.1e} |", e.rmse)
+        let (max_s, row) = preset_cells(&inputs, &params, &reference, &presets, |e| {
+            if e.all_finite() {
+                format!("{:.1e}", e.rmse)
             } else {
-                format!(" {} NaN |", e.non_finite)
-            };
-        }
+                format!("{} NaN", e.non_finite)
+            }
+        })?;
         println!("| {prefix} | {max_s:.0} | {cos:.2} | {stored} |{row}");
     }
     Ok(())
