@@ -164,7 +164,7 @@ fn cargo() -> String {
 /// # Errors
 /// When `cargo metadata` fails or prints something unexpected.
 pub fn crates_with_benches() -> anyhow::Result<Vec<(String, Vec<String>)>> {
-    let meta = cargo_metadata()?;
+    let meta = cargo_metadata(false)?;
     let packages = meta["packages"]
         .as_array()
         .context("cargo metadata without packages")?;
@@ -189,16 +189,19 @@ pub fn crates_with_benches() -> anyhow::Result<Vec<(String, Vec<String>)>> {
     Ok(out)
 }
 
-/// `cargo metadata --no-deps` of the workspace, parsed.
+/// `cargo metadata` of the workspace, parsed: its own packages only, or with every
+/// dependency (`with_deps`, resolved from `Cargo.lock`).
 ///
 /// # Errors
 /// When cargo cannot run or its output is not JSON.
-pub fn cargo_metadata() -> anyhow::Result<Value> {
-    let output = Command::new(cargo())
-        .current_dir(project_root())
-        .args(["metadata", "--format-version", "1", "--no-deps"])
-        .output()
-        .context("running cargo metadata")?;
+pub fn cargo_metadata(with_deps: bool) -> anyhow::Result<Value> {
+    let mut cmd = Command::new(cargo());
+    cmd.current_dir(project_root())
+        .args(["metadata", "--format-version", "1"]);
+    if !with_deps {
+        cmd.arg("--no-deps");
+    }
+    let output = cmd.output().context("running cargo metadata")?;
     if !output.status.success() {
         bail!(
             "cargo metadata failed: {}",

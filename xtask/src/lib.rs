@@ -30,10 +30,27 @@ pub mod validate;
 #[cfg(test)]
 mod tidy;
 
-/// The workspace README, so that `cargo test -p xtask --doc` compiles and runs its
-/// ```` ```rust ```` examples (blocks marked `sh`, `text`, ... are not compiled).
-#[doc = include_str!("../../README.md")]
-mod readme {}
+/// The workspace README and the guides in `docs/`, so that `cargo test -p xtask --doc`
+/// compiles and runs their ```` ```rust ```` examples (blocks marked `sh`, `text`, ... are
+/// not compiled; a bare ```` ``` ```` block is Rust to rustdoc, so the guides mark theirs).
+mod guides {
+    #[doc = include_str!("../../README.md")]
+    mod readme {}
+    #[doc = include_str!("../../docs/ARCHITECTURE.md")]
+    mod architecture {}
+    #[doc = include_str!("../../docs/colt.md")]
+    mod colt {}
+    #[doc = include_str!("../../docs/sinkhorn.md")]
+    mod sinkhorn {}
+    #[doc = include_str!("../../docs/pasa.md")]
+    mod pasa {}
+    #[doc = include_str!("../../docs/npu-sim.md")]
+    mod npu_sim {}
+    #[doc = include_str!("../../docs/validation.md")]
+    mod validation {}
+    #[doc = include_str!("../../docs/for-pot-users.md")]
+    mod for_pot_users {}
+}
 
 use std::path::{Path, PathBuf};
 

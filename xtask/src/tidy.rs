@@ -1,6 +1,7 @@
 //! Tidy checks of the whole workspace, run as plain `#[test]`s (as rust-analyzer does):
 //! the dependency arrows between our crates are the drawn ones, every `.rs` file opens with
-//! a `//!` module doc saying why it exists, and no file is a grab-bag `utils.rs`.
+//! a `//!` module doc saying why it exists, no file is a grab-bag `utils.rs`, and the
+//! declared minimum Rust version (README's "1.86 or newer") is at least every dependency's.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -96,7 +97,7 @@ fn relative(path: &Path) -> String {
 
 #[test]
 fn dependency_arrows_are_the_drawn_ones() {
-    let metadata = cargo_metadata().expect("cargo metadata runs on the workspace");
+    let metadata = cargo_metadata(false).expect("cargo metadata runs on the workspace");
     let bad = forbidden_arrows(&metadata);
     assert!(
         bad.is_empty(),
@@ -166,4 +167,58 @@ fn no_grab_bag_file_names() {
     assert!(is_grab_bag(Path::new("crates/x/src/utils.rs")));
     assert!(is_grab_bag(Path::new("crates/x/src/helpers/mod.rs")));
     assert!(!is_grab_bag(Path::new("crates/x/src/recurrence.rs")));
+}
+
+/// `"1.86"` or `"1.85.0"` as `(1, 86, 0)`; `None` when absent or malformed.
+fn parse_version(v: &serde_json::Value) -> Option<(u64, u64, u64)> {
+    let mut parts = v.as_str()?.split('.').map(|p| p.parse::<u64>().ok());
+    let major = parts.next()??;
+    let minor = parts.next().flatten().unwrap_or(0);
+    let patch = parts.next().flatten().unwrap_or(0);
+    Some((major, minor, patch))
+}
+
+/// Packages (dependencies included) whose declared `rust-version` exceeds `ours`.
+fn newer_than(metadata: &serde_json::Value, ours: (u64, u64, u64)) -> Vec<String> {
+    let packages = metadata["packages"].as_array().cloned().unwrap_or_default();
+    packages
+        .iter()
+        .filter_map(|p| {
+            let theirs = parse_version(&p["rust_version"])?;
+            (theirs > ours).then(|| format!("{} {}", p["name"], p["rust_version"]))
+        })
+        .collect()
+}
+
+#[test]
+fn declared_rust_version_covers_every_dependency() {
+    let metadata = cargo_metadata(true).expect("cargo metadata resolves the lock file");
+    let packages = metadata["packages"].as_array().expect("a package list");
+    let ours = packages
+        .iter()
+        .find(|p| p["name"] == TOP)
+        .and_then(|p| parse_version(&p["rust_version"]))
+        .expect("the workspace declares rust-version");
+    let readme = fs::read_to_string(project_root().join("README.md")).expect("README.md");
+    let stated = format!("{}.{} or newer", ours.0, ours.1);
+    assert!(
+        readme.contains(&stated),
+        "README should state the declared minimum Rust, \"{stated}\""
+    );
+    let newer = newer_than(&metadata, ours);
+    assert!(
+        newer.is_empty(),
+        "dependencies need a newer Rust than the workspace's rust-version {ours:?}: {newer:?}"
+    );
+}
+
+#[test]
+fn newer_rust_versions_are_caught() {
+    let metadata = serde_json::json!({"packages": [
+        {"name": "a", "rust_version": "1.86"},
+        {"name": "b", "rust_version": "1.85.0"},
+        {"name": "c", "rust_version": null},
+    ]});
+    assert_eq!(newer_than(&metadata, (1, 85, 0)), ["\"a\" \"1.86\""]);
+    assert!(newer_than(&metadata, (1, 86, 0)).is_empty());
 }
