@@ -2,7 +2,7 @@
 
 use sinkhorn::{
     EpsScaling, Grid2d, Ipot, IpotParams, Potentials, Problem, Side, Sinkhorn, SinkhornError,
-    SinkhornParams, Support1d, Termination,
+    SinkhornParams, Support1d, TOTAL_MASS_RTOL, Termination,
 };
 
 fn line(n: usize) -> Support1d {
@@ -82,9 +82,19 @@ fn mass_errors() {
         Err(SinkhornError::Empty { .. })
     ));
     match p(ok.clone(), vec![0.5, 0.6]) {
-        Err(SinkhornError::UnequalMass { tolerance, .. }) => assert!(tolerance > 0.0),
+        Err(SinkhornError::UnequalMass { tolerance, .. }) => {
+            assert_eq!(tolerance.to_bits(), TOTAL_MASS_RTOL.to_bits());
+        }
         other => panic!("expected UnequalMass, got {other:?}"),
     }
+    // The documented 1e-6 boundary (docs/for-pot-users.md): 2e-6 apart is an error,
+    // 5e-7 apart is accepted and rescaled.
+    assert_eq!(TOTAL_MASS_RTOL.to_bits(), 1e-6f64.to_bits());
+    assert!(matches!(
+        p(ok.clone(), vec![0.5, 0.5 + 2e-6]),
+        Err(SinkhornError::UnequalMass { .. })
+    ));
+    assert!(p(ok.clone(), vec![0.5, 0.5 + 5e-7]).is_ok());
     // Within TOTAL_MASS_RTOL the target is rescaled to the source total.
     let q = p(ok.clone(), vec![0.5, 0.5 + 1e-9]).unwrap();
     assert!((q.b().iter().sum::<f64>() - 1.0).abs() < 1e-15);

@@ -12,7 +12,10 @@
 mod common;
 use common::{Rng, random_grid_problem, random_line_problem, rel_err};
 use sinkhorn::cases::{bumps_grid, bumps_line};
-use sinkhorn::{Backend, Domain, Ipot, IpotParams, Problem, Termination, dense_ipot, exact_w1};
+use sinkhorn::{
+    Backend, Domain, Ipot, IpotParams, Problem, SinkhornError, Support1d, Termination, dense_ipot,
+    exact_w1,
+};
 
 fn iterates_match(problem: &Problem, beta: f64, inner: usize) {
     let n = problem.len();
@@ -154,4 +157,29 @@ fn cost_converges_to_exact_w1_on_a_grid() {
         domain: Domain::Auto,
     };
     converges(&bumps_grid(12).unwrap(), params);
+}
+
+#[test]
+fn dense_ipot_breaks_down_for_small_beta_where_fs2_does_not() {
+    // beta = 1e-3 on [0, 1]: exp(-C/beta) underflows to 0 for |x - y| > 0.745, so the
+    // standard-domain reference divides by zero once mass must cross that far; FS-2's
+    // potential form does not (docs/sinkhorn.md, "Where the structure does not allow").
+    let x = Support1d::linspace(0.0, 1.0, 101).unwrap();
+    let mut a = vec![0.0; 101];
+    let mut b = vec![0.0; 101];
+    a[..5].fill(0.2);
+    b[96..].fill(0.2);
+    let problem = Problem::line(x, a, b).unwrap();
+    let beta = 1e-3;
+    assert!(matches!(
+        dense_ipot(&problem, beta, 5, 3, &[3]),
+        Err(SinkhornError::NonFinite { .. })
+    ));
+    let params = IpotParams {
+        beta,
+        ..IpotParams::default()
+    };
+    let (la, lb) = Ipot::new(params).iterate_potentials(&problem, 3).unwrap();
+    let finite = |l: &[f64], m: &[f64]| l.iter().zip(m).all(|(l, &m)| m <= 0.0 || l.is_finite());
+    assert!(finite(&la, problem.a()) && finite(&lb, problem.b()));
 }
