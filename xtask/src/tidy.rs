@@ -1,7 +1,8 @@
 //! Tidy checks of the whole workspace, run as plain `#[test]`s (as rust-analyzer does):
 //! the dependency arrows between our crates are the drawn ones, every `.rs` file opens with
-//! a `//!` module doc saying why it exists, no file is a grab-bag `utils.rs`, and the
-//! declared minimum Rust version (README's "1.86 or newer") is at least every dependency's.
+//! a `//!` module doc saying why it exists, no file is a grab-bag `utils.rs`, only xtask
+//! uses `anyhow`, and the declared minimum Rust version (README's "1.86 or newer") is at
+//! least every dependency's.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -167,6 +168,34 @@ fn no_grab_bag_file_names() {
     assert!(is_grab_bag(Path::new("crates/x/src/utils.rs")));
     assert!(is_grab_bag(Path::new("crates/x/src/helpers/mod.rs")));
     assert!(!is_grab_bag(Path::new("crates/x/src/recurrence.rs")));
+}
+
+/// Workspace packages other than [`TOP`] that depend on `anyhow` (any kind): libraries
+/// return typed errors.
+fn anyhow_users(metadata: &serde_json::Value) -> Vec<String> {
+    let packages = metadata["packages"].as_array().cloned().unwrap_or_default();
+    packages
+        .iter()
+        .filter(|p| p["name"] != TOP)
+        .filter(|p| {
+            p["dependencies"]
+                .as_array()
+                .is_some_and(|deps| deps.iter().any(|d| d["name"] == "anyhow"))
+        })
+        .filter_map(|p| p["name"].as_str().map(str::to_owned))
+        .collect()
+}
+
+#[test]
+fn only_xtask_uses_anyhow() {
+    let metadata = cargo_metadata(false).expect("cargo metadata runs on the workspace");
+    let users = anyhow_users(&metadata);
+    assert!(users.is_empty(), "libraries depending on anyhow: {users:?}");
+    let planted = serde_json::json!({"packages": [
+        {"name": "colt", "dependencies": [{"name": "anyhow"}]},
+        {"name": TOP, "dependencies": [{"name": "anyhow"}]},
+    ]});
+    assert_eq!(anyhow_users(&planted), ["colt"]);
 }
 
 /// `"1.86"` or `"1.85.0"` as `(1, 86, 0)`; `None` when absent or malformed.
