@@ -6,6 +6,13 @@
 //! are exact after each iteration; the column violation `|v ⊙ K^T u - b|_1` is measured
 //! from the next iteration's `K^T u`, so checks cost no extra product. Zero masses give
 //! zero scalings (standard) or `-inf` potentials (log), set explicitly (brief §6.6).
+//!
+//! What every FS-1 loop does the same way lives here once, so each loop body reads as its
+//! algorithm: [`Checks`] (when to check, history, observer, termination) and
+//! [`update_scaling`] (the `x = m / k` half-step with its breakdown flags), which the
+//! stabilised loop ([`crate::fs1_stabilized`]) also uses.
+
+use std::ops::RangeBounds;
 
 use crate::error::{Result, SinkhornError};
 use crate::kernel::GibbsKernel;
@@ -37,11 +44,142 @@ pub(crate) struct LoopOutput {
     pub reason: TerminationReason,
 }
 
-fn column_violation_std(v: &[f64], ktu: &[f64], b: &[f64], mass: f64) -> f64 {
+/// The checks of one loop run: when one is due, what it measured (kept in the history
+/// and sent to the observer) and whether the loop stops, the same rule for every FS-1 loop.
+pub(crate) struct Checks {
+    term: Termination,
+    offset: usize,
+    eps: f64,
+    history: Vec<(usize, f64)>,
+    violation: f64,
+    reason: TerminationReason,
+}
+
+impl Checks {
+    /// No checks yet for a run of `input` at `eps`.
+    pub(crate) fn new(input: &LoopInput<'_>, eps: f64) -> Self {
+        Checks {
+            term: input.termination,
+            offset: input.offset,
+            eps,
+            history: Vec::new(),
+            violation: f64::INFINITY,
+            reason: TerminationReason::MaxIterations,
+        }
+    }
+
+    /// After `done` iterations: if a check is due (every `check_every`, and always at
+    /// `max_iter`), `measure` the violation, record and report it; then whether the loop
+    /// stops here, converged or out of iterations.
+    pub(crate) fn stop(
+        &mut self,
+        done: usize,
+        observer: &mut dyn Observer,
+        measure: impl FnOnce() -> f64,
+    ) -> bool {
+        let last = done == self.term.max_iter;
+        if self.term.due(done) || last {
+            let violation = measure();
+            self.violation = violation;
+            self.history.push((self.offset + done, violation));
+            observer.observe(&Record {
+                iteration: self.offset + done,
+                violation,
+                eps: self.eps,
+            });
+            if self.term.met(violation) {
+                self.reason = TerminationReason::Converged;
+                return true;
+            }
+        }
+        last
+    }
+
+    /// The checks recorded so far, for a run that hands over to another loop.
+    pub(crate) fn into_history(self) -> Vec<(usize, f64)> {
+        self.history
+    }
+
+    /// The run's output: final potentials `f`, `g` after `iterations` iterations.
+    pub(crate) fn output(self, f: Vec<f64>, g: Vec<f64>, iterations: usize) -> LoopOutput {
+        LoopOutput {
+            f,
+            g,
+            iterations,
+            violation: self.violation,
+            history: self.history,
+            reason: self.reason,
+        }
+    }
+}
+
+/// What one scaling update [`update_scaling`] saw; each loop decides which flags break it.
+pub(crate) struct ScalingFlags {
+    /// Some scaling is infinite or NaN (its kernel product underflowed).
+    pub non_finite: bool,
+    /// Some positive mass got a scaling that is not positive (zero or NaN).
+    pub vanished: bool,
+    /// Some positive mass got a scaling outside the bounds asked for.
+    pub out_of_bounds: bool,
+}
+
+impl ScalingFlags {
+    /// Whether some scaling is unusable: not finite, or not positive for a positive mass.
+    pub(crate) fn degenerate(&self) -> bool {
+        self.non_finite || self.vanished
+    }
+}
+
+/// One scaling half-step `x = m / k` entrywise, zero where the mass `m` is zero, with its
+/// flags; pass `..` for `bounds` where `out_of_bounds` is not read.
+pub(crate) fn update_scaling(
+    x: &mut [f64],
+    m: &[f64],
+    k: &[f64],
+    bounds: impl RangeBounds<f64>,
+) -> ScalingFlags {
+    let mut flags = ScalingFlags {
+        non_finite: false,
+        vanished: false,
+        out_of_bounds: false,
+    };
+    for ((xi, &mi), &ki) in x.iter_mut().zip(m).zip(k) {
+        *xi = if mi > 0.0 { mi / ki } else { 0.0 };
+        flags.non_finite |= !xi.is_finite();
+        flags.vanished |= !(*xi > 0.0 || mi <= 0.0);
+        flags.out_of_bounds |= mi > 0.0 && !bounds.contains(xi);
+    }
+    flags
+}
+
+/// One log-domain half-step `x = log m - k` entrywise, `-inf` where the mass `m` is zero;
+/// whether some positive mass got a non-finite potential.
+fn update_potential(x: &mut [f64], log_m: &[f64], k: &[f64], m: &[f64]) -> bool {
+    let mut bad = false;
+    for (((xi, &li), &ki), &mi) in x.iter_mut().zip(log_m).zip(k).zip(m) {
+        *xi = if mi > 0.0 { li - ki } else { f64::NEG_INFINITY };
+        bad |= mi > 0.0 && !xi.is_finite();
+    }
+    bad
+}
+
+/// Relative L1 column violation `|v ⊙ K^T u - b|_1 / mass` from the scalings.
+pub(crate) fn column_violation_std(v: &[f64], ktu: &[f64], b: &[f64], mass: f64) -> f64 {
     v.iter()
         .zip(ktu)
         .zip(b)
         .map(|((v, k), b)| (v * k - b).abs())
+        .sum::<f64>()
+        / mass
+}
+
+/// Relative L1 column violation `|e^{g + log K^T e^f} - b|_1 / mass` from the scaled
+/// potentials.
+fn column_violation_log(gs: &[f64], lktu: &[f64], b: &[f64], mass: f64) -> f64 {
+    gs.iter()
+        .zip(lktu)
+        .zip(b)
+        .map(|((g, k), b)| ((g + k).exp() - b).abs())
         .sum::<f64>()
         / mass
 }
@@ -54,64 +192,35 @@ pub(crate) fn run_standard<K: GibbsKernel + ?Sized>(
 ) -> Result<LoopOutput> {
     let n = kernel.len();
     let eps = kernel.eps();
-    let (a, b, term) = (input.a, input.b, input.termination);
+    let (a, b) = (input.a, input.b);
     let mass: f64 = a.iter().sum();
     let mut u: Vec<f64> = input.f0.iter().map(|f| (f / eps).exp()).collect();
     let mut v = vec![0.0; n];
     let mut ktu = vec![0.0; n];
     let mut kv = vec![0.0; n];
     let mut scratch = vec![0.0; kernel.scratch_len()];
-    let mut history = Vec::new();
-    let mut reason = TerminationReason::MaxIterations;
-    let mut violation = f64::INFINITY;
+    let mut checks = Checks::new(input, eps);
     let mut done = 0;
-    let underflow = |iteration| SinkhornError::KernelUnderflow {
-        iteration,
-        diameter_over_eps: input.diameter_over_eps,
-    };
     loop {
         kernel.apply(&u, &mut ktu, &mut scratch);
-        if term.due(done) || done == term.max_iter {
-            violation = column_violation_std(&v, &ktu, b, mass);
-            history.push((input.offset + done, violation));
-            observer.observe(&Record {
-                iteration: input.offset + done,
-                violation,
-                eps,
-            });
-            if term.met(violation) {
-                reason = TerminationReason::Converged;
-                break;
-            }
-        }
-        if done == term.max_iter {
+        if checks.stop(done, observer, || column_violation_std(&v, &ktu, b, mass)) {
             break;
         }
-        let mut bad = false;
-        for ((vj, &bj), &kj) in v.iter_mut().zip(b).zip(&ktu) {
-            *vj = if bj > 0.0 { bj / kj } else { 0.0 };
-            bad |= !(vj.is_finite());
-        }
+        let v_flags = update_scaling(&mut v, b, &ktu, ..);
         kernel.apply(&v, &mut kv, &mut scratch);
-        for ((ui, &ai), &ki) in u.iter_mut().zip(a).zip(&kv) {
-            *ui = if ai > 0.0 { ai / ki } else { 0.0 };
-            bad |= !(ui.is_finite() && (*ui > 0.0 || ai <= 0.0));
-        }
+        let u_flags = update_scaling(&mut u, a, &kv, ..);
         done += 1;
-        if bad {
-            return Err(underflow(input.offset + done));
+        // `v` breaks the loop only when not finite; `u` also when a scaling vanished.
+        if v_flags.non_finite || u_flags.degenerate() {
+            return Err(SinkhornError::KernelUnderflow {
+                iteration: input.offset + done,
+                diameter_over_eps: input.diameter_over_eps,
+            });
         }
     }
     let f = u.iter().map(|x| eps * x.ln()).collect();
     let g = v.iter().map(|x| eps * x.ln()).collect();
-    Ok(LoopOutput {
-        f,
-        g,
-        iterations: done,
-        violation,
-        history,
-        reason,
-    })
+    Ok(checks.output(f, g, done))
 }
 
 /// Log-domain FS-1 loop (log-sum-exp sweeps, brief §2.5 (A)).
@@ -122,7 +231,7 @@ pub(crate) fn run_log<K: GibbsKernel + ?Sized>(
 ) -> Result<LoopOutput> {
     let n = kernel.len();
     let eps = kernel.eps();
-    let (a, b, term) = (input.a, input.b, input.termination);
+    let (a, b) = (input.a, input.b);
     let mass: f64 = a.iter().sum();
     let la: Vec<f64> = a.iter().map(|x| x.ln()).collect();
     let lb: Vec<f64> = b.iter().map(|x| x.ln()).collect();
@@ -137,54 +246,18 @@ pub(crate) fn run_log<K: GibbsKernel + ?Sized>(
     let mut lktu = vec![0.0; n];
     let mut lkv = vec![0.0; n];
     let mut scratch = vec![0.0; kernel.scratch_len()];
-    let mut history = Vec::new();
-    let mut reason = TerminationReason::MaxIterations;
-    let mut violation = f64::INFINITY;
+    let mut checks = Checks::new(input, eps);
     let mut done = 0;
     loop {
         kernel.log_apply(&fs, &mut lktu, &mut scratch);
-        if term.due(done) || done == term.max_iter {
-            violation = gs
-                .iter()
-                .zip(&lktu)
-                .zip(b)
-                .map(|((g, k), b)| ((g + k).exp() - b).abs())
-                .sum::<f64>()
-                / mass;
-            history.push((input.offset + done, violation));
-            observer.observe(&Record {
-                iteration: input.offset + done,
-                violation,
-                eps,
-            });
-            if term.met(violation) {
-                reason = TerminationReason::Converged;
-                break;
-            }
-        }
-        if done == term.max_iter {
+        if checks.stop(done, observer, || column_violation_log(&gs, &lktu, b, mass)) {
             break;
         }
-        let mut bad = false;
-        for (((gj, &lbj), &kj), &bj) in gs.iter_mut().zip(&lb).zip(&lktu).zip(b) {
-            *gj = if bj > 0.0 {
-                lbj - kj
-            } else {
-                f64::NEG_INFINITY
-            };
-            bad |= bj > 0.0 && !gj.is_finite();
-        }
+        let g_bad = update_potential(&mut gs, &lb, &lktu, b);
         kernel.log_apply(&gs, &mut lkv, &mut scratch);
-        for (((fi, &lai), &ki), &ai) in fs.iter_mut().zip(&la).zip(&lkv).zip(a) {
-            *fi = if ai > 0.0 {
-                lai - ki
-            } else {
-                f64::NEG_INFINITY
-            };
-            bad |= ai > 0.0 && !fi.is_finite();
-        }
+        let f_bad = update_potential(&mut fs, &la, &lkv, a);
         done += 1;
-        if bad {
+        if g_bad || f_bad {
             return Err(SinkhornError::NonFinite {
                 what: "log-domain potentials",
                 iteration: input.offset + done,
@@ -193,12 +266,5 @@ pub(crate) fn run_log<K: GibbsKernel + ?Sized>(
     }
     let f = fs.iter().map(|x| eps * x).collect();
     let g = gs.iter().map(|x| eps * x).collect();
-    Ok(LoopOutput {
-        f,
-        g,
-        iterations: done,
-        violation,
-        history,
-        reason,
-    })
+    Ok(checks.output(f, g, done))
 }

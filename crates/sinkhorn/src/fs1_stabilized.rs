@@ -20,11 +20,13 @@ use colt::ColtPair;
 
 use crate::colt_kernel::ColtKernel;
 use crate::error::{Result, SinkhornError};
-use crate::fs1_loop::{LoopInput, LoopOutput, run_log};
+use crate::fs1_loop::{
+    Checks, LoopInput, LoopOutput, column_violation_std, run_log, update_scaling,
+};
 use crate::kernel::GibbsKernel;
-use crate::observer::{Observer, Record};
+use crate::observer::Observer;
 use crate::support::Support1d;
-use crate::termination::{Termination, TerminationReason};
+use crate::termination::Termination;
 
 /// Absorb once a scaling leaves `[e^-30, e^30]` (e^30 ~ 1e13 keeps every product ~290
 /// orders of magnitude away from the f64 limits).
@@ -121,55 +123,28 @@ pub(crate) fn run_stabilized(
     let mut v = unit(b);
     let mut ktu = vec![0.0; n];
     let mut kv = vec![0.0; n];
-    let mut history = Vec::new();
-    let mut reason = TerminationReason::MaxIterations;
-    let mut violation = f64::INFINITY;
+    let mut checks = Checks::new(input, eps);
     let mut refreshes = 0usize;
     // `v` is meaningful only after the first iteration; before it the check is not due.
     loop {
         let Some(st) = state.as_ref() else {
             // Parameters not representable: finish this stage in the log domain.
-            return finish_in_log(kernel, input, &alpha, done, history, observer);
+            return finish_in_log(kernel, input, &alpha, done, checks.into_history(), observer);
         };
         st.pair
             .apply_transpose_in_place(&u, &mut ktu)
             .expect("lengths fixed");
-        if term.due(done) || done == term.max_iter {
-            violation = v
-                .iter()
-                .zip(&ktu)
-                .zip(b)
-                .map(|((v, k), b)| (v * k - b).abs())
-                .sum::<f64>()
-                / mass;
-            history.push((input.offset + done, violation));
-            observer.observe(&Record {
-                iteration: input.offset + done,
-                violation,
-                eps,
-            });
-            if term.met(violation) {
-                reason = TerminationReason::Converged;
-                break;
-            }
-        }
-        if done == term.max_iter {
+        if checks.stop(done, observer, || column_violation_std(&v, &ktu, b, mass)) {
             break;
         }
-        let mut bad = false;
-        let mut big = false;
-        for ((vj, &bj), &kj) in v.iter_mut().zip(b).zip(&ktu) {
-            *vj = if bj > 0.0 { bj / kj } else { 0.0 };
-            bad |= !(vj.is_finite() && (*vj > 0.0 || bj <= 0.0));
-            big |= bj > 0.0 && !(E_NEG_TAU..=E_TAU).contains(vj);
-        }
+        let v_flags = update_scaling(&mut v, b, &ktu, E_NEG_TAU..=E_TAU);
+        let mut bad = v_flags.degenerate();
+        let mut big = v_flags.out_of_bounds;
         if !bad {
             st.pair.apply_in_place(&v, &mut kv).expect("lengths fixed");
-            for ((ui, &ai), &ki) in u.iter_mut().zip(a).zip(&kv) {
-                *ui = if ai > 0.0 { ai / ki } else { 0.0 };
-                bad |= !(ui.is_finite() && (*ui > 0.0 || ai <= 0.0));
-                big |= ai > 0.0 && !(E_NEG_TAU..=E_TAU).contains(ui);
-            }
+            let u_flags = update_scaling(&mut u, a, &kv, E_NEG_TAU..=E_TAU);
+            bad = u_flags.degenerate();
+            big |= u_flags.out_of_bounds;
         }
         done += 1;
         if bad {
@@ -179,7 +154,7 @@ pub(crate) fn run_stabilized(
             beta.clone_from(&st.beta);
             log_refresh(&mut alpha, &mut beta, &mut tmp);
             if refreshes > MAX_REFRESHES_IN_A_ROW {
-                return finish_in_log(kernel, input, &alpha, done, history, observer);
+                return finish_in_log(kernel, input, &alpha, done, checks.into_history(), observer);
             }
             state = build(&gaps, eps, alpha.clone(), beta.clone());
             u = unit(a);
@@ -224,14 +199,7 @@ pub(crate) fn run_stabilized(
             })
             .collect()
     };
-    Ok(LoopOutput {
-        f: pot(&st.alpha, &u, a),
-        g: pot(&st.beta, &v, b),
-        iterations: done,
-        violation,
-        history,
-        reason,
-    })
+    Ok(checks.output(pot(&st.alpha, &u, a), pot(&st.beta, &v, b), done))
 }
 
 /// Run the rest of the stage in the log domain from the scaled potential `alpha`.
