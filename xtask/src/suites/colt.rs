@@ -51,7 +51,7 @@ pub fn suite() -> Suite {
             },
             Check {
                 name: "scaling",
-                about: "matvec time is O(N)",
+                about: "matvec time is O(N), uniform and non-uniform supports",
                 timing: true,
                 run: scaling,
             },
@@ -218,18 +218,38 @@ fn scaling(rec: &mut Recorder) -> anyhow::Result<()> {
         vec![1_000, 10_000, 100_000, 1_000_000, 10_000_000],
     );
     let reps = rec.mode().pick(20, 40);
+    // One call times both supports and the streaming pass round-robin (docs/colt.md, "How it
+    // is timed"), so the two slopes and ratios below come from the same rounds.
     let report: ScalingReport = measure_matvec_scaling(&sizes, reps);
     let ratio = report.ratio_at(1_000_000).unwrap_or(f64::NAN);
+    let nonuniform_ratio = report.nonuniform_ratio_at(1_000_000).unwrap_or(f64::NAN);
+    let range = format!("N = {}..{}", sizes[0], sizes[sizes.len() - 1]);
     rec.claim(
-        Claim::new("colt.matvec.scaling", "A CoLT matrix-vector product costs O(N)", Source::paper(PAPER))
-            .measured(report.slope, "")
-            .threshold(Threshold::at_most(1.1))
-            .note(format!(
-                "log-log slope of the f64 Gibbs-kernel matvec over N = {}..{}; 1.1 from issue 2. Ratio to a streaming pass at N = 1e6: {}x in this run (dev profile; issue 2 targets <= 2, docs/colt.md measures 1.95 in the release criterion run and 2.1-2.5 self-timed on this shared machine, so `cargo xtask bench` reports it rather than gating on it)",
-                sizes[0],
-                sizes[sizes.len() - 1],
-                fmt_num(ratio)
-            )),
+        Claim::new(
+            "colt.matvec.scaling",
+            "A CoLT matrix-vector product costs O(N) (uniform grid: one scalar ratio)",
+            Source::paper(PAPER),
+        )
+        .measured(report.slope, "")
+        .threshold(Threshold::at_most(1.1))
+        .note(format!(
+            "log-log slope of the f64 Gibbs-kernel matvec on a uniform grid (colt::scaling::bench_problem, ColtPair::gibbs_uniform: the uniform-ratio path, which streams no ratio array) over {range}; 1.1 from issue 2; the streaming pass itself fits {} over the same sizes (the cache steps, docs/colt.md). Ratio to a streaming pass at N = 1e6: {}x in this run (dev profile; issue 2 targets <= 2; docs/colt.md measures 1.16-1.45 for this path in release, best of 15 round-robin rounds over 5 runs, so `cargo xtask bench` reports the ratio rather than validate gating on it)",
+            fmt_num(report.streaming_slope),
+            fmt_num(ratio)
+        )),
+    );
+    rec.claim(
+        Claim::new(
+            "colt.matvec.scaling-nonuniform",
+            "A CoLT matrix-vector product costs O(N) on a non-uniform sorted support (every ratio different)",
+            Source::paper(PAPER),
+        )
+        .measured(report.nonuniform_slope, "")
+        .threshold(Threshold::at_most(1.1))
+        .note(format!(
+            "log-log slope of the f64 Gibbs-kernel matvec on x_i = (i + 0.3 sin i) h (colt::scaling::bench_problem_nonuniform, ColtPair::gibbs: the general path, which streams the ratio arrays) over {range}, timed in the same rounds as colt.matvec.scaling; 1.1 from issue 2. Ratio to a streaming pass at N = 1e6: {}x in this run (dev profile; docs/colt.md measures 1.92-2.35 in release, best of 15 round-robin rounds over 5 runs, and 1.93 and 1.84 as criterion medians: at the issue's target of 2, not reliably under it, so it is reported, not gated)",
+            fmt_num(nonuniform_ratio)
+        )),
     );
     let pts = |t: &[f64]| {
         report
@@ -240,6 +260,7 @@ fn scaling(rec: &mut Recorder) -> anyhow::Result<()> {
             .collect::<Vec<_>>()
     };
     let matvec = pts(&report.matvec_seconds);
+    let nonuniform = pts(&report.nonuniform_seconds);
     let mut plot = LinePlot::new(
         "CoLT matvec: time vs N",
         "N (matrix size)",
@@ -248,29 +269,49 @@ fn scaling(rec: &mut Recorder) -> anyhow::Result<()> {
         Scale::Log,
     )
     .with(Series::line(
-        format!("CoLT matvec, f64 (slope {})", fmt_num(report.slope)),
+        format!(
+            "CoLT matvec, uniform grid, f64 (slope {})",
+            fmt_num(report.slope)
+        ),
         matvec.clone(),
     ))
     .with(Series::line(
-        "log-domain matvec",
+        format!(
+            "CoLT matvec, non-uniform support, f64 (slope {})",
+            fmt_num(report.nonuniform_slope)
+        ),
+        nonuniform.clone(),
+    ))
+    .with(Series::line(
+        "log-domain matvec (uniform grid)",
         pts(&report.log_matvec_seconds),
     ))
     .with(Series::line(
-        "streaming pass (2 reads, 1 write)",
+        format!(
+            "streaming pass (2 reads, 1 write; slope {})",
+            fmt_num(report.streaming_slope)
+        ),
         pts(&report.streaming_seconds),
     ));
     if let Some(fit) = PowerFit::fit(&matvec) {
-        plot = plot.with(Series::dashed("CoLT matvec, fit", fit.line(&matvec)).colored(0));
+        plot = plot.with(Series::dashed("uniform grid, fit", fit.line(&matvec)).colored(0));
     }
-    rec.figure("matvec-time", "Time of one O(N) product against N, log-log, next to a streaming pass over the same data (the memory-bandwidth floor).", plot.svg()?);
+    if let Some(fit) = PowerFit::fit(&nonuniform) {
+        plot =
+            plot.with(Series::dashed("non-uniform support, fit", fit.line(&nonuniform)).colored(1));
+    }
+    rec.figure("matvec-time", "Time of one O(N) product against N, log-log, on a uniform grid and on a non-uniform support, next to a streaming pass over the same data (the memory-bandwidth floor).", plot.svg()?);
     let mut table = Table::new(
         "CoLT matvec timings",
         &[
             "N",
-            "matvec",
+            "matvec, uniform grid",
+            "ns / element",
+            "matvec, non-uniform",
             "ns / element",
             "streaming pass",
-            "ratio",
+            "ratio uniform / streaming",
+            "ratio non-uniform / streaming",
             "log-domain matvec",
         ],
     );
@@ -279,8 +320,11 @@ fn scaling(rec: &mut Recorder) -> anyhow::Result<()> {
             n.to_string(),
             format!("{} s", fmt_num(report.matvec_seconds[k])),
             fmt_num(report.matvec_seconds[k] * 1e9 / n as f64),
+            format!("{} s", fmt_num(report.nonuniform_seconds[k])),
+            fmt_num(report.nonuniform_seconds[k] * 1e9 / n as f64),
             format!("{} s", fmt_num(report.streaming_seconds[k])),
             fmt_num(report.matvec_seconds[k] / report.streaming_seconds[k]),
+            fmt_num(report.nonuniform_seconds[k] / report.streaming_seconds[k]),
             format!("{} s", fmt_num(report.log_matvec_seconds[k])),
         ]);
     }
@@ -288,8 +332,10 @@ fn scaling(rec: &mut Recorder) -> anyhow::Result<()> {
     rec.data(
         "matvec_scaling",
         serde_json::json!({
-            "n": report.n, "matvec_s": report.matvec_seconds, "streaming_s": report.streaming_seconds,
+            "n": report.n, "matvec_s": report.matvec_seconds,
+            "nonuniform_s": report.nonuniform_seconds, "streaming_s": report.streaming_seconds,
             "log_matvec_s": report.log_matvec_seconds, "slope": report.slope,
+            "nonuniform_slope": report.nonuniform_slope, "streaming_slope": report.streaming_slope,
         }),
     )?;
     Ok(())
