@@ -318,7 +318,8 @@ impl<T: Real> ColtPair<T> {
         }
     }
 
-    /// `out = T x` in O(N), without allocating (blocked two-pass scan, see [`crate::sweep`]).
+    /// `out = T x` in O(N), without allocating (the forward and backward sweeps interleaved
+    /// in one loop, see [`crate::sweep`]).
     ///
     /// # Errors
     /// [`ColtError::LengthMismatch`] unless `x.len() == out.len() == self.len()`.
