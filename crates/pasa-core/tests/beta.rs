@@ -10,8 +10,17 @@
 //!
 //! Claims: the default is within 1.5x of the sweep minimum (measured 1.0x), and for
 //! score-mean recovery beta -> 1 blows the error up (0.999 is 9-48x the default; we ask 4x).
+//!
+//! docs/pasa.md's section 5 tables are at n = 1024, seed 7, where bias 100 is the row
+//! furthest from the minimum; `defaults_at_bias_100_on_the_docs_table` checks that row, and
+//! `shifting_matrix_and_amplification_are_exact_in_fp16` the exactness the default's
+//! derivation relies on.
 
+use half::f16;
+use pasa_core::beta::{KEY_MEAN_BETA, SCORE_MEAN_BETA, recovery_factor};
 use pasa_core::generate::RandomCase;
+use pasa_core::round::f64_to_f16;
+use pasa_core::steps::shifting_matrix_in_place;
 use pasa_core::{
     Algorithm, AttentionParams, ErrorReport, Kernel, PasaParams, Precision, Recovery, attention,
     reference_attention,
@@ -66,4 +75,68 @@ fn default_beta_is_near_the_sweep_minimum(#[case] bias: f64, #[case] amp: f64) {
             );
         }
     }
+}
+
+/// docs/pasa.md section 5 at bias 100, amp 4 (n = 1024, seed 7, the doc's sweep betas).
+/// Measured: key means (FP16 stats) default 1.20e-2 vs minimum 7.05e-3 at beta 0.999, ratio
+/// 1.70, the largest over the doc's rows (5, 1: 1.0; 50, 4: 1.06; 200, 2: every beta >= 0.9
+/// exact, which `overflow.rs` checks at n = 512); score-mean recovery with FP32 stats:
+/// default 2.55e-2 vs minimum 2.33e-2 at 0.99, ratio 1.09. Asserted: 1.8 and 1.2, the
+/// doc's "within 1.8x" and "within 1.2x" (deterministic seeded runs: the margin only
+/// absorbs a change in the last digits of the RMSEs).
+#[test]
+fn defaults_at_bias_100_on_the_docs_table() {
+    let inputs = RandomCase::brief(100.0, 4.0, 7).inputs().unwrap();
+    let reference = reference_attention(&inputs, &AttentionParams::default()).unwrap();
+    let sweep = [0.5, 0.9, 0.9375, 0.96875, 0.99, 0.999, KEY_MEAN_BETA];
+    for (recovery, precision, within) in [
+        (Recovery::RelativeKeyMeans, Precision::ALL_FP16, 1.8),
+        (Recovery::Absolute, Precision::FP16_FP32_STATS, 1.2),
+    ] {
+        let default = rmse(&inputs, &reference, recovery, precision, None);
+        let best = sweep
+            .iter()
+            .map(|&b| rmse(&inputs, &reference, recovery, precision, Some(b)))
+            .fold(f64::INFINITY, f64::min);
+        assert!(
+            default <= within * best,
+            "{recovery:?}: default {default} vs best {best}"
+        );
+    }
+}
+
+/// Number theory, not measurement: with beta = 31/32 the shifting matrix `M = I - gamma 1 1^T`,
+/// `gamma = 31 / (32 s)`, has entries `-gamma` (31 times a power of two when `s` is one) and
+/// `1 - gamma = (32 s - 31) / (32 s)`, whose numerator fits binary16's 11-bit significand
+/// iff `32 s - 31 < 2^11`, i.e. `s <= 64`. So M is exact in FP16 for power-of-two
+/// `s <= 64` and not for `s = 128`. The score-mean amplification `beta/(1-beta)` is exactly
+/// 31, an FP16 number; the key-mean default `1 - 2^-11` is the largest FP16 below 1.
+#[test]
+fn shifting_matrix_and_amplification_are_exact_in_fp16() {
+    let exact = |s: usize| {
+        let mut m = vec![0.0_f64; s * s];
+        shifting_matrix_in_place(&mut m, s, SCORE_MEAN_BETA, &Precision::ALL_FP16).unwrap();
+        let gamma = SCORE_MEAN_BETA / f64::from(u32::try_from(s).unwrap());
+        m.iter().enumerate().all(|(i, &x)| {
+            let want = if i % (s + 1) == 0 {
+                1.0 - gamma
+            } else {
+                -gamma
+            };
+            x.to_bits() == want.to_bits()
+        })
+    };
+    for s in [1, 2, 4, 8, 16, 32, 64] {
+        assert!(exact(s), "M not exact in FP16 at s = {s}");
+    }
+    assert!(!exact(128), "M at s = 128 should round 1 - 31/4096");
+    let amplification = recovery_factor(SCORE_MEAN_BETA);
+    assert_eq!(amplification.to_bits(), 31.0_f64.to_bits());
+    assert_eq!(f64::from(f64_to_f16(31.0)).to_bits(), 31.0_f64.to_bits());
+    assert_eq!(
+        f64::from(f64_to_f16(KEY_MEAN_BETA)).to_bits(),
+        KEY_MEAN_BETA.to_bits()
+    );
+    let below_one = f64::from(f16::from_bits(f16::ONE.to_bits() - 1));
+    assert_eq!(below_one.to_bits(), KEY_MEAN_BETA.to_bits());
 }

@@ -94,6 +94,53 @@ fn pasa_beats_naive_where_both_are_finite(#[case] case: RandomCase) {
     );
 }
 
+/// The brief's PASA with FP16 statistics (`pasa`) is *not* more accurate than naive FP16 at
+/// bias 5 (docs/pasa.md section 4): its shift `c = 31 mean(S')` ~ 300 is an FP16 number
+/// with ulp 0.25, as coarse as the naive scores. Measured (seq 512, seed 11): pasa 4.0e-2,
+/// naive 2.6e-2 (n = 1024, seed 7: 2.9e-2 vs 2.1e-2). Asserted: the ordering.
+#[test]
+fn fp16_stats_pasa_is_no_better_than_naive_at_bias_5() {
+    let inputs = case(5.0, 1.0, Resonance::Aligned, BiasProfile::Constant)
+        .inputs()
+        .unwrap();
+    let reference = reference_attention(&inputs, &AttentionParams::default()).unwrap();
+    let (naive, _) = rmse(Preset::NaiveFp16, &inputs, &reference);
+    let (pasa, _) = rmse(Preset::Pasa, &inputs, &reference);
+    assert!(naive.all_finite() && pasa.all_finite());
+    assert!(
+        pasa.rmse >= naive.rmse,
+        "pasa {} vs naive {}",
+        pasa.rmse,
+        naive.rmse
+    );
+}
+
+/// Score-mean relative recovery (`pasa-relative`) never rounds a score-sized shift, so it
+/// stays finite where the brief's absolute recovery (`pasa`) is all NaN (docs/pasa.md
+/// section 4, bias 100 and 200). At bias 200 attention is one-hot and key means return the
+/// right value row exactly (3e-17), but `pasa-relative` offsets blocks by 31 x a rounded
+/// score mean (~1.4e4, ulp 8) and picks wrong rows. Measured (seq 512, seed 11): RMSE 4.4e-1
+/// at bias 100, 1.04 at bias 200 (n = 1024, seed 7: 8.6e-2 and 2.7e-1). Asserted at bias
+/// 200: RMSE > 1e-2; a wrong row costs ~sqrt(2) per element (v ~ N(0,1)), so this is more
+/// than ~3 of 512 rows wrong, and 14 orders of magnitude above the right-row value.
+#[rstest]
+#[case::bias100(case(100.0, 4.0, Resonance::Aligned, BiasProfile::Constant), false)]
+#[case::bias200(case(200.0, 2.0, Resonance::Aligned, BiasProfile::Constant), true)]
+fn relative_recovery_is_finite_but_picks_wrong_blocks_at_bias_200(
+    #[case] case: RandomCase,
+    #[case] one_hot: bool,
+) {
+    let inputs = case.inputs().unwrap();
+    let reference = reference_attention(&inputs, &AttentionParams::default()).unwrap();
+    let (absolute, _) = rmse(Preset::Pasa, &inputs, &reference);
+    assert_eq!(absolute.non_finite, absolute.total, "{absolute:?}");
+    let (relative, _) = rmse(Preset::PasaRelative, &inputs, &reference);
+    assert!(relative.all_finite(), "{relative:?}");
+    if one_hot {
+        assert!(relative.rmse > 1e-2, "{relative:?}");
+    }
+}
+
 /// Without bias every FP16 kernel is at FP16 storage level: RMSE below 2.5e-4 (measured
 /// 2.0e-5 to 1.2e-4, threshold 2 x the largest; one f16 ulp of outputs of size ~0.05 is
 /// 3e-5).

@@ -35,8 +35,10 @@ fn reference_matches_the_captured_output() {
 #[test]
 fn fp16_kernels_on_real_data() {
     // Layer 0 scores stay far below 65504 (|S| <= 74 after scaling), so every kernel is
-    // finite. Measured RMSE vs the f64 reference: fp32-softmax 6.6e-5, fa-fp16 5.3e-4,
-    // pasa 1.1e-3, pasa-key-means 5.7e-4; threshold = 2 x the largest.
+    // finite. Each preset's threshold is its measured RMSE vs the f64 reference x 2 (blocks
+    // 64): fp32-softmax 6.6e-5, fa-fp16 5.3e-4, pasa 1.14e-3, pasa-key-means 5.3e-4. The
+    // fp32-softmax bound sits 4x below the FP16 kernels', so an FP16 rounding creeping into
+    // its softmax fails it.
     let (inputs, _) = load();
     let params = AttentionParams {
         block_q: 64,
@@ -44,19 +46,33 @@ fn fp16_kernels_on_real_data() {
         ..AttentionParams::default()
     };
     let reference = reference_attention(&inputs, &params).unwrap();
-    for preset in [
-        Preset::Fp32Softmax,
-        Preset::NaiveFp16,
-        Preset::Pasa,
-        Preset::PasaKeyMeans,
+    let mut measured = Vec::new();
+    for (preset, max_rmse) in [
+        (Preset::Fp32Softmax, 1.4e-4),
+        (Preset::NaiveFp16, 1.1e-3),
+        (Preset::Pasa, 2.3e-3),
+        (Preset::PasaKeyMeans, 1.1e-3),
     ] {
         let out = attention(&inputs, &preset.kernel(), &params).unwrap();
         let e = ErrorReport::compare(&out.out, &reference);
-        assert!(e.all_finite() && e.rmse < 2.5e-3, "{preset:?}: {e:?}");
+        assert!(e.all_finite() && e.rmse < max_rmse, "{preset:?}: {e:?}");
         assert!(
             out.probe.max_abs_score < 100.0,
             "{preset:?}: {:?}",
             out.probe
         );
+        measured.push(e.rmse);
     }
+    // docs/pasa.md section 6's orderings, measured there on all 6 layers of the external
+    // dump, hold on this fixture too: the brief's PASA is worse than naive FP16 (here 2.1x;
+    // the dump: 2-5x), key-mean recovery within the dump's 1.1-1.4x of naive (here 1.0x;
+    // asserted 1.5x).
+    let [_, naive, pasa, key_means] = measured[..] else {
+        unreachable!()
+    };
+    assert!(pasa > naive, "pasa {pasa} vs naive {naive}");
+    assert!(
+        key_means < 1.5 * naive,
+        "key means {key_means} vs naive {naive}"
+    );
 }
