@@ -2,7 +2,9 @@
 //! resonant Q/K, PASA stays finite with small error, and PASA is mathematically softmax
 //! attention. Every number comes from `pasa-core`'s emulated kernels against its f64
 //! reference; thresholds are the ones `pasa-core`'s own tests assert (their measured value
-//! with a factor-2 margin), cited in each claim.
+//! with a factor-2 margin, at seq 512 = quick mode), cited in each claim; where the full
+//! mode's seq 1024 measures more than half that, the full-mode threshold is its own
+//! measurement x 2, and the claim says so.
 
 use pasa_core::generate::{RandomCase, Resonance};
 use pasa_core::round::F16_MAX;
@@ -16,7 +18,13 @@ use crate::plot::{CategoryMap, LinePlot, Scale, Series};
 use crate::suite::{Check, Recorder, Suite, Table};
 
 const PAPER: &str = "arXiv:2503.01873, abstract";
-const TESTS: &str = "pasa-core tests/overflow.rs (measured x 2)";
+
+/// Where the RMSE thresholds come from: `pasa-core`'s `tests/overflow.rs` asserts its
+/// measured value x 2 at seq 512, seed 11, which is this suite's quick-mode problem. At the
+/// full mode's seq 1024 the measured values differ; where they leave less than a factor 2
+/// of margin the full-mode threshold is the full run's own measurement x 2, named in the
+/// claim.
+const TESTS: &str = "pasa-core tests/overflow.rs, measured at seq 512, seed 11 (x 2)";
 
 /// The PASA configuration the suite's claims are about: all FP16, shift recovered from key
 /// means (pasa-core's recommended reconstruction; see docs/pasa.md).
@@ -211,8 +219,11 @@ fn overflow(rec: &mut Recorder) -> anyhow::Result<()> {
             Source::reconstruction(TESTS),
         )
         .measured(pasa.error.rmse, "")
-        .threshold(Threshold::below(0.11))
-        .note(format!("RMSE vs f64 at {at}; FP32-softmax baseline {}", fmt_num(base.error.rmse))),
+        .threshold(Threshold::below(2.2e-2))
+        .note(format!(
+            "RMSE vs f64 at {at}; FP32-softmax baseline {}. Threshold: 2 x 1.1e-2 (tests/overflow.rs, seq 512); at seq 1024 (full mode) attention here is nearly one-hot and PASA, like the FP32 baseline, measures 8.6e-11",
+            fmt_num(base.error.rmse)
+        )),
     );
     Ok(())
 }
@@ -225,7 +236,9 @@ fn accuracy(rec: &mut Recorder) -> anyhow::Result<()> {
         Claim::new(
             "pasa.accuracy.beats-naive",
             "Where both are finite, PASA is more accurate than naive FP16 attention (RMSE ratio naive/PASA)",
-            Source::reconstruction("pasa-core tests/overflow.rs: ratio > 4 (measured 7.6 at seq 512)"),
+            Source::reconstruction(
+                "pasa-core tests/overflow.rs: ratio > 4 (measured 19.9 at seq 512, 14.4 at seq 1024)",
+            ),
         )
         .measured(naive.error.rmse / pasa.error.rmse, "x")
         .threshold(Threshold::above(4.0))
@@ -251,12 +264,15 @@ fn accuracy(rec: &mut Recorder) -> anyhow::Result<()> {
             "pasa.accuracy.no-bias",
             "Without bias every FP16 kernel is accurate to FP16 storage level",
             Source::reconstruction(
-                "pasa-core tests/overflow.rs: RMSE < 2e-4 (one f16 ulp of ~0.05 is 3e-5)",
+                "pasa-core tests/overflow.rs: RMSE < 2.5e-4, 2 x the largest of five FP16 presets at seq 512, seed 11 (1.2e-4, pasa); one f16 ulp of outputs ~0.05 is 3e-5",
             ),
         )
         .measured(worst, "")
-        .threshold(Threshold::below(2e-4))
-        .note("largest RMSE of FA-FP32-softmax, FA-FP16 and PASA at bias 0, amp 1"),
+        .threshold(Threshold::below(2.5e-4))
+        .note(format!(
+            "largest RMSE of FA-FP32-softmax, FA-FP16 and PASA at bias 0, amp 1, seq {} (measured 6.9e-5 at seq 512, 5.4e-5 at seq 1024)",
+            seq(rec)
+        )),
     );
     Ok(())
 }
@@ -319,7 +335,12 @@ fn resonance(rec: &mut Recorder) -> anyhow::Result<()> {
             Source::reconstruction(TESTS),
         )
         .measured(pasa_opposite, "")
-        .threshold(Threshold::below(0.18)),
+        .threshold(Threshold::below(rec.mode().pick(3.4e-2, 4.5e-2)))
+        .note(format!(
+            "RMSE of {} vs f64, bias 100, amp 4, opposite mean directions, seq {}. Threshold: quick 2 x 1.7e-2 (tests/overflow.rs, seq 512); full 2 x 2.2e-2 (this claim's full-mode measurement at seq 1024)",
+            PASA.name(),
+            seq(rec)
+        )),
     );
     rec.claim(
         Claim::new(
