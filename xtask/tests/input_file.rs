@@ -1,7 +1,8 @@
-//! `validate --input`: a small safetensors file written here (format by hand: an 8-byte
-//! header length, a JSON header, little-endian f32 data) with two Q/K/V triples and a
-//! captured `out` is found, diagnosed and reported; a file without q/k/v tensors fails the
-//! run with a message that lists what it found.
+//! `validate --input`: small safetensors and `.npy` files written here (formats by hand:
+//! safetensors is an 8-byte header length, a JSON header, little-endian f32 data) are found,
+//! diagnosed and reported: prefixed triples, a bare `q`/`k`/`v` triple whose captured `out`
+//! is compared with the reference, a Q `.npy` with its K and V siblings; a file without
+//! q/k/v tensors, or a Q without its V, fails the run with a message that says why.
 
 use std::fs;
 use std::path::PathBuf;
@@ -93,4 +94,133 @@ fn a_file_without_qkv_fails_and_says_what_it_found() {
         error.contains("no tensors named q/k/v") && error.contains("weights"),
         "{error}"
     );
+}
+
+/// Softmax(Q K^T / sqrt(d)) V in f64 for one head stored `(seq, d)` row-major.
+fn attention(q: &[f32], k: &[f32], v: &[f32], seq: usize, d: usize) -> Vec<f32> {
+    let scale = 1.0 / (d as f64).sqrt();
+    let mut out = vec![0.0f32; seq * d];
+    for i in 0..seq {
+        let s: Vec<f64> = (0..seq)
+            .map(|j| {
+                (0..d)
+                    .map(|c| f64::from(q[i * d + c]) * f64::from(k[j * d + c]))
+                    .sum::<f64>()
+                    * scale
+            })
+            .collect();
+        let m = s.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let w: Vec<f64> = s.iter().map(|x| (x - m).exp()).collect();
+        let total: f64 = w.iter().sum();
+        for c in 0..d {
+            let o: f64 = (0..seq).map(|j| w[j] * f64::from(v[j * d + c])).sum();
+            out[i * d + c] = (o / total) as f32;
+        }
+    }
+    out
+}
+
+#[test]
+fn a_bare_triple_is_checked_against_its_captured_output() {
+    let (seq, d) = (8, 4);
+    let (q, k, v) = (
+        values(seq * d, 0.0),
+        values(seq * d, 1.0),
+        values(seq * d, 2.0),
+    );
+    let out = attention(&q, &k, &v, seq, d);
+    let run_with = |out: Vec<f32>, tag: &str| {
+        let path = std::env::temp_dir().join(format!(
+            "xtask-input-out-{tag}-{}.safetensors",
+            std::process::id()
+        ));
+        let shape = vec![seq, d];
+        write_safetensors(
+            &path,
+            &[
+                ("q", shape.clone(), q.clone()),
+                ("k", shape.clone(), k.clone()),
+                ("v", shape.clone(), v.clone()),
+                ("out", shape, out),
+            ],
+        );
+        let run = run_suites(
+            &[input::suite(path.clone())],
+            Mode::Quick,
+            "t".to_owned(),
+            &Progress::hidden(),
+        );
+        fs::remove_file(&path).expect("temp file removable");
+        run
+    };
+    // The inputs are rounded to f16 on loading, the captured output is not: they differ by
+    // about the f16 rounding of values in [-1, 1] (5e-4), inside the claim's 1e-2.
+    let run = run_with(out.clone(), "good");
+    assert_eq!(run.exit_code(), 0, "{}", xtask::report::console(&run));
+    assert_eq!(run.suites[0].claims.len(), 2, "finiteness and captured out");
+    assert_eq!(run.suites[0].tables[0].rows[0][0], "qkv");
+    // An output that is off by 0.1 everywhere fails the comparison.
+    let run = run_with(out.iter().map(|x| x + 0.1).collect(), "bad");
+    assert_eq!(run.exit_code(), 1);
+    let failed: Vec<&str> = run.suites[0]
+        .claims
+        .iter()
+        .filter(|c| !c.verdict().passed())
+        .map(|c| c.id.as_str())
+        .collect();
+    assert_eq!(failed, ["input.reference-matches-out"]);
+}
+
+/// Writes a little-endian f32 `.npy` (format 1.0) of a 2D array.
+fn write_npy(path: &PathBuf, shape: [usize; 2], values: &[f32]) {
+    let mut header = format!(
+        "{{'descr': '<f4', 'fortran_order': False, 'shape': ({}, {}), }}",
+        shape[0], shape[1]
+    );
+    // Magic (6) + version (2) + length (2) + header + newline, padded to 64 bytes.
+    while (10 + header.len() + 1) % 64 != 0 {
+        header.push(' ');
+    }
+    header.push('\n');
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    bytes.extend_from_slice(header.as_bytes());
+    for v in values {
+        bytes.extend_from_slice(&v.to_le_bytes());
+    }
+    fs::write(path, bytes).expect("temp file is writable");
+}
+
+#[test]
+fn an_npy_q_finds_its_k_and_v_siblings() {
+    let dir = std::env::temp_dir().join(format!("xtask-input-npy-{}", std::process::id()));
+    fs::create_dir_all(&dir).expect("temp dir");
+    let (seq, d) = (8, 4);
+    for (c, seed) in [('q', 0.0), ('k', 1.0), ('v', 2.0)] {
+        write_npy(
+            &dir.join(format!("head0_{c}.npy")),
+            [seq, d],
+            &values(seq * d, seed),
+        );
+    }
+    let run = run_suites(
+        &[input::suite(dir.join("head0_q.npy"))],
+        Mode::Quick,
+        "t".to_owned(),
+        &Progress::hidden(),
+    );
+    assert_eq!(run.exit_code(), 0, "{}", xtask::report::console(&run));
+    assert_eq!(run.suites[0].tables[0].rows[0][0], "head0_q");
+    // Without its V sibling the run fails and names the missing file.
+    fs::remove_file(dir.join("head0_v.npy")).expect("removable");
+    let run = run_suites(
+        &[input::suite(dir.join("head0_q.npy"))],
+        Mode::Quick,
+        "t".to_owned(),
+        &Progress::hidden(),
+    );
+    fs::remove_dir_all(&dir).expect("temp dir removable");
+    assert_eq!(run.exit_code(), 1);
+    let error = run.suites[0].claims[0].error.clone().unwrap_or_default();
+    assert!(error.contains("head0_v.npy"), "{error}");
 }
