@@ -81,7 +81,8 @@ impl Sinkhorn {
     /// Invalid options ([`SinkhornError::InvalidParameter`], [`SinkhornError::InvalidOption`],
     /// [`SinkhornError::InvalidWarmStart`]); [`SinkhornError::KernelUnderflow`] when
     /// [`Domain::Standard`] was forced and `exp(-C/eps)` underflows (use the log domain);
-    /// [`SinkhornError::NonFinite`] if the log domain meets a non-finite value.
+    /// [`SinkhornError::NonFinite`] if the log domain meets a non-finite value, or the cost or
+    /// objective leaves f64's range (coordinates near 1e300).
     pub fn solve(&self, problem: &Problem) -> Result<SinkhornResult> {
         self.solve_observed(problem, &mut NoObserver)
     }
@@ -160,7 +161,7 @@ impl Sinkhorn {
         let k = kernel.as_dyn();
         let cost = transport_cost_with(k, &fs, &gs);
         let objective = objective_with(k, &fs, &gs, &out.f, &out.g);
-        Ok(SinkhornResult {
+        SinkhornResult {
             plan: Plan::new(geometry.clone(), out.f, out.g, eps),
             cost,
             objective,
@@ -169,7 +170,8 @@ impl Sinkhorn {
             history,
             termination: out.reason,
             domain,
-        })
+        }
+        .finite()
     }
 
     /// Solve many `(a, b)` pairs on one geometry in parallel (rayon), one result per pair

@@ -141,7 +141,7 @@ impl Ipot {
     ///
     /// # Errors
     /// Invalid options; [`SinkhornError::NonFinite`] if a potential becomes non-finite where
-    /// the mass is positive.
+    /// the mass is positive, or the cost or objective leaves f64's range.
     pub fn solve(&self, problem: &Problem) -> Result<SinkhornResult> {
         self.solve_observed(problem, &mut NoObserver)
     }
@@ -187,7 +187,7 @@ impl Ipot {
         let g: Vec<f64> = state.lb_acc.iter().map(|x| x * eps).collect();
         let cost = transport_cost_with(kernel.as_ref(), &state.la_acc, &state.lb_acc);
         let objective = objective_with(kernel.as_ref(), &state.la_acc, &state.lb_acc, &f, &g);
-        Ok(SinkhornResult {
+        SinkhornResult {
             plan: Plan::new(problem.geometry().clone(), f, g, eps),
             cost,
             objective,
@@ -196,7 +196,8 @@ impl Ipot {
             history,
             termination: reason,
             domain: Domain::Log,
-        })
+        }
+        .finite()
     }
 
     #[allow(clippy::type_complexity)]

@@ -1,6 +1,7 @@
 //! What every solver returns (FS-1, FS-2 and the dense baselines alike), shaped like POT's
 //! `OTResult`: potentials and the structured plan, value, marginal error, status, history.
 
+use crate::error::{Result, SinkhornError};
 use crate::params::Domain;
 use crate::plan::Plan;
 use crate::termination::TerminationReason;
@@ -28,6 +29,24 @@ pub struct SinkhornResult {
 }
 
 impl SinkhornResult {
+    /// The result, or [`SinkhornError::NonFinite`] when its cost or objective left f64's
+    /// range (inputs at the edge of it, e.g. coordinates near 1e300): solvers return this
+    /// instead of a silent infinity or NaN.
+    ///
+    /// # Errors
+    /// [`SinkhornError::NonFinite`] as above.
+    pub(crate) fn finite(self) -> Result<Self> {
+        for (what, value) in [("transport cost", self.cost), ("objective", self.objective)] {
+            if !value.is_finite() {
+                return Err(SinkhornError::NonFinite {
+                    what,
+                    iteration: self.iterations,
+                });
+            }
+        }
+        Ok(self)
+    }
+
     /// Whether the tolerance was met.
     pub fn converged(&self) -> bool {
         self.termination == TerminationReason::Converged

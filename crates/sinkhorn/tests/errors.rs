@@ -212,3 +212,15 @@ fn two_d_plans_are_not_one_colt_pair() {
         }
     }
 }
+
+#[test]
+fn a_cost_past_f64_range_is_a_typed_error_not_an_infinity() {
+    // Found by tests/no_panic.rs: mass 1 at 1e300 moved to 0 (W1 = 1e300, finite) drives the
+    // potentials past f64's range; the solve says so instead of returning cost = inf.
+    let problem = Problem::on_two_supports(&[1e300], &[1.0], &[0.0], &[1.0]).unwrap();
+    match Sinkhorn::new(SinkhornParams::with_eps(0.38)).solve(&problem) {
+        Err(SinkhornError::NonFinite { .. }) => {}
+        Ok(r) => assert!(r.cost.is_finite(), "cost {}", r.cost),
+        Err(e) => panic!("expected NonFinite, got {e}"),
+    }
+}
