@@ -21,6 +21,20 @@ use crate::log_sweep::log_add_exp;
 use crate::real::Real;
 use crate::sweep::Source;
 
+/// `ratio * inner`, except that a zero ratio carries zero even when `inner` overflowed to
+/// `±inf`: a gap times a partial sum near the top of the float range, behind a ratio that
+/// underflowed to 0 (a gap beyond ~745 eps), is truly `0`, not `0 * inf = NaN`. Every other
+/// case is the plain product, bit for bit.
+#[inline(always)]
+fn carry<A: Real>(ratio: A, inner: A) -> A {
+    let t = ratio * inner;
+    if t.is_nan() && ratio == A::ZERO && !inner.is_nan() {
+        A::ZERO
+    } else {
+        t
+    }
+}
+
 /// `out = (C ⊙ T) v` for the pair `(d, r, s)` on support `x`. Lengths checked by the caller;
 /// carried in `T::Acc`.
 pub(crate) fn distance_apply<T: Real, X: Source<T>>(
@@ -41,16 +55,16 @@ pub(crate) fn distance_apply<T: Real, X: Source<T>>(
     out[n - 1] = T::ZERO;
     for i in (0..n - 1).rev() {
         let si = s[i].acc();
-        e = si * (e + (x[i + 1].acc() - x[i].acc()) * y);
-        y = v.at(i).acc() + si * y;
+        e = carry(si, e + (x[i + 1].acc() - x[i].acc()) * y);
+        y = v.at(i).acc() + carry(si, y);
         out[i] = T::from_acc(d[i].acc() * e);
     }
     // Lower part: out_i += B_i.
     let (mut p, mut b) = (d[0].acc() * v.at(0).acc(), zero);
     for i in 1..n {
         let ri = r[i - 1].acc();
-        b = ri * (b + (x[i].acc() - x[i - 1].acc()) * p);
-        p = ri * p + d[i].acc() * v.at(i).acc();
+        b = carry(ri, b + (x[i].acc() - x[i - 1].acc()) * p);
+        p = carry(ri, p) + d[i].acc() * v.at(i).acc();
         out[i] = T::from_acc(out[i].acc() + b);
     }
 }
@@ -66,15 +80,15 @@ pub(crate) fn distance_total<T: Real>(d: &[T], r: &[T], s: &[T], x: &[T]) -> T {
     let (mut y, mut e) = (one, zero);
     for i in (0..n - 1).rev() {
         let si = s[i].acc();
-        e = si * (e + (x[i + 1].acc() - x[i].acc()) * y);
-        y = one + si * y;
+        e = carry(si, e + (x[i + 1].acc() - x[i].acc()) * y);
+        y = one + carry(si, y);
         acc += d[i].acc() * e;
     }
     let (mut p, mut b) = (d[0].acc(), zero);
     for i in 1..n {
         let ri = r[i - 1].acc();
-        b = ri * (b + (x[i].acc() - x[i - 1].acc()) * p);
-        p = ri * p + d[i].acc();
+        b = carry(ri, b + (x[i].acc() - x[i - 1].acc()) * p);
+        p = carry(ri, p) + d[i].acc();
         acc += b;
     }
     T::from_acc(acc)
@@ -142,7 +156,7 @@ use crate::error::Result;
 use crate::log_pair::LogColtPair;
 use crate::pair::ColtPair;
 use crate::sweep::Ones;
-use crate::validate::{check_len, check_support};
+use crate::validate::{check_distance_support, check_len};
 
 impl<T: Real> ColtPair<T> {
     /// `out = (C ⊙ T) v` with `C_ij = |x_i - x_j|` on the sorted support `x`, in O(N) without
@@ -152,12 +166,13 @@ impl<T: Real> ColtPair<T> {
     /// # Errors
     /// [`crate::ColtError::LengthMismatch`] unless `x`, `v`, `out` have length N;
     /// [`crate::ColtError::NonFinite`] / [`crate::ColtError::UnsortedSupport`] for a support
-    /// that is not finite and non-decreasing.
+    /// that is not finite and non-decreasing; [`crate::ColtError::SpanOverflow`] when
+    /// `x[N-1] - x[0]` overflows (the distances would be infinite, and `0 * inf` NaN).
     pub fn distance_apply_in_place(&self, x: &[T], v: &[T], out: &mut [T]) -> Result<()> {
         check_len("support", self.len(), x.len())?;
         check_len("v", self.len(), v.len())?;
         check_len("out", self.len(), out.len())?;
-        check_support(x)?;
+        check_distance_support(x)?;
         distance_apply(&self.d, &self.r, &self.s, x, v, out);
         Ok(())
     }
@@ -168,7 +183,7 @@ impl<T: Real> ColtPair<T> {
     /// As [`ColtPair::distance_apply_in_place`].
     pub fn distance_sum(&self, x: &[T]) -> Result<T> {
         check_len("support", self.len(), x.len())?;
-        check_support(x)?;
+        check_distance_support(x)?;
         Ok(distance_total(&self.d, &self.r, &self.s, x))
     }
 
@@ -179,7 +194,7 @@ impl<T: Real> ColtPair<T> {
     pub fn distance_row_sums_in_place(&self, x: &[T], out: &mut [T]) -> Result<()> {
         check_len("support", self.len(), x.len())?;
         check_len("out", self.len(), out.len())?;
-        check_support(x)?;
+        check_distance_support(x)?;
         distance_apply(&self.d, &self.r, &self.s, x, Ones, out);
         Ok(())
     }
@@ -196,7 +211,7 @@ impl<T: Real> LogColtPair<T> {
         check_len("support", self.len(), x.len())?;
         check_len("lv", self.len(), lv.len())?;
         check_len("out", self.len(), out.len())?;
-        check_support(x)?;
+        check_distance_support(x)?;
         log_distance_apply(&self.ld, &self.lr, &self.ls, x, lv, out);
         Ok(())
     }
@@ -207,7 +222,7 @@ impl<T: Real> LogColtPair<T> {
     /// As [`ColtPair::distance_apply_in_place`].
     pub fn log_distance_sum(&self, x: &[T]) -> Result<T> {
         check_len("support", self.len(), x.len())?;
-        check_support(x)?;
+        check_distance_support(x)?;
         Ok(log_distance_total(&self.ld, &self.lr, &self.ls, x))
     }
 }

@@ -72,6 +72,19 @@ pub enum ColtError {
         /// `x[index + 1]`.
         next: f64,
     },
+    /// A sorted support whose extent `x[last] - x[first]` overflows the float range, so the
+    /// distances `|x_i - x_j|` of the distance-weighted products are not representable.
+    #[error(
+        "support spans x[0] = {first} to x[{last_index}] = {last}, a distance beyond the float range; shift or rescale the support"
+    )]
+    SpanOverflow {
+        /// `x[0]`, widened to `f64`.
+        first: f64,
+        /// Index of the last point.
+        last_index: usize,
+        /// `x[last_index]`, widened to `f64`.
+        last: f64,
+    },
     /// An input that must be non-empty is empty.
     #[error("`{what}` is empty; this operation needs at least one entry")]
     Empty {

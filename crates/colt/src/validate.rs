@@ -91,3 +91,20 @@ pub(crate) fn check_support<T: Real>(x: &[T]) -> Result<()> {
         }),
     }
 }
+
+/// A finite, non-decreasing support whose extent `x[last] - x[0]` (in the accumulator type,
+/// where the distance recurrences take their gaps) is finite, or
+/// [`ColtError::SpanOverflow`]: every gap and distance is then representable.
+pub(crate) fn check_distance_support<T: Real>(x: &[T]) -> Result<()> {
+    check_support(x)?;
+    match (x.first(), x.last()) {
+        (Some(&first), Some(&last)) if !(last.acc() - first.acc()).is_finite() => {
+            Err(ColtError::SpanOverflow {
+                first: first.to_f64(),
+                last_index: x.len() - 1,
+                last: last.to_f64(),
+            })
+        }
+        _ => Ok(()),
+    }
+}
