@@ -28,7 +28,6 @@ const LENGTHS: &str = "lengths fixed at construction";
 impl Axis {
     fn new(support: &Support1d, eps: f64) -> Result<Self> {
         let x = support.coords();
-        let colt_err = |e: colt::ColtError| SinkhornError::Colt(e.to_string());
         // A uniform grid gets colt's one-ratio fast path: the same sums, one array fewer
         // streamed per product (the coordinates' computed gaps differ in their last bits,
         // so `gibbs` on them would not detect it).
@@ -37,8 +36,8 @@ impl Axis {
             _ => ColtPair::gibbs(&x, eps),
         };
         Ok(Axis {
-            pair: pair.map_err(colt_err)?,
-            log_pair: LogColtPair::gibbs(&x, eps).map_err(colt_err)?,
+            pair: pair?,
+            log_pair: LogColtPair::gibbs(&x, eps)?,
             x,
         })
     }

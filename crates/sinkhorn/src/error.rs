@@ -173,3 +173,9 @@ pub enum SinkhornError {
 
 /// Result alias for this crate.
 pub type Result<T> = core::result::Result<T, SinkhornError>;
+
+impl From<colt::ColtError> for SinkhornError {
+    fn from(e: colt::ColtError) -> Self {
+        SinkhornError::Colt(e.to_string())
+    }
+}

@@ -7,11 +7,15 @@
 //! because `G ⊙ diag(A) M diag(B) = diag(A) (G ⊙ M) diag(B)`; and `G^{⊙k}` is the W1 Gibbs
 //! kernel at `eps_k = beta / k` (CoLT ratios `rho^k`). So FS-2 runs in *potential form*:
 //! `lA = log A_k`, `lB = log B_k` with the FS-1 log-sum-exp sweeps at `eps_k`. This is the
-//! CoLT-closure argument of the paper made concrete (Hadamard product = adding ratio logs,
-//! diagonal scaling = adding potentials), and it stays finite when the plan's entries span
-//! thousands of orders of magnitude (the linear ratio form underflows within a few hundred
-//! iterations, brief §3.5). It works unchanged on 1D uniform, 1D non-uniform and 2D L1
-//! grids, since all three kernels' powers are kernels of the same geometry.
+//! CoLT-closure argument of the paper made concrete, and it stays finite when the plan's
+//! entries span thousands of orders of magnitude (the linear ratio form underflows within a
+//! few hundred iterations, brief §3.5). It works unchanged on 1D uniform, 1D non-uniform and
+//! 2D L1 grids, since all three kernels' powers are kernels of the same geometry.
+//!
+//! On a line, each outer iteration's proximal kernel `Q_k = diag(A_k) G^{⊙k} diag(B_k)` is
+//! built with `colt`'s closure operations on the log-form Gibbs pair (`LogColtPair::powf`
+//! for the Hadamard power, `LogColtPair::scale` for the diagonal scaling, `to_linear` for
+//! ratio form), and the inner steps run the fast standard-domain CoLT products on it.
 
 use crate::colt_kernel::ColtKernel;
 use crate::dense::DenseKernel;
@@ -24,7 +28,7 @@ use crate::problem::Problem;
 use crate::result::SinkhornResult;
 use crate::support::Geometry;
 use crate::termination::{Termination, TerminationReason};
-use colt::ColtPair;
+use colt::LogColtPair;
 
 /// Options of FS-2 / IPOT.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -229,8 +233,9 @@ impl Ipot {
         let mut history = Vec::new();
         let mut violation = f64::INFINITY;
         let mut reason = TerminationReason::MaxIterations;
-        let line_gaps = match (problem.geometry(), p.backend) {
-            (Geometry::Line(s), Backend::Colt) => Some(s.gaps()),
+        // The proximal kernel's Gibbs factor G = exp(-C/beta) as a CoLT pair in log form.
+        let line_gibbs = match (problem.geometry(), p.backend) {
+            (Geometry::Line(s), Backend::Colt) => Some(LogColtPair::gibbs(&s.coords(), p.beta)?),
             _ => None,
         };
         let zero_masses = a.iter().chain(b).any(|&x| x <= 0.0);
@@ -252,8 +257,8 @@ impl Ipot {
                     kernel_slot.as_deref().expect("built above")
                 }};
             }
-            let linear = match (&line_gaps, p.domain) {
-                (Some(gaps), d) if d != Domain::Log => {
+            let linear = match (&line_gibbs, p.domain) {
+                (Some(gibbs), d) if d != Domain::Log => {
                     let filled = if zero_masses {
                         Some(kernel_log_fill(
                             kernel!(),
@@ -272,7 +277,7 @@ impl Ipot {
                         Some(f) => f.split_at(n),
                         None => (la_acc.as_slice(), lb_acc.as_slice()),
                     };
-                    linear_inner(gaps, eps_k, fa, fb, a, b, p.inner, &mut lu, &mut lv)
+                    linear_inner(gibbs, k, fa, fb, a, b, p.inner, &mut lu, &mut lv)
                 }
                 _ => false,
             };
@@ -395,15 +400,17 @@ fn kernel_log_fill(
     out
 }
 
-/// `L` inner Sinkhorn steps on `Q_k` in the standard domain with `Q_k` as a CoLT pair in
-/// ratio form: `d_i = e^{lA_i + lB_i}`, `r_i = e^{lA_{i+1} - lA_i - gap_i/eps_k}`,
-/// `s_i = e^{lB_{i+1} - lB_i - gap_i/eps_k}` (Hadamard product and diagonal scaling of the
-/// Gibbs pair, brief §3.2). On success writes `lu = log u`, `lv = log v` and returns true;
-/// returns false (leaving `lu`, `lv` untouched) if a parameter or scaling is not finite.
+/// `L` inner Sinkhorn steps on `Q_k` in the standard domain, with `Q_k` built by `colt`'s
+/// closure operations: the Hadamard power `G^{⊙k}` (`LogColtPair::powf`), the diagonal
+/// scaling by the potentials (`LogColtPair::scale`), then ratio form
+/// (`LogColtPair::to_linear`): `d_i = e^{lA_i + lB_i}`, `r_i = rho_i^k e^{lA_{i+1} - lA_i}`,
+/// `s_i = rho_i^k e^{lB_{i+1} - lB_i}` (brief §3.2). On success writes `lu = log u`,
+/// `lv = log v` and returns true; returns false (leaving `lu`, `lv` untouched) if a parameter
+/// or scaling is not finite.
 #[allow(clippy::too_many_arguments)]
 fn linear_inner(
-    gaps: &[f64],
-    eps_k: f64,
+    gibbs: &LogColtPair<f64>,
+    k: usize,
     fa: &[f64],
     fb: &[f64],
     a: &[f64],
@@ -413,19 +420,11 @@ fn linear_inner(
     lv: &mut [f64],
 ) -> bool {
     let n = a.len();
-    let inv = 1.0 / eps_k;
-    let d: Vec<f64> = fa.iter().zip(fb).map(|(x, y)| (x + y).exp()).collect();
-    let r: Vec<f64> = gaps
-        .iter()
-        .zip(fa.windows(2))
-        .map(|(h, w)| (w[1] - w[0] - h * inv).exp())
-        .collect();
-    let s: Vec<f64> = gaps
-        .iter()
-        .zip(fb.windows(2))
-        .map(|(h, w)| (w[1] - w[0] - h * inv).exp())
-        .collect();
-    let Ok(q) = ColtPair::new(d, r, s) else {
+    let Ok(q) = gibbs
+        .powf(k as f64)
+        .and_then(|g| g.scale(fa, fb))
+        .and_then(|q| q.to_linear())
+    else {
         return false;
     };
     let mut v: Vec<f64> = lv

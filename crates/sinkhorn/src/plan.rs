@@ -139,25 +139,9 @@ impl Plan {
                 reason: "a zero mass makes the CoLT ratios 0/0; solve on the positive-mass support instead",
             });
         }
-        let inv = 1.0 / self.eps;
-        let gaps = s.gaps();
-        let ld: Vec<f64> = self
-            .f
-            .iter()
-            .zip(&self.g)
-            .map(|(f, g)| (f + g) * inv)
-            .collect();
-        let lr: Vec<f64> = gaps
-            .iter()
-            .zip(self.f.windows(2))
-            .map(|(h, w)| (w[1] - w[0] - h) * inv)
-            .collect();
-        let ls: Vec<f64> = gaps
-            .iter()
-            .zip(self.g.windows(2))
-            .map(|(h, w)| (w[1] - w[0] - h) * inv)
-            .collect();
-        colt::LogColtPair::new(ld, lr, ls).map_err(|e| SinkhornError::Colt(e.to_string()))
+        // The Gibbs pair scaled by the potentials: colt's diagonal-scaling closure.
+        let (fs, gs) = self.scaled();
+        Ok(colt::LogColtPair::gibbs(&s.coords(), self.eps)?.scale(&fs, &gs)?)
     }
 }
 
