@@ -56,7 +56,7 @@ pub struct ValidateArgs {
     /// Folder for report.md, report.html, results.json and the SVG plots.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Diagnose your own captured Q/K/V (.safetensors with q/k/v or <prefix>.q/.k/.v
+    /// Diagnose your own captured Q/K/V (.safetensors with q/k/v or PREFIX.q/.k/.v
     /// tensors, or a Q .npy with K and V beside it) instead of running the suites; add
     /// --suite to run both.
     #[arg(long, value_name = "FILE")]

@@ -7,12 +7,13 @@
 //!   statements, prints a console table and writes `report.md`, `report.html`,
 //!   `results.json` and SVG plots under `--out` (default `target/validation/`). Any failed
 //!   claim makes the command exit non-zero.
-//! - [`bench`]: runs the criterion benches of the crates that have them and writes
+//! - [`bench`](mod@bench): runs the criterion benches of the crates that have them and writes
 //!   `target/bench/bench.md` and `bench.json`, with ratios against the baselines timed in
 //!   the same run and the machine's details.
 //!
-//! xtask owns no algorithm: every number it reports comes from a call into one of the
-//! four domain crates. It is the only crate that uses `anyhow`.
+//! xtask owns no algorithm: every solver, kernel and simulator it reports on is a call into
+//! one of the four domain crates; it computes only closed-form oracles to compare against,
+//! fits and plots. It is the only crate that uses `anyhow`.
 
 pub mod bench;
 pub mod claim;
