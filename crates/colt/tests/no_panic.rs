@@ -327,7 +327,8 @@ proptest! {
         if let Ok(up) = UpperColt::new(d.clone(), s.clone()) {
             prop_assert!(all_finite(up.d()) && all_finite(up.s()));
         }
-        if let (Ok(l), Ok(up)) = (LowerColt::new(d.clone(), r.clone()), UpperColt::new(d.clone(), s.clone())) {
+        let lower = LowerColt::new(d.clone(), r.clone());
+        if let (Ok(l), Ok(up)) = (lower, UpperColt::new(d.clone(), s.clone())) {
             let _ = ColtPair::from_triangles(&l, &up, 0.0);
         }
         let _ = ColtPair::from_factors(&d, &x, &u, &x, 1e-12);
