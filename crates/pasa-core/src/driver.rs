@@ -43,18 +43,51 @@ impl Default for AttentionParams {
     }
 }
 
+/// The most elements one tile may hold (2^30: 4 GiB of f32, 8 GiB of f64). The largest
+/// tiles a block size implies are PASA's `block_k × block_k` shifting matrix, the
+/// `rows × block_k` score tile and the `block_k × head_dim` key tile; past this, their
+/// allocation would fail and abort the process instead of returning an error.
+const MAX_TILE_ELEMENTS: usize = 1 << 30;
+
+/// `Ok` unless `block` times `other` exceeds [`MAX_TILE_ELEMENTS`] (or overflows).
+pub(crate) fn check_tile_size(
+    what: &'static str,
+    block: usize,
+    other: usize,
+) -> Result<(), PasaError> {
+    match block.checked_mul(other) {
+        Some(n) if n <= MAX_TILE_ELEMENTS => Ok(()),
+        _ => Err(PasaError::BlockTooLarge {
+            what,
+            block,
+            limit: MAX_TILE_ELEMENTS,
+        }),
+    }
+}
+
 impl AttentionParams {
     /// Check block sizes and the causal layout against `shape`.
     ///
+    /// A `block_q` above `seq_q` is one query block of `seq_q` rows, so only `block_k` is
+    /// bounded by the tile size.
+    ///
     /// # Errors
-    /// [`PasaError::ZeroBlockSize`], [`PasaError::CausalRowsWithoutKeys`].
+    /// [`PasaError::ZeroBlockSize`], [`PasaError::BlockTooLarge`] for a `block_k` whose
+    /// tiles would hold more than 2^30 elements, [`PasaError::NonFiniteScale`] for a NaN or
+    /// infinite `scale`, [`PasaError::CausalRowsWithoutKeys`].
     pub fn validate(&self, shape: &AttentionShape) -> Result<(), PasaError> {
+        if let Some(scale) = self.scale.filter(|s| !s.is_finite()) {
+            return Err(PasaError::NonFiniteScale { scale });
+        }
         if self.block_q == 0 {
             return Err(PasaError::ZeroBlockSize { what: "block_q" });
         }
         if self.block_k == 0 {
             return Err(PasaError::ZeroBlockSize { what: "block_k" });
         }
+        let rows = self.block_q.min(shape.seq_q);
+        let widest = shape.head_dim.max(shape.value_dim).max(rows);
+        check_tile_size("block_k", self.block_k, self.block_k.max(widest))?;
         if self.causal && shape.seq_q > shape.seq_k {
             return Err(PasaError::CausalRowsWithoutKeys {
                 seq_q: shape.seq_q,
@@ -99,8 +132,8 @@ pub struct AttentionOutput {
 /// Run `kernel` on `inputs`.
 ///
 /// # Errors
-/// [`PasaError::ZeroBlockSize`], [`PasaError::CausalRowsWithoutKeys`],
-/// [`PasaError::BetaOutOfRange`].
+/// [`PasaError::ZeroBlockSize`], [`PasaError::BlockTooLarge`], [`PasaError::NonFiniteScale`],
+/// [`PasaError::CausalRowsWithoutKeys`], [`PasaError::BetaOutOfRange`].
 pub fn attention(
     inputs: &AttentionInputs,
     kernel: &Kernel,
@@ -133,8 +166,10 @@ fn run<T: Real>(
     pasa: Option<Pasa>,
 ) -> Result<(Tensor<f64>, Probe), PasaError> {
     let shape = inputs.shape();
+    // A query block never holds more than `seq_q` rows: the workspace is sized for the rows
+    // used, whatever `block_q` is (same blocks, same bits).
     let (r, s, d, dv) = (
-        params.block_q,
+        params.block_q.min(shape.seq_q),
         params.block_k,
         shape.head_dim,
         shape.value_dim,

@@ -20,7 +20,7 @@ pub enum PasaError {
         len: usize,
         /// The shape given.
         shape: [usize; 4],
-        /// The product of the shape.
+        /// The product of the shape (`usize::MAX` if it overflows).
         expected: usize,
     },
     /// Q, K and V shapes are inconsistent.
@@ -73,6 +73,28 @@ pub enum PasaError {
     ZeroBlockSize {
         /// Which block size.
         what: &'static str,
+    },
+    /// A block size needs a tile of more elements than the kernels allocate (the block is a
+    /// hardware tile, a few hundred rows; an absurd size would otherwise abort the process
+    /// when its tiles are allocated).
+    #[error(
+        "block size `{what}` = {block} needs a tile of more than {limit} elements; use a block size of at most a few thousand (128 is the Ascend cube tile)"
+    )]
+    BlockTooLarge {
+        /// Which block size.
+        what: &'static str,
+        /// The block size given.
+        block: usize,
+        /// The largest number of elements one tile may hold.
+        limit: usize,
+    },
+    /// The softmax scale given is NaN or infinite.
+    #[error(
+        "softmax scale = {scale} is not finite; pass a finite scale or `None` for 1/sqrt(head_dim)"
+    )]
+    NonFiniteScale {
+        /// The scale given.
+        scale: f64,
     },
     /// PASA's beta is outside (0, 1): the shifting matrix is singular at 1 and recovery
     /// divides by 1 - beta.

@@ -110,6 +110,43 @@ impl SafetensorsFile {
     }
 }
 
+/// Whether the product of the nonzero dimensions of the `.npy` header's `shape` tuple
+/// overflows `u64`.
+///
+/// `npyz` multiplies the shape (and its suffixes, for strides) without an overflow check
+/// (a panic in debug builds, a wrapped count in release), so a malformed header is caught
+/// here first. Anything this scan cannot read is left to `npyz`, which reports it as an
+/// error.
+fn npy_shape_overflows(bytes: &[u8]) -> bool {
+    // Magic (6 bytes), version (2), header length (u16 for version 1, u32 after), then the
+    // header text up to its newline.
+    let start = if bytes.get(6) == Some(&1) { 10 } else { 12 };
+    let Some(rest) = bytes.get(start..) else {
+        return false;
+    };
+    let end = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+    let header = String::from_utf8_lossy(&rest[..end]);
+    let Some(tuple) = header
+        .find("shape")
+        .and_then(|i| header[i..].split_once('('))
+        .and_then(|(_, rest)| rest.split_once(')'))
+        .map(|(tuple, _)| tuple)
+    else {
+        return false;
+    };
+    let mut count: u64 = 1;
+    for dim in tuple.split(',').map(str::trim).filter(|d| !d.is_empty()) {
+        let Ok(dim) = dim.parse::<u64>() else {
+            return false;
+        };
+        match count.checked_mul(dim.max(1)) {
+            Some(c) => count = c,
+            None => return true,
+        }
+    }
+    false
+}
+
 /// Load a `.npy` array (f16, f32 or f64, C order) rounded to f16 storage.
 ///
 /// # Errors
@@ -117,6 +154,12 @@ impl SafetensorsFile {
 pub fn load_npy_f16(path: impl AsRef<Path>) -> Result<Tensor<f16>, PasaError> {
     let path = path.as_ref();
     let bytes = std::fs::read(path).map_err(|e| load_err(path, e))?;
+    if npy_shape_overflows(&bytes) {
+        return Err(load_err(
+            path,
+            "the header's shape multiplies out beyond u64; the file is malformed",
+        ));
+    }
     let npy = npyz::NpyFile::new(&bytes[..]).map_err(|e| load_err(path, e))?;
     if npy.header().order() == npyz::Order::Fortran {
         return Err(load_err(path, "Fortran-order array; save with C order"));

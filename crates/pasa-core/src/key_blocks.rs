@@ -36,7 +36,8 @@ impl<T: Real> KeyBlocks<T> {
     /// [`steps::key_mean_difference_in_place`] of every block against block 0.
     ///
     /// # Errors
-    /// [`PasaError::ZeroBlockSize`] for `block_k == 0`; [`PasaError::IndexOutOfRange`] for
+    /// [`PasaError::ZeroBlockSize`] for `block_k == 0`; [`PasaError::BlockTooLarge`] for a
+    /// key tile of more than 2^30 elements; [`PasaError::IndexOutOfRange`] for
     /// a `batch` or `kv_head` outside the inputs; [`PasaError::TileLength`] for a
     /// `shifting` matrix that is not `block_k × block_k`.
     pub fn prepare(
@@ -52,6 +53,8 @@ impl<T: Real> KeyBlocks<T> {
         if block_k == 0 {
             return Err(PasaError::ZeroBlockSize { what: "block_k" });
         }
+        let widest = inputs.shape().head_dim.max(inputs.shape().value_dim);
+        crate::driver::check_tile_size("block_k", block_k, widest)?;
         if batch >= shape.batch {
             return Err(PasaError::IndexOutOfRange {
                 what: "batch",

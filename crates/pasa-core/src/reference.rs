@@ -12,8 +12,9 @@ use crate::tensor::{AttentionInputs, Tensor};
 /// Softmax attention in f64; the oracle every kernel is compared with.
 ///
 /// # Errors
-/// [`PasaError::ZeroBlockSize`] and [`PasaError::CausalRowsWithoutKeys`] from
-/// [`AttentionParams::validate`] (block sizes are otherwise unused here).
+/// [`PasaError::ZeroBlockSize`], [`PasaError::BlockTooLarge`], [`PasaError::NonFiniteScale`]
+/// and [`PasaError::CausalRowsWithoutKeys`] from [`AttentionParams::validate`] (block sizes are
+/// otherwise unused here).
 pub fn reference_attention(
     inputs: &AttentionInputs,
     params: &AttentionParams,

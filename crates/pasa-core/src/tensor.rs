@@ -20,9 +20,18 @@ impl<T: Copy> Tensor<T> {
     /// Wrap `data` of shape `shape`.
     ///
     /// # Errors
-    /// [`PasaError::DataLength`] if `data.len()` is not the product of `shape`.
+    /// [`PasaError::DataLength`] if `data.len()` is not the product of `shape` (reported as
+    /// `usize::MAX` when that product overflows).
     pub fn new(name: &'static str, shape: [usize; 4], data: Vec<T>) -> Result<Self, PasaError> {
-        let expected = shape.iter().product();
+        // A zero dimension makes the product 0 even where the others would overflow.
+        let expected = if shape.contains(&0) {
+            0
+        } else {
+            shape
+                .iter()
+                .try_fold(1_usize, |n, &d| n.checked_mul(d))
+                .unwrap_or(usize::MAX)
+        };
         if data.len() == expected {
             Ok(Self { shape, data })
         } else {
@@ -36,6 +45,10 @@ impl<T: Copy> Tensor<T> {
     }
 
     /// A tensor filled with `value`.
+    ///
+    /// # Panics
+    /// If the element count overflows `usize` (as `vec!` does); shapes of validated inputs
+    /// never do.
     #[must_use]
     pub fn filled(shape: [usize; 4], value: T) -> Self {
         Self {
