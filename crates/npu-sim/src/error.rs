@@ -24,7 +24,9 @@ pub enum SimError {
         message: String,
     },
     /// A machine description has an out-of-range value.
-    #[error("machine field `{field}` = {value} must be positive and finite")]
+    #[error(
+        "machine field `{field}` = {value} is out of range: values must be positive and finite, within the bounds `Machine::validate` lists"
+    )]
     InvalidMachine {
         /// The field.
         field: &'static str,
@@ -111,6 +113,14 @@ pub enum SimError {
         value: usize,
         /// How to fix it.
         fix: &'static str,
+    },
+    /// An attention shape whose FLOP or byte count does not fit in 64 bits.
+    #[error("attention shape too large: its {what} overflows u64 ({shape}); split the launch")]
+    ShapeTooLarge {
+        /// The count that overflows ("FLOP count", "HBM byte count").
+        what: &'static str,
+        /// The shape, as `Debug` prints it.
+        shape: String,
     },
     /// No tiling of the kernel fits the machine's buffers.
     #[error(

@@ -397,6 +397,9 @@ impl InstrSink for Executor<'_> {
         let st = &mut self.cores[ci];
         st.issue += issue_cycles;
         st.busy[Pipe::S.index()] += issue_cycles;
+        // The cluster is not done before its scalar units have issued everything (as for
+        // `Op::Scalar`); otherwise trailing flags could leave the S pipe busier than the run.
+        self.end = self.end.max(st.issue);
         Ok(())
     }
 }

@@ -19,6 +19,18 @@ pub const PRESET_NAMES: &[&str] = &["ascend910b-like"];
 /// have 1 or 2).
 pub const MAX_VECTOR_CORES: u32 = 16;
 
+/// Slowest transfer rate a machine may describe, in bytes per cycle (per path, per core GM
+/// port, and the chip's L2 and HBM bandwidth at its clock). A transfer of up to 4 GiB then
+/// costs at most 2^42 cycles, so the executor's 64-bit cycle counts cannot overflow.
+pub const MIN_BYTES_PER_CYCLE: f64 = 1e-3;
+
+/// Most cycles a vector repeat may cost (same reason as [`MIN_BYTES_PER_CYCLE`]).
+pub const MAX_CYCLES_PER_REPEAT: f64 = 1e6;
+
+/// The clock range a machine may describe, in GHz (1 MHz to 1 THz): seconds and FLOP/s
+/// derived from cycle counts stay finite and non-zero.
+pub const CLOCK_GHZ_RANGE: (f64, f64) = (1e-3, 1e3);
+
 /// How the cube (matrix) and vector units of a core are put together.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -195,7 +207,12 @@ impl Machine {
         Ok(machine)
     }
 
-    /// Checks that every rate, count and capacity is positive and finite.
+    /// Checks that every rate, count and capacity is positive and finite, and that the
+    /// values stay in the ranges the model's arithmetic needs: the clock within
+    /// [`CLOCK_GHZ_RANGE`], every transfer rate (per path, per GM port, and the chip's L2 and
+    /// HBM bandwidth per cycle) at least [`MIN_BYTES_PER_CYCLE`], every vector cost per
+    /// repeat at most [`MAX_CYCLES_PER_REPEAT`], at most [`MAX_VECTOR_CORES`] vector cores
+    /// per cube core, and [`Machine::total_cores`] within `u32`.
     ///
     /// # Errors
     /// [`SimError::InvalidMachine`] naming the first bad field.
@@ -210,7 +227,24 @@ impl Machine {
                 })
             }
         };
+        let at_least = |field: &'static str, v: f64, min: f64| {
+            if v >= min {
+                Ok(())
+            } else {
+                Err(SimError::InvalidMachine {
+                    field,
+                    value: v.to_string(),
+                })
+            }
+        };
         positive("clock_ghz", self.clock_ghz)?;
+        let (lo, hi) = CLOCK_GHZ_RANGE;
+        if !(lo..=hi).contains(&self.clock_ghz) {
+            return Err(SimError::InvalidMachine {
+                field: "clock_ghz (between 1e-3 and 1e3)",
+                value: self.clock_ghz.to_string(),
+            });
+        }
         positive("cube_cores", f64::from(self.cube_cores))?;
         positive(
             "vector_cores_per_cube",
@@ -220,6 +254,16 @@ impl Machine {
             return Err(SimError::InvalidMachine {
                 field: "vector_cores_per_cube (at most 16)",
                 value: self.vector_cores_per_cube.to_string(),
+            });
+        }
+        if self
+            .cube_cores
+            .checked_mul(1 + self.vector_cores_per_cube)
+            .is_none()
+        {
+            return Err(SimError::InvalidMachine {
+                field: "cube_cores (cube and vector cores together must fit in u32)",
+                value: self.cube_cores.to_string(),
             });
         }
         positive("cube.frac_m", f64::from(self.cube.frac_m))?;
@@ -245,6 +289,31 @@ impl Machine {
             "vector.cast_cycles_per_repeat",
             self.vector.cast_cycles_per_repeat,
         )?;
+        for (field, v) in [
+            (
+                "vector.elementwise_cycles_per_repeat (at most 1e6)",
+                self.vector.elementwise_cycles_per_repeat,
+            ),
+            (
+                "vector.exp_cycles_per_repeat (at most 1e6)",
+                self.vector.exp_cycles_per_repeat,
+            ),
+            (
+                "vector.reduce_cycles_per_repeat (at most 1e6)",
+                self.vector.reduce_cycles_per_repeat,
+            ),
+            (
+                "vector.cast_cycles_per_repeat (at most 1e6)",
+                self.vector.cast_cycles_per_repeat,
+            ),
+        ] {
+            if v > MAX_CYCLES_PER_REPEAT {
+                return Err(SimError::InvalidMachine {
+                    field,
+                    value: v.to_string(),
+                });
+            }
+        }
         let b = &self.buffers;
         for (field, v) in [
             ("buffers.l1_bytes", b.l1_bytes),
@@ -273,6 +342,7 @@ impl Machine {
             ("paths.ub_to_gm", p.ub_to_gm),
         ] {
             positive(field, link.bytes_per_cycle)?;
+            at_least(field, link.bytes_per_cycle, MIN_BYTES_PER_CYCLE)?;
         }
         positive("memory.hbm_bytes_per_s", self.memory.hbm_bytes_per_s)?;
         positive("memory.l2_bytes_per_s", self.memory.l2_bytes_per_s)?;
@@ -280,6 +350,31 @@ impl Machine {
             "memory.core_gm_port_bytes_per_cycle",
             self.memory.core_gm_port_bytes_per_cycle,
         )?;
+        at_least(
+            "memory.core_gm_port_bytes_per_cycle",
+            self.memory.core_gm_port_bytes_per_cycle,
+            MIN_BYTES_PER_CYCLE,
+        )?;
+        let hz = self.clock_ghz * 1e9;
+        for (field, bytes_per_s, per_cycle) in [
+            (
+                "memory.hbm_bytes_per_s (at least 1e-3 B per cycle)",
+                self.memory.hbm_bytes_per_s,
+                self.memory.hbm_bytes_per_s / hz,
+            ),
+            (
+                "memory.l2_bytes_per_s (at least 1e-3 B per cycle per core)",
+                self.memory.l2_bytes_per_s,
+                self.memory.l2_bytes_per_s / hz / f64::from(self.total_cores()),
+            ),
+        ] {
+            if per_cycle < MIN_BYTES_PER_CYCLE {
+                return Err(SimError::InvalidMachine {
+                    field,
+                    value: bytes_per_s.to_string(),
+                });
+            }
+        }
         Ok(())
     }
 
@@ -292,7 +387,10 @@ impl Machine {
     /// Peak fp16 cube throughput of the chip in FLOP/s (2 FLOP per MAC).
     #[must_use]
     pub fn peak_flops(&self) -> f64 {
-        let macs = f64::from(self.cube.frac_m * self.cube.frac_n * self.cube.frac_k);
+        // In f64: the fractal sizes are validated only as positive, so their product may
+        // exceed u32 (for real parts it is exact either way).
+        let macs =
+            f64::from(self.cube.frac_m) * f64::from(self.cube.frac_n) * f64::from(self.cube.frac_k);
         2.0 * macs * f64::from(self.cube_cores) * self.clock_ghz * 1e9
     }
 

@@ -85,31 +85,46 @@ pub const SLOTS: usize = 2;
 /// - L0C: a ring of fp32 accumulators (an S piece, P V or the row means).
 /// - UB: the query share (scaled there), a ring of score chunks, a ring of P V shares, the
 ///   running output and the row statistics.
+///
+/// A footprint beyond `u64` (block sizes or dimensions near `usize::MAX`) saturates at
+/// `u64::MAX`, which no buffer holds.
 #[must_use]
 pub fn footprint(t: Tiling, ty: &TileTypes) -> [u64; 5] {
+    /// Sum of products, `None` on overflow.
+    fn sum(terms: &[&[usize]]) -> Option<usize> {
+        terms.iter().try_fold(0usize, |acc, factors| {
+            let p = factors.iter().try_fold(1usize, |p, &f| p.checked_mul(f))?;
+            acc.checked_add(p)
+        })
+    }
     let (r, c, d, dv) = (t.block_q, t.block_k, ty.head_dim, ty.value_dim);
     let (sub, vr) = (t.sub_k.max(1), t.vec_rows.max(1));
     let h = 2; // fp16 operands
     let rows_share = r.div_ceil(ty.vector_cores.max(1));
-    let l1 = SLOTS * r * d * h
-        + SLOTS * sub * d.max(dv) * h
-        + SLOTS * r * sub * h
-        + if ty.pasa {
-            SLOTS * r * sub * h + sub * 16 * h
-        } else {
-            0
-        };
-    let l0a = SLOTS * r * d.max(sub) * h;
-    let l0b = SLOTS * sub * d.max(dv).max(16) * h;
-    let l0c = SLOTS * r * sub.max(dv) * 4;
+    let pasa_l1: &[&[usize]] = if ty.pasa {
+        &[&[SLOTS, r, sub, h], &[sub, 16, h]]
+    } else {
+        &[]
+    };
+    let l1 = sum(&[
+        &[SLOTS, r, d, h],
+        &[SLOTS, sub, d.max(dv), h],
+        &[SLOTS, r, sub, h],
+    ])
+    .and_then(|a| sum(pasa_l1).and_then(|b| a.checked_add(b)));
+    let l0a = sum(&[&[SLOTS, r, d.max(sub), h]]);
+    let l0b = sum(&[&[SLOTS, sub, d.max(dv).max(16), h]]);
+    let l0c = sum(&[&[SLOTS, r, sub.max(dv), 4]]);
     let vb = bytes_of(ty.vector).max(2);
     let ob = bytes_of(ty.out);
-    let ub = rows_share * d * h
-        + SLOTS * vr.min(rows_share) * c * vb
-        + SLOTS * rows_share * dv * ob
-        + rows_share * dv * ob
-        + 6 * rows_share * 4;
-    [l1, l0a, l0b, l0c, ub].map(|b| b as u64)
+    let ub = sum(&[
+        &[rows_share, d, h],
+        &[SLOTS, vr.min(rows_share), c, vb],
+        &[SLOTS, rows_share, dv, ob],
+        &[rows_share, dv, ob],
+        &[6, rows_share, 4],
+    ]);
+    [l1, l0a, l0b, l0c, ub].map(|b| b.map_or(u64::MAX, |b| b as u64))
 }
 
 /// Capacities of the machine's buffers, indexed by [`Buffer::index`].
@@ -192,7 +207,9 @@ fn estimate(machine: &Machine, t: Tiling, ty: &TileTypes, seq_q: usize) -> f64 {
     let ob = bytes_of(ty.out) as f64;
     let mut bytes = 2.0 * c * (d + dv) + 2.0 * r * c + r * c * vb + r * dv * ob;
     let share = machine.gm_share_bytes_per_cycle(machine.total_cores());
-    let frac = f64::from(machine.cube.frac_m * machine.cube.frac_n * machine.cube.frac_k);
+    let frac = f64::from(machine.cube.frac_m)
+        * f64::from(machine.cube.frac_n)
+        * f64::from(machine.cube.frac_k);
     let mut cube = r * c * (d + dv) / frac;
     if ty.pasa {
         // Row means on the cube, and the prepass per key block (pieces^2 products of

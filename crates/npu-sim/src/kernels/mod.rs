@@ -102,7 +102,9 @@ pub struct Launch {
 /// Simulates the timing of `kernel` on `shape` (no numbers).
 ///
 /// # Errors
-/// [`SimError::BadShape`], [`SimError::UnsupportedPrecision`], [`SimError::NoTilingFits`],
+/// [`SimError::InvalidMachine`] for a machine [`Machine::validate`] rejects,
+/// [`SimError::BadShape`], [`SimError::ShapeTooLarge`] (FLOP or byte counts beyond `u64`),
+/// [`SimError::UnsupportedPrecision`], [`SimError::NoTilingFits`],
 /// [`SimError::BufferOverflow`] (an explicit tiling that does not fit), or
 /// [`SimError::Numerics`] for parameters `pasa-core` rejects (beta out of range).
 pub fn simulate_attention(
@@ -341,7 +343,12 @@ fn assemble(
     } else {
         0.0
     };
-    let n_aic = f64::from(clusters_used);
+    // PASA's prepass deals its key blocks over all clusters, so it may run on more clusters
+    // than the main launch: count every cluster that ran (busy cycles of both phases are
+    // summed, so fewer would let a utilisation exceed 1).
+    let pre_clusters = prepass.map_or(0, |p| p.iter().map(|(_, count)| *count).sum::<u64>());
+    #[allow(clippy::cast_precision_loss)]
+    let n_aic = f64::from(clusters_used).max(pre_clusters as f64);
     let n_aiv = n_aic * f64::from(machine.vector_cores_per_cube);
     let mut units = Vec::new();
     let groups: [(&str, &[Pipe], _, f64); 2] = [

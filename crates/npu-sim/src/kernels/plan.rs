@@ -106,6 +106,31 @@ fn check_shape(shape: &AttentionShape) -> Result<(), SimError> {
             fix: "heads must be a multiple of kv_heads (MHA: equal, MQA: kv_heads = 1)",
         });
     }
+    // The report counts FLOPs and HBM bytes in u64 (`assemble`, `useful_flops`): reject a
+    // shape whose counts would overflow (with 8-byte outputs, the widest).
+    let product = |factors: &[usize]| {
+        factors
+            .iter()
+            .try_fold(1u64, |p, &f| p.checked_mul(u64::try_from(f).ok()?))
+    };
+    let (b, h, hk) = (shape.batch, shape.heads, shape.kv_heads);
+    let (sq, sk, d, dv) = (shape.seq_q, shape.seq_k, shape.head_dim, shape.value_dim);
+    let flops = d
+        .checked_add(dv)
+        .and_then(|ddv| product(&[2, ddv, sq, sk, b, h]));
+    let hbm = d.checked_add(dv).and_then(|ddv| {
+        product(&[b, h, sq, d, 2])?
+            .checked_add(product(&[b, hk, sk, ddv, 2])?)?
+            .checked_add(product(&[b, h, sq, dv, 8])?)
+    });
+    for (what, count) in [("FLOP count", flops), ("HBM byte count", hbm)] {
+        if count.is_none() {
+            return Err(SimError::ShapeTooLarge {
+                what,
+                shape: format!("{shape:?}"),
+            });
+        }
+    }
     Ok(())
 }
 
@@ -183,6 +208,7 @@ impl Plan {
         scale: Option<f64>,
         tiling: Option<Tiling>,
     ) -> Result<Self, SimError> {
+        machine.validate()?;
         check_shape(shape)?;
         check_precision(kernel, machine)?;
         let vector_cores = machine.vector_cores_per_cube as usize;
@@ -211,9 +237,15 @@ impl Plan {
                 p.recovery,
             )),
         };
-        let n_clusters = machine.cube_cores as usize;
-        let mut clusters = vec![Vec::new(); n_clusters];
         let q_blocks = shape.seq_q.div_ceil(tiling.block_q);
+        // Items are dealt round-robin, so clusters beyond the item count stay empty: do not
+        // allocate them (a machine may describe billions of cores).
+        let items = shape
+            .batch
+            .saturating_mul(shape.heads)
+            .saturating_mul(q_blocks);
+        let n_clusters = (machine.cube_cores as usize).min(items).max(1);
+        let mut clusters = vec![Vec::new(); n_clusters];
         let k_blocks = shape.seq_k.div_ceil(tiling.block_k);
         let mut next = 0;
         for batch in 0..shape.batch {
