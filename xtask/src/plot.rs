@@ -447,13 +447,32 @@ fn palette(i: usize) -> RGBColor {
     RGBColor(r, g, b)
 }
 
+/// Characters per legend line: what fits in [`LEGEND_WIDTH`] at 13 px after the marker.
+const LEGEND_LINE_CHARS: usize = 30;
+
+/// `label` broken at spaces into lines of at most [`LEGEND_LINE_CHARS`] (a longer word
+/// keeps its own line).
+fn legend_lines(label: &str) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for word in label.split_whitespace() {
+        match lines.last_mut() {
+            Some(line) if line.chars().count() + 1 + word.chars().count() <= LEGEND_LINE_CHARS => {
+                line.push(' ');
+                line.push_str(word);
+            }
+            _ => lines.push(word.to_owned()),
+        }
+    }
+    lines
+}
+
 fn draw_legend(
     area: &DrawingArea<SVGBackend<'_>, Shift>,
     entries: &[(String, RGBColor, Mark)],
 ) -> anyhow::Result<()> {
     let style = ("sans-serif", 13).into_font().color(&BLACK);
-    for (k, (label, color, mark)) in entries.iter().enumerate() {
-        let y = 60 + 24 * i32::try_from(k).unwrap_or(0);
+    let mut y = 60;
+    for (label, color, mark) in entries {
         match mark {
             Mark::LinePoints => {
                 area.draw(&PathElement::new(
@@ -478,8 +497,12 @@ fn draw_legend(
                 }
             }
         }
-        area.draw(&Text::new(label.clone(), (40, y - 7), style.clone()))
-            .map_err(plot_err)?;
+        for line in legend_lines(label) {
+            area.draw(&Text::new(line, (40, y - 7), style.clone()))
+                .map_err(plot_err)?;
+            y += 16;
+        }
+        y += 8;
     }
     Ok(())
 }
@@ -487,6 +510,16 @@ fn draw_legend(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_legend_labels_wrap_at_spaces() {
+        let label = "CoLT matvec, non-uniform support, f64 (slope 1.02)";
+        let lines = legend_lines(label);
+        assert!(lines.len() > 1);
+        assert!(lines.iter().all(|l| l.chars().count() <= LEGEND_LINE_CHARS));
+        assert_eq!(lines.join(" "), label);
+        assert_eq!(legend_lines("short"), ["short"]);
+    }
 
     #[test]
     fn log_log_plot_has_title_labels_and_legend() {
