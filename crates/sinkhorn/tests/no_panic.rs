@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use proptest::prelude::*;
 use sinkhorn::{
-    Backend, Domain, Grid2d, Ipot, IpotParams, Problem, Sinkhorn, SinkhornParams, Support1d,
-    Termination,
+    Backend, Domain, EpsScaling, Grid2d, Ipot, IpotParams, Potentials, Problem, Sinkhorn,
+    SinkhornParams, Support1d, Termination,
 };
 
 /// A float that is sometimes special.
@@ -162,6 +162,70 @@ proptest! {
     }
 }
 
+/// eps-scaling stages, warm starts and batches with arbitrary values: typed error or a
+/// finite cost.
+fn options_never_panic_on(
+    n: usize,
+    (start, factor, stage_tol): (f64, f64, f64),
+    warm: Option<(Vec<f64>, Vec<f64>)>,
+    eps: f64,
+    domain: Domain,
+) {
+    let Ok(support) = Support1d::linspace(0.0, 1.0, n) else {
+        return;
+    };
+    let a = vec![1.0 / n as f64; n];
+    let Ok(problem) = Problem::line(support, a.clone(), a.clone()) else {
+        return;
+    };
+    SOLVED.fetch_add(1, Ordering::Relaxed);
+    let params = SinkhornParams {
+        eps,
+        domain,
+        termination: termination(),
+        eps_scaling: Some(EpsScaling {
+            start,
+            factor,
+            stage_tol,
+        }),
+        warm_start: warm.map(|(f, g)| Potentials { f, g }),
+        ..Default::default()
+    };
+    let solver = Sinkhorn::new(params);
+    if let Ok(r) = solver.solve(&problem) {
+        assert!(r.cost.is_finite(), "cost {}", r.cost);
+    }
+    for r in solver
+        .solve_batch(problem.geometry(), &[(a.clone(), a.clone()), (a, vec![])])
+        .into_iter()
+        .flatten()
+    {
+        assert!(r.cost.is_finite(), "batch cost {}", r.cost);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    #[test]
+    fn options_never_panic(
+        (n, warm) in (1usize..8).prop_flat_map(|n| {
+            (
+                Just(n),
+                prop::option::of((
+                    prop::collection::vec(value(), n),
+                    prop::collection::vec(value(), 1..9),
+                )),
+            )
+        }),
+        scaling in (eps(), value(), value()),
+        eps in eps(),
+        domain in domain(),
+    ) {
+        options_never_panic_on(n, scaling, warm, eps, domain);
+    }
+}
+
 #[test]
 fn the_properties_reach_the_solvers() {
     // Runs after (or beside) the properties in the same binary; re-run them here so the
@@ -169,6 +233,7 @@ fn the_properties_reach_the_solvers() {
     lines_never_panic();
     grids_never_panic();
     two_supports_never_panic();
+    options_never_panic();
     assert!(
         SOLVED.load(Ordering::Relaxed) >= 50,
         "only {} generated problems were valid",
