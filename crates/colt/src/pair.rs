@@ -9,7 +9,7 @@ use faer::{Mat, MatRef};
 
 use crate::error::{ColtError, Result};
 use crate::real::Real;
-use crate::sweep::{Ones, Part, Uniform, interleaved_apply, pair_apply};
+use crate::sweep::{Ones, Part, Uniform, interleaved_apply, pair_apply, unit_interleaved_apply};
 use crate::triangular::{LowerColt, UpperColt};
 use crate::validate::{
     check_finite, check_len, check_non_negative, check_nonzero, check_positive, check_support,
@@ -41,7 +41,9 @@ enum Structure {
     General,
     /// `d = 1`: the diagonal is not read.
     UnitDiagonal,
-    /// `d = 1` and `r = s` (a symmetric kernel such as the Gibbs kernel): one ratio array.
+    /// `d = 1` and `r = s` (a symmetric kernel such as the Gibbs kernel): one ratio array, and
+    /// the whole-pair products advance both sweeps as the two lanes of one step
+    /// (`unit_interleaved_apply`, bit-identical to the unit-diagonal sweeps).
     UnitSymmetric,
     /// `d = 1` and every `r_k = s_k` equal (the Gibbs kernel of a uniform grid): one scalar
     /// ratio, so the whole-pair products stream only `x` and `out`.
@@ -95,7 +97,10 @@ impl<T: Real> ColtPair<T> {
         match self.structure {
             Structure::General => pair_apply(part, &self.d[..], r, s, x, out),
             Structure::UnitDiagonal => pair_apply(part, Ones, r, s, x, out),
-            Structure::UnitSymmetric => pair_apply(part, Ones, r, r, x, out),
+            Structure::UnitSymmetric => match part {
+                Part::Both => unit_interleaved_apply(r, r, x, out),
+                _ => pair_apply(part, Ones, r, r, x, out),
+            },
             Structure::UnitUniform => match (part, r.first()) {
                 (Part::Both, Some(&r0)) => {
                     interleaved_apply(Ones, Uniform(r0), Uniform(r0), x, out)

@@ -59,7 +59,7 @@ pub fn bench_problem(n: usize) -> (ColtPair<f64>, Vec<f64>) {
 
 /// The Gibbs kernel (`eps = 0.01`) of a sorted non-uniform support on about [0, 1],
 /// `x_i = (i + 0.3 sin i) h` (gaps between `0.4 h` and `1.6 h`, so every ratio differs and the
-/// general path, which streams the ratio array, is timed), with the vector of
+/// symmetric unit-diagonal path, which streams one ratio array, is timed), with the vector of
 /// [`bench_problem`].
 pub fn bench_problem_nonuniform(n: usize) -> (ColtPair<f64>, Vec<f64>) {
     let h = 1.0 / (n.max(2) - 1) as f64;

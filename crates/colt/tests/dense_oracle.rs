@@ -484,8 +484,44 @@ fn check_gibbs<T: Real>(c: &Case) {
     let n = c.support.len();
     let x: Vec<T> = to_t(&c.support);
     let eps = T::from_f64(0.2);
-    let k = widen(&ColtPair::gibbs(&x, eps).unwrap().to_dense());
+    let pair = ColtPair::gibbs(&x, eps).unwrap();
+    let k = widen(&pair.to_dense());
     let lk = widen(&LogColtPair::gibbs(&x, eps).unwrap().to_dense());
+    // Products on the symmetric unit-diagonal path (`d = 1`, `r = s`) against the dense kernel
+    // it stores, and against the general path on the same kernel scaled by a diagonal.
+    let v: Vec<T> = to_t(&c.x);
+    let vw: Vec<f64> = v.iter().map(|a| a.to_f64()).collect();
+    let (want, abs) = (dense_mv(&k, &vw), abs_mv(&k, &vw));
+    assert_close(
+        "gibbs K x",
+        &pair.apply(&v).unwrap(),
+        &want,
+        &abs,
+        sweep_tol::<T>(n),
+    );
+    assert_close(
+        "gibbs K^T x",
+        &pair.apply_transpose(&v).unwrap(),
+        &want,
+        &abs,
+        sweep_tol::<T>(n),
+    );
+    if n > 0 {
+        let mut d = vec![T::ONE; n];
+        d[0] = T::from_f64(2.0);
+        let general = ColtPair::new(d, pair.r().to_vec(), pair.s().to_vec()).unwrap();
+        let mut v2 = v.clone();
+        v2[0] *= T::from_f64(0.5); // column 0 of `general` is twice that of `pair` from row 0 on
+        let mut got = general.apply(&v2).unwrap();
+        got[0] = pair.apply(&v).unwrap()[0]; // row 0 of `general` is also twice as large
+        assert_close(
+            "gibbs K x, general path",
+            &got,
+            &want,
+            &abs,
+            2.0 * sweep_tol::<T>(n),
+        );
+    }
     for i in 0..n {
         for j in 0..n {
             let want = (-(x[i].to_f64() - x[j].to_f64()).abs() / eps.to_f64()).exp();

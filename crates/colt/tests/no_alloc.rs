@@ -8,8 +8,9 @@
 //!
 //! Covered: every in-place product of `ColtPair` and `LogColtPair` (products, transposes,
 //! sums, distance-weighted products and sums, axis 0, and the sequential branch of axis 1
-//! and batches), the triangles' products, in f64 on the general and the uniform-ratio path
-//! and in f32 (which accumulates in f64). The rayon branch of axis 1 and batches is its own
+//! and batches), the triangles' products, in f64 on the Gibbs kernel of a non-uniform support
+//! (the symmetric unit-diagonal path) and on the uniform-ratio path, and in f32 (which
+//! accumulates in f64). The rayon branch of axis 1 and batches is its own
 //! test: rayon allocates in its job queue, `colt` does not (see that test).
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -84,7 +85,7 @@ fn assert_none(counts: &[(&str, usize)]) {
 
 const N: usize = 3000;
 
-/// Sorted non-uniform support (every ratio different, the general path).
+/// Sorted non-uniform support (every ratio different: the symmetric unit-diagonal path).
 fn support<T: Real>() -> Vec<T> {
     let h = 1.0 / (N - 1) as f64;
     (0..N)
