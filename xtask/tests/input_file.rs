@@ -7,10 +7,11 @@
 use std::fs;
 use std::path::PathBuf;
 
+use pasa_core::{AttentionInputs, AttentionParams, Tensor, reference_attention};
 use xtask::input;
 use xtask::progress::Progress;
 use xtask::suite::Mode;
-use xtask::validate::run_suites;
+use xtask::validate::{Validation, run_suites};
 
 /// Writes a safetensors file of f32 tensors `(name, shape, values)`.
 fn write_safetensors(path: &PathBuf, tensors: &[(&str, Vec<usize>, Vec<f32>)]) {
@@ -33,6 +34,16 @@ fn write_safetensors(path: &PathBuf, tensors: &[(&str, Vec<usize>, Vec<f32>)]) {
     fs::write(path, bytes).expect("temp file is writable");
 }
 
+/// `validate --input path`, quick mode, without progress output.
+fn diagnose(path: PathBuf) -> Validation {
+    run_suites(
+        &[input::suite(path)],
+        Mode::Quick,
+        "t".to_owned(),
+        &Progress::hidden(),
+    )
+}
+
 fn values(n: usize, seed: f32) -> Vec<f32> {
     (0..n).map(|i| ((i as f32 + seed) * 0.37).sin()).collect()
 }
@@ -53,12 +64,7 @@ fn triples_are_found_and_diagnosed() {
             ("layer1.v", shape.clone(), values(n, 5.0)),
         ],
     );
-    let run = run_suites(
-        &[input::suite(path.clone())],
-        Mode::Quick,
-        "t".to_owned(),
-        &Progress::hidden(),
-    );
+    let run = diagnose(path.clone());
     fs::remove_file(&path).expect("temp file removable");
     assert_eq!(run.exit_code(), 0, "{}", xtask::report::console(&run));
     let suite = &run.suites[0];
@@ -81,12 +87,7 @@ fn a_file_without_qkv_fails_and_says_what_it_found() {
         std::process::id()
     ));
     write_safetensors(&path, &[("weights", vec![2, 2], vec![1.0; 4])]);
-    let run = run_suites(
-        &[input::suite(path.clone())],
-        Mode::Quick,
-        "t".to_owned(),
-        &Progress::hidden(),
-    );
+    let run = diagnose(path.clone());
     fs::remove_file(&path).expect("temp file removable");
     assert_eq!(run.exit_code(), 1);
     let error = run.suites[0].claims[0].error.clone().unwrap_or_default();
@@ -96,28 +97,21 @@ fn a_file_without_qkv_fails_and_says_what_it_found() {
     );
 }
 
-/// Softmax(Q K^T / sqrt(d)) V in f64 for one head stored `(seq, d)` row-major.
-fn attention(q: &[f32], k: &[f32], v: &[f32], seq: usize, d: usize) -> Vec<f32> {
-    let scale = 1.0 / (d as f64).sqrt();
-    let mut out = vec![0.0f32; seq * d];
-    for i in 0..seq {
-        let s: Vec<f64> = (0..seq)
-            .map(|j| {
-                (0..d)
-                    .map(|c| f64::from(q[i * d + c]) * f64::from(k[j * d + c]))
-                    .sum::<f64>()
-                    * scale
-            })
-            .collect();
-        let m = s.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let w: Vec<f64> = s.iter().map(|x| (x - m).exp()).collect();
-        let total: f64 = w.iter().sum();
-        for c in 0..d {
-            let o: f64 = (0..seq).map(|j| w[j] * f64::from(v[j * d + c])).sum();
-            out[i * d + c] = (o / total) as f32;
-        }
-    }
-    out
+/// pasa-core's f64 reference attention of one head stored `(seq, d)` row-major, on the
+/// inputs rounded to f16 as the loader rounds them.
+fn reference(q: &[f32], k: &[f32], v: &[f32], seq: usize, d: usize) -> Vec<f32> {
+    let tensor = |name, x: &[f32]| {
+        let t = Tensor::new(
+            name,
+            [1, 1, seq, d],
+            x.iter().map(|&v| f64::from(v)).collect(),
+        );
+        Tensor::from_f64(&t.expect("shape matches"))
+    };
+    let inputs =
+        AttentionInputs::new(tensor("q", q), tensor("k", k), tensor("v", v)).expect("valid inputs");
+    let out = reference_attention(&inputs, &AttentionParams::default()).expect("reference");
+    out.data().iter().map(|&x| x as f32).collect()
 }
 
 #[test]
@@ -128,7 +122,7 @@ fn a_bare_triple_is_checked_against_its_captured_output() {
         values(seq * d, 1.0),
         values(seq * d, 2.0),
     );
-    let out = attention(&q, &k, &v, seq, d);
+    let out = reference(&q, &k, &v, seq, d);
     let run_with = |out: Vec<f32>, tag: &str| {
         let path = std::env::temp_dir().join(format!(
             "xtask-input-out-{tag}-{}.safetensors",
@@ -144,17 +138,12 @@ fn a_bare_triple_is_checked_against_its_captured_output() {
                 ("out", shape, out),
             ],
         );
-        let run = run_suites(
-            &[input::suite(path.clone())],
-            Mode::Quick,
-            "t".to_owned(),
-            &Progress::hidden(),
-        );
+        let run = diagnose(path.clone());
         fs::remove_file(&path).expect("temp file removable");
         run
     };
-    // The inputs are rounded to f16 on loading, the captured output is not: they differ by
-    // about the f16 rounding of values in [-1, 1] (5e-4), inside the claim's 1e-2.
+    // The captured output is the reference in f32, then rounded to f16 by the loader: within
+    // 5e-4 (half an f16 ulp at |out| < 1) of the reference, inside the claim's 1e-2.
     let run = run_with(out.clone(), "good");
     assert_eq!(run.exit_code(), 0, "{}", xtask::report::console(&run));
     assert_eq!(run.suites[0].claims.len(), 2, "finiteness and captured out");
@@ -203,22 +192,12 @@ fn an_npy_q_finds_its_k_and_v_siblings() {
             &values(seq * d, seed),
         );
     }
-    let run = run_suites(
-        &[input::suite(dir.join("head0_q.npy"))],
-        Mode::Quick,
-        "t".to_owned(),
-        &Progress::hidden(),
-    );
+    let run = diagnose(dir.join("head0_q.npy"));
     assert_eq!(run.exit_code(), 0, "{}", xtask::report::console(&run));
     assert_eq!(run.suites[0].tables[0].rows[0][0], "head0_q");
     // Without its V sibling the run fails and names the missing file.
     fs::remove_file(dir.join("head0_v.npy")).expect("removable");
-    let run = run_suites(
-        &[input::suite(dir.join("head0_q.npy"))],
-        Mode::Quick,
-        "t".to_owned(),
-        &Progress::hidden(),
-    );
+    let run = diagnose(dir.join("head0_q.npy"));
     fs::remove_dir_all(&dir).expect("temp dir removable");
     assert_eq!(run.exit_code(), 1);
     let error = run.suites[0].claims[0].error.clone().unwrap_or_default();
