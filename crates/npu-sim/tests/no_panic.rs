@@ -612,6 +612,21 @@ fn preset_with(from: &str, to: &str) -> Result<Machine, SimError> {
     Machine::from_toml_str(&ASCEND_910B_LIKE_TOML.replacen(from, to, 1))
 }
 
+/// `kind` on `small_shape(heads, seq)` with the default launch parameters.
+fn launch_small(
+    m: &Machine,
+    kind: KernelKind,
+    heads: usize,
+    seq: usize,
+) -> Result<Launch, SimError> {
+    simulate_attention(
+        m,
+        &kind.kernel(),
+        &small_shape(heads, seq),
+        &LaunchParams::default(),
+    )
+}
+
 fn small_shape(heads: usize, seq: usize) -> AttentionShape {
     AttentionShape {
         batch: 1,
@@ -689,26 +704,14 @@ fn core_counts_and_fractals_beyond_u32_do_not_overflow() {
     let err = preset_with("cube_cores = 24", "cube_cores = 4294967295").unwrap_err();
     assert!(field_of(&err).starts_with("cube_cores"), "{err}");
     let mut m = preset_with("cube_cores = 24", "cube_cores = 1000000").unwrap();
-    let launch = simulate_attention(
-        &m,
-        &KernelKind::Pasa.kernel(),
-        &small_shape(2, 33),
-        &LaunchParams::default(),
-    )
-    .unwrap();
+    let launch = launch_small(&m, KernelKind::Pasa, 2, 33).unwrap();
     check_report(&launch.report, &m, "a million cores");
     m.cube.frac_m = 1 << 16;
     m.cube.frac_n = 1 << 16;
     m.cube.frac_k = 1 << 16;
     m.validate().unwrap();
     assert!(m.peak_flops().is_finite());
-    let launch = simulate_attention(
-        &m,
-        &KernelKind::FaFp32Softmax.kernel(),
-        &small_shape(2, 33),
-        &LaunchParams::default(),
-    )
-    .unwrap();
+    let launch = launch_small(&m, KernelKind::FaFp32Softmax, 2, 33).unwrap();
     check_report(&launch.report, &m, "huge fractals");
 }
 
@@ -722,13 +725,7 @@ fn launches_validate_the_machine() {
     let mut nan_clock = preset;
     nan_clock.clock_ghz = f64::NAN;
     for m in [zero_frac, nan_clock] {
-        let err = simulate_attention(
-            &m,
-            &KernelKind::FaFp16.kernel(),
-            &small_shape(1, 16),
-            &LaunchParams::default(),
-        )
-        .unwrap_err();
+        let err = launch_small(&m, KernelKind::FaFp16, 1, 16).unwrap_err();
         field_of(&err);
     }
 }
@@ -798,13 +795,7 @@ fn shapes_beyond_u64_counts_are_too_large() {
 #[test]
 fn pasa_utilisation_counts_the_prepass_clusters() {
     let m = preset_with("issue_cycles = 1", "issue_cycles = 17").unwrap();
-    let launch = simulate_attention(
-        &m,
-        &KernelKind::Pasa.kernel(),
-        &small_shape(2, 33),
-        &LaunchParams::default(),
-    )
-    .unwrap();
+    let launch = launch_small(&m, KernelKind::Pasa, 2, 33).unwrap();
     check_report(&launch.report, &m, "pasa, issue 17");
 }
 
@@ -814,12 +805,6 @@ fn pasa_utilisation_counts_the_prepass_clusters() {
 #[test]
 fn cycles_include_the_scalar_issue_time() {
     let m = preset_with("issue_cycles = 1", "issue_cycles = 4294967295").unwrap();
-    let launch = simulate_attention(
-        &m,
-        &KernelKind::FaFp32Softmax.kernel(),
-        &small_shape(2, 33),
-        &LaunchParams::default(),
-    )
-    .unwrap();
+    let launch = launch_small(&m, KernelKind::FaFp32Softmax, 2, 33).unwrap();
     check_report(&launch.report, &m, "issue 2^32 - 1");
 }
