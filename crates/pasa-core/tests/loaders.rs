@@ -1,30 +1,12 @@
 //! Loaders: `.npy` (f16/f32/f64, C order) and `.safetensors` (f16/bf16/f32) into FP16
 //! tensors, each value correctly rounded once; unsupported dtypes and ranks are typed errors.
 
+mod common;
+
 use half::{bf16, f16};
 use pasa_core::PasaError;
 use pasa_core::io::{SafetensorsFile, load_npy_f16};
 use safetensors::{Dtype, tensor::TensorView};
-
-/// A version-1.0 `.npy` file: magic, header dict padded to 64 bytes, raw little-endian data.
-fn npy(descr: &str, shape: &[usize], data: &[u8]) -> Vec<u8> {
-    let dims: Vec<String> = shape.iter().map(ToString::to_string).collect();
-    let shape = if dims.len() == 1 {
-        format!("({},)", dims[0])
-    } else {
-        format!("({})", dims.join(", "))
-    };
-    let mut header = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
-    while (10 + header.len() + 1) % 64 != 0 {
-        header.push(' ');
-    }
-    header.push('\n');
-    let mut out = b"\x93NUMPY\x01\x00".to_vec();
-    out.extend_from_slice(&u16::try_from(header.len()).unwrap().to_le_bytes());
-    out.extend_from_slice(header.as_bytes());
-    out.extend_from_slice(data);
-    out
-}
 
 fn temp(name: &str, bytes: &[u8]) -> std::path::PathBuf {
     let path = std::env::temp_dir().join(format!("pasa-core-{}-{name}", std::process::id()));
@@ -38,25 +20,45 @@ fn npy_f32_and_f64_are_rounded_once() {
         .map(|i| 0.1 * f32::from(u8::try_from(i).unwrap()))
         .collect();
     let bytes: Vec<u8> = values.iter().flat_map(|x| x.to_le_bytes()).collect();
-    let t = load_npy_f16(temp("a.npy", &npy("<f4", &[2, 3, 4], &bytes))).unwrap();
+    let t = load_npy_f16(temp(
+        "a.npy",
+        &common::npy_bytes("<f4", &[2, 3, 4], false, &bytes),
+    ))
+    .unwrap();
     assert_eq!(t.shape(), [1, 2, 3, 4]);
     for (x, y) in t.data().iter().zip(&values) {
         assert_eq!(x.to_bits(), f16::from_f32(*y).to_bits());
     }
     // 1 + 2^-11 + 2^-40 must round up (a double rounding through f32 would give 1.0).
     let x = 1.0 + 2.0_f64.powi(-11) + 2.0_f64.powi(-40);
-    let t = load_npy_f16(temp("b.npy", &npy("<f8", &[1, 1], &x.to_le_bytes()))).unwrap();
+    let t = load_npy_f16(temp(
+        "b.npy",
+        &common::npy_bytes("<f8", &[1, 1], false, &x.to_le_bytes()),
+    ))
+    .unwrap();
     assert_eq!(t.data()[0].to_bits(), 0x3c01);
     let h = f16::from_f32(2.5).to_bits().to_le_bytes();
-    let t = load_npy_f16(temp("c.npy", &npy("<f2", &[1, 1, 1, 1], &h))).unwrap();
+    let t = load_npy_f16(temp(
+        "c.npy",
+        &common::npy_bytes("<f2", &[1, 1, 1, 1], false, &h),
+    ))
+    .unwrap();
     assert_eq!(t.data()[0].to_bits(), f16::from_f32(2.5).to_bits());
 }
 
 #[test]
 fn npy_errors_are_typed() {
-    let err = load_npy_f16(temp("d.npy", &npy("<i4", &[1, 1], &7_i32.to_le_bytes()))).unwrap_err();
+    let err = load_npy_f16(temp(
+        "d.npy",
+        &common::npy_bytes("<i4", &[1, 1], false, &7_i32.to_le_bytes()),
+    ))
+    .unwrap_err();
     assert!(matches!(err, PasaError::UnsupportedDtype { .. }), "{err}");
-    let err = load_npy_f16(temp("e.npy", &npy("<f4", &[1], &1.0_f32.to_le_bytes()))).unwrap_err();
+    let err = load_npy_f16(temp(
+        "e.npy",
+        &common::npy_bytes("<f4", &[1], false, &1.0_f32.to_le_bytes()),
+    ))
+    .unwrap_err();
     assert!(matches!(err, PasaError::UnsupportedRank { .. }), "{err}");
     let err = load_npy_f16("/nonexistent/x.npy").unwrap_err();
     assert!(matches!(err, PasaError::Load { .. }), "{err}");

@@ -9,6 +9,8 @@
 //! measures (`Probe`), and the docs promise nothing more. What validation guarantees is
 //! checked: `AttentionInputs` that are `Ok` hold only finite values.
 
+mod common;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use half::f16;
@@ -289,7 +291,7 @@ proptest! {
             let at = bytes.len() % shape.len();
             shape[at] = usize::MAX / 2;
         }
-        let npy = npy_bytes(descr, &shape, fortran, &bytes);
+        let npy = common::npy_bytes(descr, &shape, fortran, &bytes);
         std::fs::write(&raw_npy, &npy).unwrap();
         let _ = load_npy_f16(&raw_npy);
         let _ = std::fs::remove_file(&raw_npy);
@@ -319,27 +321,6 @@ proptest! {
         let _ = load_npy_f16(dir.join("pasa-no-panic-does-not-exist.npy"));
         let _ = SafetensorsFile::open(dir.join("pasa-no-panic-does-not-exist.safetensors"));
     }
-}
-
-/// A version-1.0 `.npy` file with the given header over `data`.
-fn npy_bytes(descr: &str, shape: &[usize], fortran: bool, data: &[u8]) -> Vec<u8> {
-    let dims: Vec<String> = shape.iter().map(ToString::to_string).collect();
-    let shape = match dims.len() {
-        1 => format!("({},)", dims[0]),
-        _ => format!("({})", dims.join(", ")),
-    };
-    let order = if fortran { "True" } else { "False" };
-    let mut header =
-        format!("{{'descr': '{descr}', 'fortran_order': {order}, 'shape': {shape}, }}");
-    while (10 + header.len() + 1) % 64 != 0 {
-        header.push(' ');
-    }
-    header.push('\n');
-    let mut out = b"\x93NUMPY\x01\x00".to_vec();
-    out.extend_from_slice(&u16::try_from(header.len()).unwrap().to_le_bytes());
-    out.extend_from_slice(header.as_bytes());
-    out.extend_from_slice(data);
-    out
 }
 
 /// Regression (found by `loaders_never_panic`): a shape whose element count overflows
@@ -376,7 +357,7 @@ fn npy_header_with_overflowing_shape_is_a_load_error() {
         vec![0, usize::MAX / 2, 3],
         vec![1 << 40, 1 << 40],
     ] {
-        std::fs::write(&path, npy_bytes("<f2", &shape, false, &[])).unwrap();
+        std::fs::write(&path, common::npy_bytes("<f2", &shape, false, &[])).unwrap();
         assert!(
             matches!(load_npy_f16(&path), Err(PasaError::Load { .. })),
             "{shape:?}"
@@ -386,7 +367,7 @@ fn npy_header_with_overflowing_shape_is_a_load_error() {
         .iter()
         .flat_map(|x| x.to_le_bytes())
         .collect();
-    std::fs::write(&path, npy_bytes("<f4", &[2, 3], false, &data)).unwrap();
+    std::fs::write(&path, common::npy_bytes("<f4", &[2, 3], false, &data)).unwrap();
     assert_eq!(load_npy_f16(&path).unwrap().shape(), [1, 1, 2, 3]);
     let _ = std::fs::remove_file(&path);
 }
