@@ -44,6 +44,22 @@ fn rmse(
     e.rmse
 }
 
+/// RMSE with the default beta, and the smallest RMSE over `sweep`.
+fn default_and_best(
+    inputs: &pasa_core::AttentionInputs,
+    reference: &pasa_core::Tensor<f64>,
+    recovery: Recovery,
+    precision: Precision,
+    sweep: &[f64],
+) -> (f64, f64) {
+    let default = rmse(inputs, reference, recovery, precision, None);
+    let best = sweep
+        .iter()
+        .map(|&b| rmse(inputs, reference, recovery, precision, Some(b)))
+        .fold(f64::INFINITY, f64::min);
+    (default, best)
+}
+
 #[rstest]
 #[case(5.0, 1.0)]
 #[case(50.0, 4.0)]
@@ -58,11 +74,7 @@ fn default_beta_is_near_the_sweep_minimum(#[case] bias: f64, #[case] amp: f64) {
         (Recovery::RelativeKeyMeans, Precision::ALL_FP16),
         (Recovery::Absolute, Precision::FP16_FP32_STATS),
     ] {
-        let default = rmse(&inputs, &reference, recovery, precision, None);
-        let best = sweep
-            .iter()
-            .map(|&b| rmse(&inputs, &reference, recovery, precision, Some(b)))
-            .fold(f64::INFINITY, f64::min);
+        let (default, best) = default_and_best(&inputs, &reference, recovery, precision, &sweep);
         assert!(
             default <= 1.5 * best,
             "{recovery:?}: default {default} vs best {best}"
@@ -93,11 +105,7 @@ fn defaults_at_bias_100_on_the_docs_table() {
         (Recovery::RelativeKeyMeans, Precision::ALL_FP16, 1.8),
         (Recovery::Absolute, Precision::FP16_FP32_STATS, 1.2),
     ] {
-        let default = rmse(&inputs, &reference, recovery, precision, None);
-        let best = sweep
-            .iter()
-            .map(|&b| rmse(&inputs, &reference, recovery, precision, Some(b)))
-            .fold(f64::INFINITY, f64::min);
+        let (default, best) = default_and_best(&inputs, &reference, recovery, precision, &sweep);
         assert!(
             default <= within * best,
             "{recovery:?}: default {default} vs best {best}"
