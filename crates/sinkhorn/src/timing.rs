@@ -115,16 +115,15 @@ fn time_method(method: Method, problem: &Problem, how: Differencing) -> Result<T
                 run_stabilized(support, &k, &input, &mut NoObserver).map(drop)
             })
         }
-        Method::Fs2 => difference_timing(n, how, |m| {
-            Ipot::new(ipot(Domain::Auto))
-                .iterate_potentials(problem, m)
-                .map(drop)
-        }),
-        Method::Fs2Log => difference_timing(n, how, |m| {
-            Ipot::new(ipot(Domain::Log))
-                .iterate_potentials(problem, m)
-                .map(drop)
-        }),
+        Method::Fs2 | Method::Fs2Log => {
+            let domain = if method == Method::Fs2 {
+                Domain::Auto
+            } else {
+                Domain::Log
+            };
+            let solver = Ipot::new(ipot(domain));
+            difference_timing(n, how, |m| solver.iterate_potentials(problem, m).map(drop))
+        }
         Method::DenseIpot => {
             let p = ipot(Domain::Standard);
             difference_timing(n, how, |m| {
