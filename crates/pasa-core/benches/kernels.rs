@@ -17,7 +17,7 @@ const SIZES: [(usize, usize); 1] = [(4096, 128)];
 const PRESETS: [Preset; 4] = [
     Preset::Fp32Softmax,
     Preset::NaiveFp16,
-    Preset::Pasa,
+    Preset::PasaAbsolute,
     Preset::PasaKeyMeans,
 ];
 

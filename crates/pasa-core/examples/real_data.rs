@@ -25,9 +25,9 @@ fn main() -> Result<(), PasaError> {
         Preset::Fp32Softmax,
         Preset::NaiveFp16,
         Preset::NaiveFp16Hmma,
-        Preset::Pasa,
+        Preset::PasaAbsolute,
         Preset::PasaKeyMeans,
-        Preset::PasaFp32Stats,
+        Preset::PasaAbsoluteFp32Stats,
     ];
     print_header(
         "| tensors | max abs S | max cos(mean q, mean k) | ref vs stored out (max abs) |",

@@ -12,7 +12,9 @@ use crate::tensor::Tensor;
 /// Intermediate statistics of one kernel run (merged over all tiles).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Probe {
-    /// Largest finite |score| in any score tile (before masking).
+    /// Largest |score| in any score tile (before masking, real keys only), including the
+    /// scores that overflowed the score type: their magnitude is recomputed in f64 from
+    /// the tile's operands, so it stays meaningful when every score is infinite.
     pub max_abs_score: f64,
     /// Score tile elements that were inf/NaN (overflow of `Q K^T` into the score type).
     pub score_non_finite: usize,
@@ -44,12 +46,30 @@ fn scan<T: Real>(xs: &[T]) -> (f64, usize) {
 }
 
 impl Probe {
-    /// Record a score tile.
-    pub fn observe_scores<T: Real>(&mut self, scores: &[T]) {
-        let (max, bad) = scan(scores);
-        self.max_abs_score = self.max_abs_score.max(max);
-        self.score_non_finite += bad;
-        self.scores_seen += scores.len();
+    /// Record a score tile of rows of `keys` columns, of which the first `real` are real
+    /// keys (the rest is block padding, not counted). `exact(row, column)` gives the
+    /// magnitude of a score that is not finite in the tile (its product recomputed in f64).
+    pub fn observe_scores<T: Real>(
+        &mut self,
+        scores: &[T],
+        keys: usize,
+        real: usize,
+        exact: impl Fn(usize, usize) -> f64,
+    ) {
+        let real = real.min(keys);
+        for (r, row) in scores.chunks_exact(keys.max(1)).enumerate() {
+            let (max, bad) = scan(&row[..real]);
+            self.max_abs_score = self.max_abs_score.max(max);
+            if bad > 0 {
+                for (c, x) in row[..real].iter().enumerate() {
+                    if !x.is_finite() {
+                        self.max_abs_score = self.max_abs_score.max(exact(r, c).abs());
+                    }
+                }
+            }
+            self.score_non_finite += bad;
+            self.scores_seen += real;
+        }
     }
 
     /// Record PASA's recovered shifts.

@@ -9,10 +9,11 @@
 use rayon::prelude::*;
 
 use crate::diagnostics::Probe;
-use crate::error::PasaError;
-use crate::key_blocks::KeyBlocks;
-use crate::precision::{Algorithm, Kernel, Precision, Recovery};
+use crate::error::{PasaError, check_tile_size};
+use crate::key_blocks::{KeyBlocks, Prepass};
+use crate::precision::{Algorithm, Kernel, Padding, Precision, Recovery, ScalePlacement};
 use crate::round::{Real, count_to_f64};
+use crate::steps::running_average::{self, RunningRows};
 use crate::steps::{self, TileDims};
 use crate::tensor::{AttentionInputs, AttentionShape, Tensor};
 use crate::workspace::TileWorkspace;
@@ -40,28 +41,6 @@ impl Default for AttentionParams {
             causal: false,
             scale: None,
         }
-    }
-}
-
-/// The most elements one tile may hold (2^30: 4 GiB of f32, 8 GiB of f64). The largest
-/// tiles a block size implies are PASA's `block_k × block_k` shifting matrix, the
-/// `rows × block_k` score tile and the `block_k × head_dim` key tile; past this, their
-/// allocation would fail and abort the process instead of returning an error.
-const MAX_TILE_ELEMENTS: usize = 1 << 30;
-
-/// `Ok` unless `block` times `other` exceeds [`MAX_TILE_ELEMENTS`] (or overflows).
-pub(crate) fn check_tile_size(
-    what: &'static str,
-    block: usize,
-    other: usize,
-) -> Result<(), PasaError> {
-    match block.checked_mul(other) {
-        Some(n) if n <= MAX_TILE_ELEMENTS => Ok(()),
-        _ => Err(PasaError::BlockTooLarge {
-            what,
-            block,
-            limit: MAX_TILE_ELEMENTS,
-        }),
     }
 }
 
@@ -141,20 +120,21 @@ pub fn attention(
 ) -> Result<AttentionOutput, PasaError> {
     let shape = inputs.shape();
     params.validate(&shape)?;
-    let beta = match kernel.algorithm {
+    let pasa = match kernel.algorithm {
         Algorithm::Flash => None,
-        Algorithm::Pasa(p) => Some(p.resolve_beta(params.block_k, kernel.precision.operand)?),
+        Algorithm::Pasa(p) => Some((p.resolve_beta(inputs.dtype())?, p.recovery)),
     };
-    let recovery = match kernel.algorithm {
-        Algorithm::Flash => None,
-        Algorithm::Pasa(p) => Some(p.recovery),
-    };
+    let padding = kernel.algorithm.padding();
     let (out, probe) = if kernel.precision.needs_f64() {
-        run::<f64>(inputs, &kernel.precision, params, beta.zip(recovery))?
+        run::<f64>(inputs, &kernel.precision, params, pasa, padding)?
     } else {
-        run::<f32>(inputs, &kernel.precision, params, beta.zip(recovery))?
+        run::<f32>(inputs, &kernel.precision, params, pasa, padding)?
     };
-    Ok(AttentionOutput { out, probe, beta })
+    Ok(AttentionOutput {
+        out,
+        probe,
+        beta: pasa.map(|(beta, _)| beta),
+    })
 }
 
 type Pasa = (f64, Recovery);
@@ -164,6 +144,7 @@ fn run<T: Real>(
     prec: &Precision,
     params: &AttentionParams,
     pasa: Option<Pasa>,
+    padding: Padding,
 ) -> Result<(Tensor<f64>, Probe), PasaError> {
     let shape = inputs.shape();
     // A query block never holds more than `seq_q` rows: the workspace is sized for the rows
@@ -174,34 +155,35 @@ fn run<T: Real>(
         shape.head_dim,
         shape.value_dim,
     );
+    let scale = params.scale_for(&shape);
     let shifting = match pasa {
-        Some((beta, _)) => {
+        Some((beta, recovery)) => {
             let mut m = vec![T::ZERO; s * s];
-            steps::shifting_matrix_in_place(&mut m, s, beta, prec)?;
+            if recovery == Recovery::RunningAverage {
+                running_average::scaled_shifting_matrix_in_place(&mut m, s, beta, scale, prec)?;
+            } else {
+                steps::shifting_matrix_in_place(&mut m, s, beta, prec)?;
+            }
             Some(m)
         }
         None => None,
+    };
+    let prepass = Prepass {
+        block_k: s,
+        shifting: shifting.as_deref(),
+        key_means: matches!(pasa, Some((_, Recovery::RelativeKeyMeans))),
+        padding,
     };
     let prepared: Vec<KeyBlocks<T>> = (0..shape.batch * shape.kv_heads)
         .into_par_iter()
         .map(|idx| {
             let (b, kvh) = (idx / shape.kv_heads, idx % shape.kv_heads);
-            let key_means = matches!(pasa, Some((_, Recovery::RelativeKeyMeans)));
-            KeyBlocks::prepare(
-                inputs,
-                b,
-                kvh,
-                params.block_k,
-                shifting.as_deref(),
-                key_means,
-                prec,
-            )
+            KeyBlocks::prepare(inputs, b, kvh, &prepass, prec)
         })
         .collect::<Result<_, _>>()?;
 
     let q_blocks = shape.seq_q.div_ceil(r);
     let tasks = shape.batch * shape.heads * q_blocks;
-    let scale = params.scale_for(&shape);
     let results: Vec<(Vec<f64>, Probe)> = (0..tasks)
         .into_par_iter()
         .map_init(
@@ -228,7 +210,7 @@ fn run<T: Real>(
     Ok((out, probe))
 }
 
-#[allow(clippy::too_many_arguments)]
+#[allow(clippy::too_many_arguments, clippy::too_many_lines)]
 fn query_block<T: Real>(
     inputs: &AttentionInputs,
     blocks: &KeyBlocks<T>,
@@ -249,10 +231,15 @@ fn query_block<T: Real>(
         head_dim: d,
         value_dim: dv,
     };
+    let authors = matches!(pasa, Some((_, Recovery::RunningAverage)));
     let mut probe = Probe::default();
     let q = &mut ws.q[..rows * d];
     steps::load_tile_in_place(q, &inputs.q().head(b, h)[row0 * d..(row0 + rows) * d])?;
-    steps::scale_query_in_place(q, scale, prec);
+    if authors {
+        running_average::cast_query_in_place(q, prec);
+    } else {
+        steps::scale_query_in_place(q, scale, prec);
+    }
     let q = &ws.q[..rows * d];
     let scores = &mut ws.scores[..rows * s];
     let (pv, o) = (&mut ws.pv[..rows * dv], &mut ws.o[..rows * dv]);
@@ -263,10 +250,17 @@ fn query_block<T: Real>(
         &mut ws.shift[..rows],
     );
     let visible = &mut ws.visible[..rows];
-    m.fill(T::NEG_INFINITY);
+    let gamma = pasa.map_or(T::ZERO, |(beta, _)| {
+        running_average::recovery_factor::<T>(beta, prec)
+    });
+    m.fill(if authors {
+        T::from_f64_rounded(running_average::INITIAL_MAX, prec.stats)
+    } else {
+        T::NEG_INFINITY
+    });
     l.fill(T::ZERO);
     o.fill(T::ZERO);
-    let mut first = true;
+    let mut block = 0;
     for j in 0..shape.seq_k.div_ceil(s) {
         for (i, v) in visible.iter_mut().enumerate() {
             *v = params.visible(&shape, row0 + i, j);
@@ -274,14 +268,46 @@ fn query_block<T: Real>(
         if visible.iter().all(|&v| v == 0) {
             continue; // fully masked block (causal): skipped, as kernels do
         }
+        let real = (shape.seq_k - j * s).min(s);
         let (k_t, v) = (blocks.keys_t(j), blocks.values(j));
-        steps::score_tile_in_place(scores, q, k_t, scale, dims, prec)?;
-        // Observed before masking: the matrix unit writes the whole tile.
-        probe.observe_scores(scores);
+        if authors {
+            running_average::shifted_score_tile_in_place(scores, q, k_t, dims, prec)?;
+        } else {
+            steps::score_tile_in_place(scores, q, k_t, scale, dims, prec)?;
+        }
+        // Observed before masking (the matrix unit writes the whole tile), real keys only;
+        // an overflowed score's magnitude is recomputed from the operands.
+        let factor = if authors || prec.scale == ScalePlacement::Query {
+            1.0
+        } else {
+            scale
+        };
+        probe.observe_scores(scores, s, real, |r, c| {
+            let dot: f64 = q[r * d..(r + 1) * d]
+                .iter()
+                .zip(k_t[c..].iter().step_by(s))
+                .map(|(a, b)| a.to_f64() * b.to_f64())
+                .sum();
+            factor * dot
+        });
         match pasa {
             None => {
                 steps::mask_in_place(scores, visible, dims)?;
                 steps::flash_softmax_in_place(scores, m, l, alpha, dims, prec)?;
+            }
+            Some((_, Recovery::RunningAverage)) => {
+                steps::row_mean_in_place(means, scores, dims, prec)?;
+                running_average::mask_padding_in_place(scores, visible, real, dims, prec)?;
+                let state = RunningRows {
+                    m: &mut m[..],
+                    l: &mut l[..],
+                    average: &mut reference[..],
+                    keep: &mut alpha[..],
+                    take: &mut shift[..],
+                };
+                running_average::running_average_softmax_in_place(
+                    scores, means, visible, state, block, gamma, dims, prec,
+                )?;
             }
             Some((beta, Recovery::RelativeKeyMeans)) => {
                 steps::mask_in_place(scores, visible, dims)?;
@@ -294,7 +320,7 @@ fn query_block<T: Real>(
                 steps::row_mean_in_place(means, scores, dims, prec)?;
                 steps::mask_in_place(scores, visible, dims)?;
                 let reference = if recovery == Recovery::RelativeToFirstBlock {
-                    if first {
+                    if block == 0 {
                         reference.copy_from_slice(means);
                     }
                     Some(&reference[..])
@@ -306,12 +332,16 @@ fn query_block<T: Real>(
                 steps::pasa_softmax_in_place(scores, shift, m, l, alpha, dims, prec)?;
             }
         }
-        first = false;
         probe.observe_probabilities(scores);
         probe.observe_stats(m, l);
         steps::pv_tile_in_place(pv, scores, v, dims, prec)?;
-        steps::rescale_accumulate_in_place(o, alpha, pv, dims, prec)?;
+        if authors {
+            running_average::merge_output_in_place(o, alpha, shift, pv, block, dims, prec)?;
+        } else {
+            steps::rescale_accumulate_in_place(o, alpha, pv, dims, prec)?;
+        }
         probe.observe_accumulator(o);
+        block += 1;
     }
     steps::finalize_in_place(o, l, dims, prec)?;
     let mut out = vec![0.0; rows * dv];

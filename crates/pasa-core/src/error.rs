@@ -105,6 +105,19 @@ pub enum PasaError {
         /// The beta given.
         beta: f64,
     },
+    /// The rounding-aware beta iteration ([`crate::beta::rounding_aware_beta`]) did not
+    /// settle.
+    #[error(
+        "the rounding-aware beta iteration from {start} for blocks of {block} keys did not converge (last iterate {last}); start nearer 1 - 2^-k or pass beta explicitly"
+    )]
+    BetaNoFixedPoint {
+        /// The start given.
+        start: f64,
+        /// The block size.
+        block: usize,
+        /// The last iterate.
+        last: f64,
+    },
     /// A causal mask with more queries than keys would leave query rows with no key.
     #[error(
         "causal attention with seq_q = {seq_q} > seq_k = {seq_k} leaves rows without keys; use seq_q <= seq_k (queries are aligned to the end of the keys)"
@@ -169,6 +182,37 @@ pub enum PasaError {
         /// Its shape.
         shape: Vec<usize>,
     },
+    /// No Q/K/V triple was recognised among a file's tensor names.
+    #[error(
+        "no Q/K/V tensors found among {found:?}; name them q/k/v, query/key/value, query_states/key_states/value_states or q_proj/k_proj/v_proj, optionally behind a prefix such as `model.layers.3.self_attn.`"
+    )]
+    NoAttentionTensors {
+        /// The tensor names the file holds.
+        found: Vec<String>,
+    },
+    /// A Hugging Face projection output `(batch, seq, heads · head_dim)` was given without
+    /// the head dimension needed to split it into heads.
+    #[error(
+        "tensor `{name}` of shape {shape:?} is a projection output (batch, seq, heads * head_dim); pass the model's head_dim to split it into heads"
+    )]
+    HeadDimRequired {
+        /// Tensor name.
+        name: String,
+        /// Its shape.
+        shape: Vec<usize>,
+    },
+    /// A projection output's hidden size is not a multiple of the head dimension given.
+    #[error(
+        "tensor `{name}` has hidden size {hidden}, not a multiple of head_dim = {head_dim}; pass the model's head_dim"
+    )]
+    HiddenNotDivisible {
+        /// Tensor name.
+        name: String,
+        /// The last dimension.
+        hidden: usize,
+        /// The head dimension given.
+        head_dim: usize,
+    },
     /// A generator parameter is invalid (negative amplitude, empty sizes, ...).
     #[error("generator parameter `{what}` = {value} is invalid: {hint}")]
     InvalidGenerator {
@@ -179,6 +223,29 @@ pub enum PasaError {
         /// How to fix it.
         hint: &'static str,
     },
+}
+
+/// The most elements one tile may hold (2^30: 4 GiB of f32, 8 GiB of f64). The largest
+/// tiles a block size implies are PASA's `block_k × block_k` shifting matrix, the
+/// `rows × block_k` score tile and the `block_k × head_dim` key tile; past this, their
+/// allocation would fail and abort the process instead of returning an error.
+pub(crate) const MAX_TILE_ELEMENTS: usize = 1 << 30;
+
+/// `Ok` unless `block` times `other` exceeds [`MAX_TILE_ELEMENTS`] (or overflows), else
+/// [`PasaError::BlockTooLarge`].
+pub(crate) fn check_tile_size(
+    what: &'static str,
+    block: usize,
+    other: usize,
+) -> Result<(), PasaError> {
+    match block.checked_mul(other) {
+        Some(n) if n <= MAX_TILE_ELEMENTS => Ok(()),
+        _ => Err(PasaError::BlockTooLarge {
+            what,
+            block,
+            limit: MAX_TILE_ELEMENTS,
+        }),
+    }
 }
 
 /// `Ok` when a tile step's slice has the length its dimensions imply, else

@@ -3,18 +3,34 @@
 //!
 //! Both the driver ([`attention`](crate::attention())) and `npu-sim`'s prepass launch need
 //! exactly these tiles (PASA's shifted keys `K' = M K_j`, transposed for the score product;
-//! zero-padded value blocks; the key-means differences), so they are built here once, from
+//! padded value blocks; the key-means differences), so they are built here once, from
 //! the [`steps`] functions only, and neither caller repeats the loop.
 
 use crate::error::PasaError;
 use crate::matmul::transpose_in_place;
-use crate::precision::Precision;
+use crate::precision::{Padding, Precision};
 use crate::round::Real;
 use crate::steps::{self, TileDims};
 use crate::tensor::AttentionInputs;
 
+/// What the prepass does to every key/value block.
+#[derive(Debug, Clone, Copy)]
+pub struct Prepass<'a, T> {
+    /// Keys per block.
+    pub block_k: usize,
+    /// PASA's `block_k × block_k` shifting matrix ([`steps::shifting_matrix_in_place`] or
+    /// [`steps::running_average::scaled_shifting_matrix_in_place`]); `None` for Flash
+    /// Attention.
+    pub shifting: Option<&'a [T]>,
+    /// Compute [`steps::key_mean_difference_in_place`] of every block against block 0
+    /// (key-mean recovery).
+    pub key_means: bool,
+    /// What fills a short last block ([`Algorithm::padding`](crate::Algorithm::padding)).
+    pub padding: Padding,
+}
+
 /// Prepared key/value blocks of one (batch, key/value head), each block `block_k` keys
-/// (a short last block is zero-padded).
+/// (a short last block padded as the [`Prepass`] says).
 #[derive(Debug, Clone)]
 pub struct KeyBlocks<T> {
     /// Per block: keys (shifted for PASA) transposed, `head_dim × block_k`.
@@ -30,10 +46,9 @@ pub struct KeyBlocks<T> {
 }
 
 impl<T: Real> KeyBlocks<T> {
-    /// Loads every key/value block of `(batch, kv_head)`, shifts the keys by `shifting`
-    /// (the `block_k × block_k` matrix of [`steps::shifting_matrix_in_place`]; `None` for
-    /// Flash Attention), transposes them, and with `key_means` computes
-    /// [`steps::key_mean_difference_in_place`] of every block against block 0.
+    /// Loads every key/value block of `(batch, kv_head)`, pads the last one, shifts the
+    /// keys by the prepass's shifting matrix, transposes them, and with `key_means`
+    /// computes [`steps::key_mean_difference_in_place`] of every block against block 0.
     ///
     /// # Errors
     /// [`PasaError::ZeroBlockSize`] for `block_k == 0`; [`PasaError::BlockTooLarge`] for a
@@ -44,17 +59,21 @@ impl<T: Real> KeyBlocks<T> {
         inputs: &AttentionInputs,
         batch: usize,
         kv_head: usize,
-        block_k: usize,
-        shifting: Option<&[T]>,
-        key_means: bool,
+        prepass: &Prepass<'_, T>,
         prec: &Precision,
     ) -> Result<Self, PasaError> {
         let shape = inputs.shape();
+        let Prepass {
+            block_k,
+            shifting,
+            key_means,
+            padding,
+        } = *prepass;
         if block_k == 0 {
             return Err(PasaError::ZeroBlockSize { what: "block_k" });
         }
         let widest = inputs.shape().head_dim.max(inputs.shape().value_dim);
-        crate::driver::check_tile_size("block_k", block_k, widest)?;
+        crate::error::check_tile_size("block_k", block_k, widest)?;
         if batch >= shape.batch {
             return Err(PasaError::IndexOutOfRange {
                 what: "batch",
@@ -91,6 +110,19 @@ impl<T: Real> KeyBlocks<T> {
             steps::load_tile_in_place(&mut k_tile[..n * d], &k_all[j * s * d..(j * s + n) * d])?;
             let v_tile = &mut v[j * s * dv..(j + 1) * s * dv];
             steps::load_tile_in_place(&mut v_tile[..n * dv], &v_all[j * s * dv..(j * s + n) * dv])?;
+            for p in 0..s - n {
+                if let Some(src) = padding.source_row(shape.seq_k, s, p) {
+                    let (kr, vr) = ((n + p) * d, (n + p) * dv);
+                    steps::load_tile_in_place(
+                        &mut k_tile[kr..kr + d],
+                        &k_all[src * d..(src + 1) * d],
+                    )?;
+                    steps::load_tile_in_place(
+                        &mut v_tile[vr..vr + dv],
+                        &v_all[src * dv..(src + 1) * dv],
+                    )?;
+                }
+            }
             if key_means {
                 if j == 0 {
                     k_first.copy_from_slice(&k_tile);
@@ -140,7 +172,7 @@ impl<T: Real> KeyBlocks<T> {
         &self.k_t[j * n..(j + 1) * n]
     }
 
-    /// Block `j`'s values, zero-padded: `block_k × value_dim`.
+    /// Block `j`'s values, padded: `block_k × value_dim`.
     ///
     /// # Panics
     /// If `j >= self.len()` (as slice indexing does).

@@ -67,6 +67,19 @@ impl Accumulator {
 /// Largest finite f16, 65504.
 pub const F16_MAX: f64 = 65504.0;
 
+impl Scalar {
+    /// The most negative finite value of the type (`-65504` for f16): what PyTorch's
+    /// `nan_to_num` puts in place of `-inf`.
+    #[must_use]
+    pub fn lowest_finite(self) -> f64 {
+        match self {
+            Self::F16 => -F16_MAX,
+            Self::F32 => f64::from(f32::MIN),
+            Self::F64 => f64::MIN,
+        }
+    }
+}
+
 /// Elements converted per stack chunk in bulk rounding (a multiple of F16C's 8 lanes).
 const CHUNK: usize = 64;
 
@@ -340,6 +353,21 @@ pub fn count_to_f64(n: usize) -> f64 {
 #[must_use]
 pub fn bf16_to_f16(x: half::bf16) -> f16 {
     f16::from_f32(x.to_f32())
+}
+
+/// Round bf16 values to f16 storage, each correctly (bf16 -> f32 is exact). Converts the
+/// first `min(dst.len(), src.len())` elements; callers pass equal lengths.
+pub fn bf16_slice_to_f16(dst: &mut [f16], src: &[half::bf16]) {
+    for (d, &s) in dst.iter_mut().zip(src) {
+        *d = bf16_to_f16(s);
+    }
+}
+
+/// Round an f16 value to bf16 (f16 -> f32 is exact, then one rounding to nearest even):
+/// the authors' `.to(torch.bfloat16)` of an fp16 result.
+#[must_use]
+pub fn f16_to_bf16(x: f16) -> half::bf16 {
+    half::bf16::from_f32(x.to_f32())
 }
 
 /// Scalar arithmetic in a named type: each function computes in the working type and

@@ -20,11 +20,18 @@
 //! | [`rescale_accumulate_in_place`] `O = alpha O + P V` | vector | yes | yes |
 //! | [`finalize_in_place`] `O / l` | vector | once per `Q_i` | once per `Q_i` |
 //!
+//! The authors' PASA ([`Recovery::RunningAverage`](crate::Recovery::RunningAverage)) has
+//! its own steps in [`running_average`], which reuse the shared ones listed there.
+//!
 //! A simulator that issues the same steps on the same tiles with the same [`Precision`]
 //! produces the same bits, by construction. Key and value blocks are always `keys` rows:
-//! a short last block is padded with zero rows and its padding columns masked, which keeps
-//! PASA's recovery exact (the zero keys take part in the block mean, see
-//! [`row_mean_in_place`]).
+//! a short last block is padded as the kernel's [`Padding`](crate::Padding) says (rows
+//! repeated from the sequence for PASA, zeros for Flash Attention) and its padding
+//! columns are masked. The padded keys take part in PASA's block means (see
+//! [`row_mean_in_place`]), which keeps the recovery exact: the shift and its recovery
+//! use the same mean.
+
+pub mod running_average;
 
 use half::f16;
 

@@ -4,10 +4,11 @@
 //! memory; the f64 reference widens the same bits, so every error measured is the
 //! kernel's own and not an input rounding.
 
-use half::f16;
+use half::{bf16, f16};
 
+use crate::beta::InputDtype;
 use crate::error::PasaError;
-use crate::round::{f16_slice_to_f64, f64_slice_to_f16};
+use crate::round::{bf16_slice_to_f16, f16_slice_to_f64, f64_slice_to_f16};
 
 /// A row-major tensor of shape (batch, heads, seq, dim).
 #[derive(Debug, Clone, PartialEq)]
@@ -180,13 +181,14 @@ impl AttentionShape {
     }
 }
 
-/// Validated Q, K, V in FP16 storage.
+/// Validated Q, K, V in FP16 storage, with the type they had before (see [`InputDtype`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct AttentionInputs {
     q: Tensor<f16>,
     k: Tensor<f16>,
     v: Tensor<f16>,
     shape: AttentionShape,
+    dtype: InputDtype,
 }
 
 fn check_finite(name: &'static str, t: &Tensor<f16>) -> Result<(), PasaError> {
@@ -201,6 +203,59 @@ fn check_finite(name: &'static str, t: &Tensor<f16>) -> Result<(), PasaError> {
     }
 }
 
+/// Check Q (batch, heads, seq_q, d), K (batch, kv_heads, seq_k, d),
+/// V (batch, kv_heads, seq_k, dv) shapes against each other and return the dimensions.
+pub(crate) fn validate_shapes(
+    q: [usize; 4],
+    k: [usize; 4],
+    v: [usize; 4],
+) -> Result<AttentionShape, PasaError> {
+    let [b, h, sq, d] = q;
+    let [bk, hk, sk, dk] = k;
+    let [bv, hv, sv, dv] = v;
+    let mismatch = |what| PasaError::ShapeMismatch { what, q, k, v };
+    if b != bk || b != bv {
+        return Err(mismatch("batch"));
+    }
+    if hk != hv {
+        return Err(mismatch("kv heads"));
+    }
+    if sk != sv {
+        return Err(mismatch("seq_k"));
+    }
+    if d != dk {
+        return Err(mismatch("head_dim"));
+    }
+    for (what, n) in [
+        ("batch", b),
+        ("heads", h),
+        ("kv_heads", hk),
+        ("seq_q", sq),
+        ("seq_k", sk),
+        ("head_dim", d),
+        ("value_dim", dv),
+    ] {
+        if n == 0 {
+            return Err(PasaError::EmptyDimension { what });
+        }
+    }
+    if h % hk != 0 {
+        return Err(PasaError::HeadsDoNotDivide {
+            heads: h,
+            kv_heads: hk,
+        });
+    }
+    Ok(AttentionShape {
+        batch: b,
+        heads: h,
+        kv_heads: hk,
+        seq_q: sq,
+        seq_k: sk,
+        head_dim: d,
+        value_dim: dv,
+    })
+}
+
 impl AttentionInputs {
     /// Validate Q (batch, heads, seq_q, d), K (batch, kv_heads, seq_k, d),
     /// V (batch, kv_heads, seq_k, dv).
@@ -209,59 +264,74 @@ impl AttentionInputs {
     /// [`PasaError::ShapeMismatch`], [`PasaError::HeadsDoNotDivide`],
     /// [`PasaError::EmptyDimension`], [`PasaError::NonFiniteInput`].
     pub fn new(q: Tensor<f16>, k: Tensor<f16>, v: Tensor<f16>) -> Result<Self, PasaError> {
-        let [b, h, sq, d] = q.shape;
-        let [bk, hk, sk, dk] = k.shape;
-        let [bv, hv, sv, dv] = v.shape;
-        let mismatch = |what| PasaError::ShapeMismatch {
-            what,
-            q: q.shape,
-            k: k.shape,
-            v: v.shape,
-        };
-        if b != bk || b != bv {
-            return Err(mismatch("batch"));
-        }
-        if hk != hv {
-            return Err(mismatch("kv heads"));
-        }
-        if sk != sv {
-            return Err(mismatch("seq_k"));
-        }
-        if d != dk {
-            return Err(mismatch("head_dim"));
-        }
-        for (what, n) in [
-            ("batch", b),
-            ("heads", h),
-            ("kv_heads", hk),
-            ("seq_q", sq),
-            ("seq_k", sk),
-            ("head_dim", d),
-            ("value_dim", dv),
-        ] {
-            if n == 0 {
-                return Err(PasaError::EmptyDimension { what });
-            }
-        }
-        if h % hk != 0 {
-            return Err(PasaError::HeadsDoNotDivide {
-                heads: h,
-                kv_heads: hk,
-            });
-        }
+        let shape = validate_shapes(q.shape, k.shape, v.shape)?;
         check_finite("q", &q)?;
         check_finite("k", &k)?;
         check_finite("v", &v)?;
-        let shape = AttentionShape {
-            batch: b,
-            heads: h,
-            kv_heads: hk,
-            seq_q: sq,
-            seq_k: sk,
-            head_dim: d,
-            value_dim: dv,
+        Ok(Self {
+            q,
+            k,
+            v,
+            shape,
+            dtype: InputDtype::F16,
+        })
+    }
+
+    /// Convert bf16 tensors to FP16 storage (exactly through f32, then one rounding to
+    /// binary16, as the authors' script does with `.to(float32).to(float16)`) and validate
+    /// them; the inputs remember [`InputDtype::Bf16`], which selects the authors' BF16 beta.
+    ///
+    /// # Errors
+    /// As [`AttentionInputs::new`]; bf16 values beyond 65504 become infinite in FP16 and
+    /// are reported as [`PasaError::NonFiniteInput`].
+    pub fn from_bf16(
+        q: &Tensor<bf16>,
+        k: &Tensor<bf16>,
+        v: &Tensor<bf16>,
+    ) -> Result<Self, PasaError> {
+        let convert = |t: &Tensor<bf16>| {
+            let mut data = vec![f16::ZERO; t.data.len()];
+            bf16_slice_to_f16(&mut data, &t.data);
+            Tensor {
+                shape: t.shape,
+                data,
+            }
         };
-        Ok(Self { q, k, v, shape })
+        let mut inputs = Self::new(convert(q), convert(k), convert(v))?;
+        inputs.dtype = InputDtype::Bf16;
+        Ok(inputs)
+    }
+
+    /// Inputs whose shapes [`validate_shapes`] accepted, without the finiteness check: for
+    /// [`SourceInputs::to_fp16`](crate::source::SourceInputs::to_fp16), whose values beyond
+    /// FP16's range become infinite on purpose.
+    pub(crate) fn from_validated(
+        [q, k, v]: [Vec<f16>; 3],
+        [qs, ks, vs]: [[usize; 4]; 3],
+        shape: AttentionShape,
+        dtype: InputDtype,
+    ) -> Self {
+        Self {
+            q: Tensor { shape: qs, data: q },
+            k: Tensor { shape: ks, data: k },
+            v: Tensor { shape: vs, data: v },
+            shape,
+            dtype,
+        }
+    }
+
+    /// The same inputs, labelled as having been stored in `dtype` before the conversion to
+    /// FP16 (this selects the authors' default beta).
+    #[must_use]
+    pub fn with_dtype(mut self, dtype: InputDtype) -> Self {
+        self.dtype = dtype;
+        self
+    }
+
+    /// The type Q, K and V had before their conversion to FP16.
+    #[must_use]
+    pub fn dtype(&self) -> InputDtype {
+        self.dtype
     }
 
     /// Round f64 tensors to f16 storage and validate them.

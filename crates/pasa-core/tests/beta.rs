@@ -1,4 +1,6 @@
-//! The default beta (`beta::beta_for`) against a sweep (docs/pasa.md section 5), at
+//! The authors' rounding-aware beta (`beta::rounding_aware_beta`, transcribed from their
+//! `optimal_para.py`) reproduces their three fixed points, and the defaults of our own
+//! recovery variants (`Recovery::default_beta`) stand against a sweep (docs/pasa.md section 5), at
 //! n = 512, d = 128, seed 11. Measured RMSE (key means, fp16 stats / absolute, fp32 stats):
 //!
 //! | bias, amp | default | 0.5 | 0.9 | 0.96875 | 0.99 | 0.999 |
@@ -17,13 +19,16 @@
 //! derivation relies on.
 
 use half::f16;
-use pasa_core::beta::{KEY_MEAN_BETA, SCORE_MEAN_BETA, recovery_factor};
+use pasa_core::beta::{
+    AUTHORS_BF16_BETA, AUTHORS_FP16_BETA, AUTHORS_SCRIPT_BETA, InputDtype, KEY_MEAN_BETA,
+    SCORE_MEAN_BETA, authors_beta, recovery_factor, rounding_aware_beta,
+};
 use pasa_core::generate::RandomCase;
 use pasa_core::round::f64_to_f16;
 use pasa_core::steps::shifting_matrix_in_place;
 use pasa_core::{
-    Algorithm, AttentionParams, ErrorReport, Kernel, PasaParams, Precision, Recovery, attention,
-    reference_attention,
+    Algorithm, AttentionParams, ErrorReport, Kernel, PasaError, PasaParams, Precision, Recovery,
+    Scalar, attention, reference_attention,
 };
 use rstest::rstest;
 
@@ -147,4 +152,70 @@ fn shifting_matrix_and_amplification_are_exact_in_fp16() {
     );
     let below_one = f64::from(f16::from_bits(f16::ONE.to_bits() - 1));
     assert_eq!(below_one.to_bits(), KEY_MEAN_BETA.to_bits());
+}
+
+/// `optimal_para.py`'s `__main__`: starts `1 - 2^-4, 1 - 2^-5, 1 - 2^-6`, N = 128, FP16
+/// matrix. Once the FP16-rounded entries of M stop changing, `gamma` is constant and one
+/// more step lands on `gamma/(1+gamma)` exactly, so the fixed points are compared bit for
+/// bit (our NumPy re-run of the script printed the same three values).
+#[rstest]
+#[case(1.0 - 1.0 / 16.0, 0.9375)]
+#[case(1.0 - 1.0 / 32.0, 0.968_994_140_625)]
+#[case(1.0 - 1.0 / 64.0, 0.984_497_070_312_5)]
+fn rounding_aware_beta_reproduces_the_authors_fixed_points(
+    #[case] start: f64,
+    #[case] fixed_point: f64,
+) {
+    let beta = rounding_aware_beta(start, 128, Scalar::F16).unwrap();
+    assert_eq!(
+        beta.to_bits(),
+        fixed_point.to_bits(),
+        "from {start}: {beta}"
+    );
+    // A fixed point maps to itself.
+    let again = rounding_aware_beta(beta, 128, Scalar::F16).unwrap();
+    assert_eq!(again.to_bits(), beta.to_bits());
+}
+
+/// The constants against the fixed points: 0.9375 exactly; 0.984497 is 0.9844970703125 to
+/// 6 decimals; 0.9689939 is 2.4e-7 below 0.968994140625 (not its 7-decimal rounding,
+/// 0.9689941: measured, and documented in `beta.rs`).
+#[test]
+fn authors_constants_are_the_printed_fixed_points() {
+    let fixed = |start| rounding_aware_beta(start, 128, Scalar::F16).unwrap();
+    assert_eq!(AUTHORS_FP16_BETA.to_bits(), fixed(0.9375).to_bits());
+    let bf16_gap = fixed(1.0 - 1.0 / 32.0) - AUTHORS_BF16_BETA;
+    assert!(bf16_gap > 2.4e-7 && bf16_gap < 2.5e-7, "{bf16_gap}");
+    assert!((AUTHORS_SCRIPT_BETA - fixed(1.0 - 1.0 / 64.0)).abs() < 0.5e-6);
+    assert_eq!(
+        authors_beta(InputDtype::F16).to_bits(),
+        AUTHORS_FP16_BETA.to_bits()
+    );
+    assert_eq!(
+        authors_beta(InputDtype::Bf16).to_bits(),
+        AUTHORS_BF16_BETA.to_bits()
+    );
+    assert_eq!(
+        Recovery::RunningAverage
+            .default_beta(InputDtype::Bf16)
+            .to_bits(),
+        AUTHORS_BF16_BETA.to_bits()
+    );
+}
+
+#[test]
+fn rounding_aware_beta_rejects_bad_starts() {
+    for start in [0.0, 1.0, -0.5, 2.0, f64::NAN] {
+        assert!(
+            matches!(
+                rounding_aware_beta(start, 128, Scalar::F16),
+                Err(PasaError::BetaOutOfRange { .. })
+            ),
+            "{start}"
+        );
+    }
+    assert!(matches!(
+        rounding_aware_beta(0.9, 0, Scalar::F16),
+        Err(PasaError::ZeroBlockSize { .. })
+    ));
 }

@@ -50,7 +50,12 @@ fn exact_kernels_equal_reference(
     };
     let reference = reference_attention(&inputs, &params).unwrap();
     let mut kernels = vec![Preset::FlashExact.kernel(), Preset::PasaExact.kernel()];
-    for recovery in [Recovery::RelativeToFirstBlock, Recovery::RelativeKeyMeans] {
+    for recovery in [
+        Recovery::RunningAverage,
+        Recovery::Absolute,
+        Recovery::RelativeToFirstBlock,
+        Recovery::RelativeKeyMeans,
+    ] {
         for beta in [None, Some(0.5), Some(0.99)] {
             kernels.push(Kernel {
                 algorithm: Algorithm::Pasa(PasaParams { beta, recovery }),

@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use half::f16;
 use pasa_core::io::{SafetensorsFile, load_npy_f16};
+use pasa_core::steps::running_average::{self as authors, RunningRows};
 use pasa_core::steps::{self, TileDims};
 use pasa_core::{
     Algorithm, AttentionInputs, AttentionParams, ErrorReport, Kernel, PasaError, PasaParams,
@@ -144,6 +145,7 @@ fn run_all(inputs: &AttentionInputs, params: &AttentionParams, beta: Option<f64>
     let reference = reference_attention(inputs, params);
     let mut kernels: Vec<Kernel> = Preset::ALL.iter().map(|p| p.kernel()).collect();
     for recovery in [
+        pasa_core::Recovery::RunningAverage,
         pasa_core::Recovery::Absolute,
         pasa_core::Recovery::RelativeToFirstBlock,
         pasa_core::Recovery::RelativeKeyMeans,
@@ -248,6 +250,23 @@ proptest! {
         let _ = steps::pv_tile_in_place(&mut a, &c, &d, dims, prec);
         let _ = steps::rescale_accumulate_in_place(&mut a, &c, &d, dims, prec);
         let _ = steps::finalize_in_place(&mut a, &c, dims, prec);
+        let _ = authors::scaled_shifting_matrix_in_place(&mut a, keys, beta, scale, prec);
+        let _ = authors::shifted_score_tile_in_place(&mut a, &c, &d, dims, prec);
+        let _ = authors::mask_padding_in_place(&mut a, &visible, keys / 2, dims, prec);
+        let (mut avg, mut keep) = (buf(1), buf(2));
+        let mut take = buf(3);
+        let state = RunningRows {
+            m: &mut m,
+            l: &mut l,
+            average: &mut avg,
+            keep: &mut keep,
+            take: &mut take,
+        };
+        let gamma: f32 = authors::recovery_factor(beta, prec);
+        let _ = authors::running_average_softmax_in_place(
+            &mut a, &c, &visible, state, lens[0] % 3, gamma, dims, prec,
+        );
+        let _ = authors::merge_output_in_place(&mut a, &c, &d, &b, lens[1] % 2, dims, prec);
         let _ = pasa_core::matmul::transpose_in_place(&mut b, &c, rows, keys);
         // The same steps on buffers sized from the dimensions must all be Ok.
         let (r, s, hd, vd) = (rows, keys, head_dim, value_dim);

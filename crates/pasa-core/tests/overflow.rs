@@ -51,7 +51,7 @@ fn naive_overflows_pasa_does_not(#[case] case: RandomCase, #[case] pasa_max: f64
         base.all_finite() && base_scores > F16_MAX,
         "scores exceed FP16: {base_scores}"
     );
-    for preset in [Preset::PasaKeyMeans, Preset::PasaFp32Stats] {
+    for preset in [Preset::PasaKeyMeans, Preset::PasaAbsoluteFp32Stats] {
         let (pasa, pasa_scores) = rmse(preset, &inputs, &reference);
         assert!(pasa.all_finite(), "{preset:?}: {pasa:?}");
         assert!(
@@ -67,7 +67,7 @@ fn naive_overflows_pasa_does_not(#[case] case: RandomCase, #[case] pasa_max: f64
     );
     // The brief's reconstruction with FP16 statistics overflows in the recovered shift
     // c = beta/(1-beta) mean(S'), which is as large as the unshifted scores.
-    let (absolute, _) = rmse(Preset::Pasa, &inputs, &reference);
+    let (absolute, _) = rmse(Preset::PasaAbsolute, &inputs, &reference);
     assert!(
         absolute.non_finite > 0,
         "absolute recovery with fp16 stats: {absolute:?}"
@@ -105,7 +105,7 @@ fn fp16_stats_pasa_is_no_better_than_naive_at_bias_5() {
         .unwrap();
     let reference = reference_attention(&inputs, &AttentionParams::default()).unwrap();
     let (naive, _) = rmse(Preset::NaiveFp16, &inputs, &reference);
-    let (pasa, _) = rmse(Preset::Pasa, &inputs, &reference);
+    let (pasa, _) = rmse(Preset::PasaAbsolute, &inputs, &reference);
     assert!(naive.all_finite() && pasa.all_finite());
     assert!(
         pasa.rmse >= naive.rmse,
@@ -132,9 +132,9 @@ fn relative_recovery_is_finite_but_picks_wrong_blocks_at_bias_200(
 ) {
     let inputs = case.inputs().unwrap();
     let reference = reference_attention(&inputs, &AttentionParams::default()).unwrap();
-    let (absolute, _) = rmse(Preset::Pasa, &inputs, &reference);
+    let (absolute, _) = rmse(Preset::PasaAbsolute, &inputs, &reference);
     assert_eq!(absolute.non_finite, absolute.total, "{absolute:?}");
-    let (relative, _) = rmse(Preset::PasaRelative, &inputs, &reference);
+    let (relative, _) = rmse(Preset::PasaFirstBlock, &inputs, &reference);
     assert!(relative.all_finite(), "{relative:?}");
     if one_hot {
         assert!(relative.rmse > 1e-2, "{relative:?}");
@@ -153,9 +153,9 @@ fn no_bias_all_kernels_accurate() {
     for preset in [
         Preset::Fp32Softmax,
         Preset::NaiveFp16,
-        Preset::Pasa,
+        Preset::PasaAbsolute,
         Preset::PasaKeyMeans,
-        Preset::PasaFp32Stats,
+        Preset::PasaAbsoluteFp32Stats,
     ] {
         let (e, _) = rmse(preset, &inputs, &reference);
         assert!(e.all_finite() && e.rmse < 2.5e-4, "{preset:?}: {e:?}");

@@ -50,7 +50,7 @@ fn fp16_kernels_on_real_data() {
     for (preset, max_rmse) in [
         (Preset::Fp32Softmax, 1.4e-4),
         (Preset::NaiveFp16, 1.1e-3),
-        (Preset::Pasa, 2.3e-3),
+        (Preset::PasaAbsolute, 2.3e-3),
         (Preset::PasaKeyMeans, 1.1e-3),
     ] {
         let out = attention(&inputs, &preset.kernel(), &params).unwrap();

@@ -62,7 +62,11 @@ fn gqa_and_mqa_equal_mha_with_repeated_heads_bit_for_bit() {
             expand(gqa.v(), group),
         )
         .unwrap();
-        for preset in [Preset::NaiveFp16, Preset::PasaKeyMeans, Preset::Pasa] {
+        for preset in [
+            Preset::NaiveFp16,
+            Preset::PasaKeyMeans,
+            Preset::PasaAbsolute,
+        ] {
             let a = attention(&gqa, &preset.kernel(), &params).unwrap();
             let b = attention(&mha, &preset.kernel(), &params).unwrap();
             assert_eq!(
@@ -122,7 +126,7 @@ fn causal_fp16_kernels_track_the_causal_reference() {
     for preset in [
         Preset::Fp32Softmax,
         Preset::PasaKeyMeans,
-        Preset::PasaFp32Stats,
+        Preset::PasaAbsoluteFp32Stats,
     ] {
         let out = attention(&inputs, &preset.kernel(), &causal).unwrap().out;
         let e = pasa_core::ErrorReport::compare(&out, &reference);
@@ -208,7 +212,7 @@ fn non_finite_inputs_are_reported_with_position_and_count() {
 #[test]
 fn parameter_errors_are_typed() {
     let inputs = random(1, 1, 16, 8);
-    let kernel = Preset::Pasa.kernel();
+    let kernel = Preset::PasaAbsolute.kernel();
     let zero_q = AttentionParams {
         block_q: 0,
         ..AttentionParams::default()
@@ -288,7 +292,13 @@ fn key_blocks_reject_bad_indices_and_sizes() {
     let inputs = random(2, 1, 8, 20);
     let prec = Preset::PasaKeyMeans.kernel().precision;
     let prep = |b, h, s, m: Option<&[f32]>| {
-        pasa_core::key_blocks::KeyBlocks::<f32>::prepare(&inputs, b, h, s, m, true, &prec)
+        let prepass = pasa_core::key_blocks::Prepass {
+            block_k: s,
+            shifting: m,
+            key_means: true,
+            padding: pasa_core::Padding::TailRowsCyclic,
+        };
+        pasa_core::key_blocks::KeyBlocks::<f32>::prepare(&inputs, b, h, &prepass, &prec)
     };
     assert!(matches!(
         prep(1, 0, 8, None),
@@ -314,11 +324,13 @@ fn key_blocks_reject_bad_indices_and_sizes() {
         prep(0, 0, 8, Some(&[0.0; 63])),
         Err(PasaError::TileLength { .. })
     ));
-    // 20 keys in blocks of 8: three blocks, the last padded with 4 zero keys.
+    // 20 keys in blocks of 8: three blocks, the last padded (`TailRowsCyclic`) with the
+    // last 4 rows of the sequence, which are that block's own 4 real rows.
     let blocks = prep(0, 0, 8, None).unwrap();
     assert_eq!(blocks.len(), 3);
     assert_eq!(blocks.keys_t(2).len(), 32 * 8);
-    assert!(blocks.values(2)[4 * 32..].iter().all(|&x| x == 0.0));
+    let last = blocks.values(2);
+    assert_eq!(last[4 * 32..], last[..4 * 32]);
     assert!(blocks.mean_diff(0).unwrap().iter().all(|&x| x == 0.0));
     assert!(blocks.mean_diff(3).is_none());
 }

@@ -1,10 +1,12 @@
 //! The contract with `npu-sim`: a loop that issues the public tile steps in the order
 //! `steps.rs` documents reproduces `attention`'s output bit for bit (here for one query
-//! block and three key blocks, the last one short, for Flash and every PASA recovery).
+//! block and three key blocks, the last one short, for Flash and every PASA recovery,
+//! including the authors' running average with its own steps).
 
 use half::f16;
 use pasa_core::generate::{BiasProfile, RandomCase, Resonance};
 use pasa_core::matmul::transpose_in_place;
+use pasa_core::steps::running_average::{self as authors, RunningRows};
 use pasa_core::steps::{self, TileDims};
 use pasa_core::{Algorithm, AttentionParams, Kernel, Precision, Preset, Recovery, attention};
 use rstest::rstest;
@@ -29,21 +31,29 @@ fn manual(
     let scale = 1.0 / 32.0_f64.sqrt();
     let blocks = seq_k.div_ceil(s);
     let mut q = vec![0.0_f32; r * d];
-    steps::load_tile_in_place(&mut q, q16).unwrap();
-    steps::scale_query_in_place(&mut q, scale, &prec);
-    let mut m_shift = vec![0.0_f32; s * s];
-    if let Some(beta) = beta {
-        steps::shifting_matrix_in_place(&mut m_shift, s, beta, &prec).unwrap();
-    }
     let recovery = match kernel.algorithm {
         Algorithm::Pasa(p) => Some(p.recovery),
         Algorithm::Flash => None,
     };
-    let (mut m, mut l, mut alpha) = (
-        vec![f32::NEG_INFINITY; r],
-        vec![0.0_f32; r],
-        vec![0.0_f32; r],
-    );
+    let running = recovery == Some(Recovery::RunningAverage);
+    steps::load_tile_in_place(&mut q, q16).unwrap();
+    let mut m_shift = vec![0.0_f32; s * s];
+    let mut m0 = f32::NEG_INFINITY;
+    if running {
+        authors::cast_query_in_place(&mut q, &prec);
+        let beta = beta.unwrap();
+        authors::scaled_shifting_matrix_in_place(&mut m_shift, s, beta, scale, &prec).unwrap();
+        m0 = <f32 as pasa_core::Real>::from_f64_rounded(authors::INITIAL_MAX, prec.stats);
+    } else {
+        steps::scale_query_in_place(&mut q, scale, &prec);
+        if let Some(beta) = beta {
+            steps::shifting_matrix_in_place(&mut m_shift, s, beta, &prec).unwrap();
+        }
+    }
+    let gamma: f32 = beta.map_or(0.0, |b| authors::recovery_factor(b, &prec));
+    let padding = kernel.algorithm.padding();
+    let (mut m, mut l, mut alpha) = (vec![m0; r], vec![0.0_f32; r], vec![0.0_f32; r]);
+    let mut average = vec![0.0_f32; r];
     let (mut means, mut reference, mut shift) =
         (vec![0.0_f32; r], vec![0.0_f32; r], vec![0.0_f32; r]);
     let (mut o, mut pv, mut scores) = (
@@ -65,6 +75,15 @@ fn manual(
         v.fill(0.0);
         steps::load_tile_in_place(&mut k[..n * d], &k16[j * s * d..(j * s + n) * d]).unwrap();
         steps::load_tile_in_place(&mut v[..n * d], &v16[j * s * d..(j * s + n) * d]).unwrap();
+        for p in 0..s - n {
+            if let Some(src) = padding.source_row(seq_k, s, p) {
+                let row = (n + p) * d;
+                steps::load_tile_in_place(&mut k[row..row + d], &k16[src * d..(src + 1) * d])
+                    .unwrap();
+                steps::load_tile_in_place(&mut v[row..row + d], &v16[src * d..(src + 1) * d])
+                    .unwrap();
+            }
+        }
         if j == 0 {
             k0.copy_from_slice(&k);
         }
@@ -75,8 +94,34 @@ fn manual(
             &k
         };
         transpose_in_place(&mut kt, keys, s, d).unwrap();
-        steps::score_tile_in_place(&mut scores, &q, &kt, scale, dims, &prec).unwrap();
         let visible = vec![n; r];
+        if running {
+            authors::shifted_score_tile_in_place(&mut scores, &q, &kt, dims, &prec).unwrap();
+            steps::row_mean_in_place(&mut means, &scores, dims, &prec).unwrap();
+            authors::mask_padding_in_place(&mut scores, &visible, n, dims, &prec).unwrap();
+            let rows = RunningRows {
+                m: &mut m,
+                l: &mut l,
+                average: &mut average,
+                keep: &mut alpha,
+                take: &mut shift,
+            };
+            authors::running_average_softmax_in_place(
+                &mut scores,
+                &means,
+                &visible,
+                rows,
+                j,
+                gamma,
+                dims,
+                &prec,
+            )
+            .unwrap();
+            steps::pv_tile_in_place(&mut pv, &scores, &v, dims, &prec).unwrap();
+            authors::merge_output_in_place(&mut o, &alpha, &shift, &pv, j, dims, &prec).unwrap();
+            continue;
+        }
+        steps::score_tile_in_place(&mut scores, &q, &kt, scale, dims, &prec).unwrap();
         // Mask, and for PASA the recovered shift; then the one softmax step.
         let pasa = match (recovery, beta) {
             (None, _) | (_, None) => {

@@ -48,7 +48,8 @@ pub enum KernelKind {
     /// Flash Attention with everything in fp16 but the cube's accumulator
     /// ([`Preset::NaiveFp16`]).
     FaFp16,
-    /// PASA, all fp16 ([`Preset::Pasa`]).
+    /// PASA, all fp16, our absolute-recovery reconstruction ([`Preset::PasaAbsolute`]; the
+    /// authors' algorithm, [`Preset::Pasa`], is not simulated yet).
     Pasa,
 }
 
@@ -62,7 +63,7 @@ impl KernelKind {
         match self {
             Self::FaFp32Softmax => Preset::Fp32Softmax.kernel(),
             Self::FaFp16 => Preset::NaiveFp16.kernel(),
-            Self::Pasa => Preset::Pasa.kernel(),
+            Self::Pasa => Preset::PasaAbsolute.kernel(),
         }
     }
 }

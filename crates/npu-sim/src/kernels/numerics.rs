@@ -11,7 +11,7 @@
 //! The numbers are attached to tile steps, not to single IR instructions: the IR carries the
 //! costs, this file the values (docs/npu-sim.md).
 
-use pasa_core::key_blocks::KeyBlocks;
+use pasa_core::key_blocks::{KeyBlocks, Prepass};
 use pasa_core::steps::{self, TileDims};
 use pasa_core::workspace::TileWorkspace;
 use pasa_core::{AttentionInputs, AttentionParams, Precision, Real, Recovery, Tensor};
@@ -61,13 +61,17 @@ impl<'a, T: Real> Numerics<'a, T> {
             }
             None => None,
         };
-        let key_means = matches!(plan.pasa, Some((_, Recovery::RelativeKeyMeans)));
+        let prepass = Prepass {
+            block_k: s,
+            shifting: shifting.as_deref(),
+            key_means: matches!(plan.pasa, Some((_, Recovery::RelativeKeyMeans))),
+            padding: plan.kernel.algorithm.padding(),
+        };
         let mut blocks = Vec::with_capacity(shape.batch * shape.kv_heads);
         for b in 0..shape.batch {
             for kvh in 0..shape.kv_heads {
                 blocks.push(
-                    KeyBlocks::prepare(inputs, b, kvh, s, shifting.as_deref(), key_means, &prec)
-                        .map_err(numerics_err)?,
+                    KeyBlocks::prepare(inputs, b, kvh, &prepass, &prec).map_err(numerics_err)?,
                 );
             }
         }
@@ -153,6 +157,12 @@ impl<'a, T: Real> Numerics<'a, T> {
                 &mut self.ws.alpha[share.clone()],
             );
             match self.pasa {
+                Some((_, Recovery::RunningAverage)) => {
+                    return Err(SimError::UnsupportedPrecision {
+                        what: "the authors' running-average PASA",
+                        fix: "not simulated yet; use Preset::PasaAbsolute or Preset::PasaKeyMeans",
+                    });
+                }
                 None => steps::flash_softmax_in_place(sc, m, l, a, sub, prec),
                 Some((beta, Recovery::RelativeKeyMeans)) => {
                     // One extra score column (q . diff) on the cube, times beta.

@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use pasa_core::{Algorithm, AttentionParams, AttentionShape, Kernel, Recovery, Scalar};
+use pasa_core::{Algorithm, AttentionParams, AttentionShape, InputDtype, Kernel, Recovery, Scalar};
 
 use crate::error::SimError;
 use crate::machine::Machine;
@@ -136,6 +136,13 @@ fn check_shape(shape: &AttentionShape) -> Result<(), SimError> {
 
 fn check_precision(kernel: &Kernel, machine: &Machine) -> Result<(), SimError> {
     let p = &kernel.precision;
+    if matches!(kernel.algorithm, Algorithm::Pasa(ref pasa) if pasa.recovery == Recovery::RunningAverage)
+    {
+        return Err(SimError::UnsupportedPrecision {
+            what: "the authors' running-average PASA",
+            fix: "not simulated yet; use Preset::PasaAbsolute or Preset::PasaKeyMeans",
+        });
+    }
     if p.needs_f64() {
         return Err(SimError::UnsupportedPrecision {
             what: "an f64 stage",
@@ -229,8 +236,10 @@ impl Plan {
         })?;
         let pasa = match kernel.algorithm {
             Algorithm::Flash => None,
+            // The input dtype only picks the default beta of the authors' algorithm, which
+            // `check_precision` refuses.
             Algorithm::Pasa(p) => Some((
-                p.resolve_beta(tiling.block_k, kernel.precision.operand)
+                p.resolve_beta(InputDtype::F16)
                     .map_err(|e| SimError::Numerics {
                         message: e.to_string(),
                     })?,
@@ -289,7 +298,12 @@ impl Plan {
 pub(crate) fn kernel_name(kernel: &Kernel) -> &'static str {
     let p = &kernel.precision;
     match kernel.algorithm {
-        Algorithm::Pasa(_) => "pasa",
+        Algorithm::Pasa(pasa) => match pasa.recovery {
+            Recovery::RunningAverage => "pasa",
+            Recovery::Absolute => "pasa-absolute",
+            Recovery::RelativeToFirstBlock => "pasa-first-block",
+            Recovery::RelativeKeyMeans => "pasa-key-means",
+        },
         Algorithm::Flash if p.vector == Scalar::F32 || p.score == Scalar::F32 => "fa-fp32-softmax",
         Algorithm::Flash => "fa-fp16",
     }
