@@ -1,8 +1,10 @@
-//! Runs every preset on real Q/K/V dumps: for each prefix `P` with tensors `P.q`, `P.k`,
-//! `P.v` (and optionally `P.out`) in a `.safetensors` file, prints RMSE against the f64
-//! reference, non-finite outputs, the largest |score| and the resonance of Q and K.
+//! Runs every preset on real Q/K/V dumps: for each Q/K/V triple of a `.safetensors` file
+//! (`P.q`/`P.k`/`P.v` with an optional `P.out`, `query`/`key`/`value`, ...; see
+//! `io::qkv_groups`), prints RMSE against the f64 reference, non-finite outputs, the
+//! largest |score| and the resonance of Q and K.
 //!
-//! `cargo run -p pasa-core --release --example real_data -- /work/shared/data/minilm_qkv_valley.safetensors`
+//! `cargo run -p pasa-core --release --example real_data -- FILE.safetensors`, e.g. the
+//! test fixture `crates/pasa-core/tests/fixtures/minilm_layer0_2heads.safetensors`.
 
 mod preset_table;
 
@@ -19,12 +21,13 @@ fn main() -> Result<(), PasaError> {
         return Ok(());
     };
     let file = SafetensorsFile::open(&path)?;
-    let names = file.names()?;
     let params = AttentionParams::default();
     let presets = [
         Preset::Fp32Softmax,
         Preset::NaiveFp16,
         Preset::NaiveFp16Hmma,
+        Preset::Pasa,
+        Preset::PasaHybrid,
         Preset::PasaAbsolute,
         Preset::PasaKeyMeans,
         Preset::PasaAbsoluteFp32Stats,
@@ -33,16 +36,16 @@ fn main() -> Result<(), PasaError> {
         "| tensors | max abs S | max cos(mean q, mean k) | ref vs stored out (max abs) |",
         presets.map(Preset::name),
     );
-    for prefix in names.iter().filter_map(|n| n.strip_suffix(".q")) {
-        let t = |s: &str| file.tensor_f16(&format!("{prefix}.{s}"));
-        let inputs = AttentionInputs::new(t("q")?, t("k")?, t("v")?)?;
+    for group in file.qkv_groups()? {
+        let t = |name: &str| file.tensor_f16(name);
+        let inputs = AttentionInputs::new(t(&group.q)?, t(&group.k)?, t(&group.v)?)?;
         let reference = reference_attention(&inputs, &params)?;
-        let stored = match t("out") {
-            Ok(out) => format!(
+        let stored = match &group.out {
+            Some(out) => format!(
                 "{:.1e}",
-                ErrorReport::compare(&reference, &out.to_f64()).max_abs
+                ErrorReport::compare(&reference, &t(out)?.to_f64()).max_abs
             ),
-            Err(_) => "-".to_string(),
+            None => "-".to_string(),
         };
         let scale = params.scale_for(&inputs.shape());
         let cos = resonance(&inputs, scale)
@@ -56,7 +59,10 @@ fn main() -> Result<(), PasaError> {
                 format!("{} NaN", e.non_finite)
             }
         })?;
-        println!("| {prefix} | {max_s:.0} | {cos:.2} | {stored} |{row}");
+        println!(
+            "| {} | {max_s:.0} | {cos:.2} | {stored} |{row}",
+            group.label
+        );
     }
     Ok(())
 }

@@ -138,3 +138,43 @@ fn pasa_is_within_one_ulp_of_the_authors_pytorch_code() {
         assert_eq!(differ, case.torch_differing, "{name}: differing outputs");
     }
 }
+
+/// Where the authors' own algorithm fails: `q, k = 100 + 4 N(0,1)`, n = 1024, d = 128,
+/// seed 7. The shifted scores fit FP16 (|S'| <= 8.4e3), but their row means (~7.1e3,
+/// FP16 ulp 4) and the running average are quantised, so `a_j = gamma (mean_j - A_j)` and
+/// `b_j` take only the values 0, +-60 (`gamma = 15` times one ulp), and the running max
+/// (~8.2e3, ulp 8) is rounded too: the exponents of the merge are off by several units,
+/// `l` grows by e^4-e^8 per block and overflows FP16 on 13 rows (1664 outputs). The
+/// authors' PyTorch code, run on CPU on these exact inputs, gives NaN on the same 13 rows
+/// (rows 91, 101, 195, 266, 284, 364, 369, 576, 631, 719, 769, 840, 878; checked with
+/// `make_authors_fixtures.py`'s two implementations when this test was written), and the
+/// transcription matches pasa-core bit for bit. Their hybrid mode (fp32 vector unit) is
+/// finite. Pinned so a change is noticed.
+#[test]
+fn authors_fp16_statistics_overflow_at_bias_100() {
+    use pasa_core::generate::RandomCase;
+    use pasa_core::{ErrorReport, Preset, reference_attention};
+    let inputs = RandomCase::brief(100.0, 4.0, 7).inputs().unwrap();
+    let params = AttentionParams::default();
+    let pasa = attention(&inputs, &Preset::Pasa.kernel(), &params).unwrap();
+    assert!(pasa.probe.max_abs_score < 8.5e3 && pasa.probe.score_non_finite == 0);
+    let bad_rows: Vec<usize> = pasa
+        .out
+        .data()
+        .chunks_exact(128)
+        .enumerate()
+        .filter(|(_, row)| row.iter().any(|x| !x.is_finite()))
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(
+        bad_rows,
+        [
+            91, 101, 195, 266, 284, 364, 369, 576, 631, 719, 769, 840, 878
+        ]
+    );
+    let reference = reference_attention(&inputs, &params).unwrap();
+    let hybrid = attention(&inputs, &Preset::PasaHybrid.kernel(), &params).unwrap();
+    let e = ErrorReport::compare(&hybrid.out, &reference);
+    // Measured 4.25e-2.
+    assert!(e.all_finite() && e.rmse < 5e-2, "{e:?}");
+}

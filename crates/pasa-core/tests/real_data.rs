@@ -1,6 +1,7 @@
-//! Real attention inputs: two heads of layer 0 of all-MiniLM-L6-v2 (fixture cut from
-//! /work/shared/data/minilm_qkv_valley.safetensors; heads with the largest |q·k|), with
-//! the f32 output stored next to them.
+//! Real attention inputs: two heads of layer 0 of all-MiniLM-L6-v2 (fixture
+//! `tests/fixtures/minilm_layer0_2heads.safetensors`, cut from a 298-token Q/K/V dump of
+//! that model: heads 2 and 5, those with the largest |q·k|), with the f32 output stored
+//! next to them.
 
 use pasa_core::io::SafetensorsFile;
 use pasa_core::{
@@ -36,9 +37,9 @@ fn reference_matches_the_captured_output() {
 fn fp16_kernels_on_real_data() {
     // Layer 0 scores stay far below 65504 (|S| <= 74 after scaling), so every kernel is
     // finite. Each preset's threshold is its measured RMSE vs the f64 reference x 2 (blocks
-    // 64): fp32-softmax 6.6e-5, fa-fp16 5.3e-4, pasa 1.14e-3, pasa-key-means 5.3e-4. The
-    // fp32-softmax bound sits 4x below the FP16 kernels', so an FP16 rounding creeping into
-    // its softmax fails it.
+    // 64): fp32-softmax 6.6e-5, fp16 5.3e-4, pasa (authors') 7.2e-4, pasa-absolute 1.2e-3,
+    // pasa-key-means 5.3e-4. The fp32-softmax bound sits 4x below the FP16 kernels', so an
+    // FP16 rounding creeping into its softmax fails it.
     let (inputs, _) = load();
     let params = AttentionParams {
         block_q: 64,
@@ -50,7 +51,8 @@ fn fp16_kernels_on_real_data() {
     for (preset, max_rmse) in [
         (Preset::Fp32Softmax, 1.4e-4),
         (Preset::NaiveFp16, 1.1e-3),
-        (Preset::PasaAbsolute, 2.3e-3),
+        (Preset::Pasa, 1.5e-3),
+        (Preset::PasaAbsolute, 2.4e-3),
         (Preset::PasaKeyMeans, 1.1e-3),
     ] {
         let out = attention(&inputs, &preset.kernel(), &params).unwrap();
@@ -63,14 +65,18 @@ fn fp16_kernels_on_real_data() {
         );
         measured.push(e.rmse);
     }
-    // docs/pasa.md section 6's orderings, measured there on all 6 layers of the external
-    // dump, hold on this fixture too: the brief's PASA is worse than naive FP16 (here 2.1x;
-    // the dump: 2-5x), key-mean recovery within the dump's 1.1-1.4x of naive (here 1.0x;
-    // asserted 1.5x).
-    let [_, naive, pasa, key_means] = measured[..] else {
+    // docs/pasa.md section 7's orderings, measured there on all 6 layers of the full
+    // dump, hold on this fixture too: the authors' PASA is 1.1-1.6x naive FP16 (here 1.35x),
+    // our absolute recovery is worse than naive (dump 1.7-4.7x, here 2.25x), key-mean
+    // recovery within 1.4x of naive (here 1.0x; asserted 1.5x).
+    let [_, naive, pasa, absolute, key_means] = measured[..] else {
         unreachable!()
     };
-    assert!(pasa > naive, "pasa {pasa} vs naive {naive}");
+    assert!(
+        pasa > naive && pasa < 1.6 * naive,
+        "pasa {pasa} vs naive {naive}"
+    );
+    assert!(absolute > naive, "absolute {absolute} vs naive {naive}");
     assert!(
         key_means < 1.5 * naive,
         "key means {key_means} vs naive {naive}"
