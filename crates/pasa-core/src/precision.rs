@@ -101,7 +101,7 @@ impl Precision {
     };
 
     /// All fp16 matrix-sized data, fp32 per-row statistics (m, l, c, alpha): the open
-    /// question of the brief, measured as its own configuration.
+    /// question of our first reconstruction, measured as its own configuration.
     pub const FP16_FP32_STATS: Self = Self {
         stats: Scalar::F32,
         ..Self::ALL_FP16

@@ -78,7 +78,9 @@ pub fn scale_query_in_place<T: Real>(q: &mut [T], scale: f64, prec: &Precision) 
 }
 
 /// Fill `m` (`keys × keys`) with PASA's shifting matrix `M = I - (beta/keys) 1 1^T`
-/// (paper's shifting matrix; reconstructed), each entry rounded once to the operand type.
+/// as our variants build it (from f64, scale not folded in; the authors' matrix is
+/// [`running_average::scaled_shifting_matrix_in_place`]), each entry rounded once to the
+/// operand type.
 ///
 /// # Errors
 /// [`PasaError::TileLength`] if `m.len() != keys²`.
@@ -194,7 +196,7 @@ pub fn mask_in_place<T: Real>(
     Ok(())
 }
 
-/// PASA's global recovering (reconstructed): `shift[i] = factor · means[i]`
+/// Our score-mean recoveries (not the authors'): `shift[i] = factor · means[i]`
 /// ([`Recovery::Absolute`](crate::Recovery::Absolute)) or
 /// `factor · (means[i] - reference[i])` (relative), in the stats type, where
 /// `factor = fl_stats(beta/(1-beta))`. Then `S = S' + shift` row-wise.
@@ -367,8 +369,8 @@ pub fn flash_softmax_in_place<T: Real>(
     Ok(())
 }
 
-/// PASA's online softmax with recovered maxima (reconstructed), in place on the shifted
-/// scores `S'` (which become `P`), given the recovered per-row `shift` `c`:
+/// Our variants' online softmax with recovered maxima (not the authors'), in place on the
+/// shifted scores `S'` (which become `P`), given the recovered per-row `shift` `c`:
 /// `mu = max_row S' + c`, `m_new = max(m, mu)`, `alpha = exp(m - m_new)`,
 /// `P = exp((S' - max_row S') + (mu - m_new))`: the tile part lies in `[-range, 0]` and the
 /// offset is a per-row scalar, so no matrix-sized value carries the bias.
