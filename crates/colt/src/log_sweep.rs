@@ -21,6 +21,14 @@ use crate::real::Real;
 use crate::sweep::{Part, Source};
 
 /// `log(e^a + e^b)`, exact for `-inf` operands (`-inf` stands for a zero).
+///
+/// ```
+/// use colt::log_sweep::log_add_exp;
+///
+/// assert!((log_add_exp(0.0f64, 0.0) - 2.0f64.ln()).abs() < 1e-16);
+/// assert_eq!(log_add_exp(1000.0f64, f64::NEG_INFINITY), 1000.0); // e^1000 + 0
+/// assert_eq!(log_add_exp(f64::NEG_INFINITY, f64::NEG_INFINITY), f64::NEG_INFINITY);
+/// ```
 #[inline(always)]
 pub fn log_add_exp<T: Real>(a: T, b: T) -> T {
     let (hi, lo) = if a > b { (a, b) } else { (b, a) };
@@ -47,7 +55,11 @@ pub(crate) fn log_pair_apply<T: Real, X: Source<T>>(
         return;
     }
     if matches!(part, Part::Both) {
-        log_interleaved_apply(ld, lr, ls, lx, out);
+        if core::any::TypeId::of::<T>() == core::any::TypeId::of::<f64>() {
+            log_blocked_apply(ld, lr, ls, lx, out);
+        } else {
+            log_interleaved_apply(ld, lr, ls, lx, out);
+        }
         return;
     }
     let lower = !matches!(part, Part::Upper);
@@ -194,6 +206,164 @@ fn log_interleaved_apply<T: Real, X: Source<T>>(
     }
 }
 
+/// Elements per block of [`log_blocked_apply`] (stack buffers of this many f64).
+const LOG_BLOCK: usize = 32;
+
+/// Largest spread, in log units, of a block's terms and of its ratio products that the
+/// linear evaluation of [`log_blocked_apply`] admits. Every value of such a block is at
+/// least `e^-640` of the block's scale (and at most `33 e^640`, far below overflow), so a
+/// term that underflows (below `e^-708`) is below `e^-68 = 3e-30` of every value it is
+/// added to: dropping it changes nothing at f64 precision.
+const TAME_SPREAD: f64 = 640.0;
+
+/// Whether the block `[a, e)` is evaluated in linear form (see [`log_blocked_apply`]): at
+/// least two elements, a unit diagonal (`ld = 0`), finite log inputs spanning at most
+/// [`TAME_SPREAD`], and ratio products inside the block within `e^{±TAME_SPREAD}`. A
+/// function of the block's own data only, so both sweeps take the same decision.
+fn tame<T: Real, X: Source<T>>(ld: &[T], lr: &[T], ls: &[T], lx: X, a: usize, e: usize) -> bool {
+    if e - a < 2 {
+        return false;
+    }
+    let (mut lo, mut hi, mut unit) = (f64::INFINITY, f64::NEG_INFINITY, true);
+    for i in a..e {
+        let v = lx.at(i).to_f64();
+        lo = lo.min(v);
+        hi = hi.max(v);
+        unit &= ld[i].to_f64() == 0.0;
+    }
+    let (mut dr, mut ds) = (0.0, 0.0);
+    for k in a..e - 1 {
+        dr += lr[k].to_f64().abs();
+        ds += ls[k].to_f64().abs();
+    }
+    unit && hi - lo <= TAME_SPREAD && dr <= TAME_SPREAD && ds <= TAME_SPREAD
+}
+
+/// Largest entry of `lx` over `[a, e)` (NaN entries are skipped: they reach the result
+/// through the terms).
+fn block_max<T: Real, X: Source<T>>(lx: X, a: usize, e: usize) -> f64 {
+    (a..e).fold(f64::NEG_INFINITY, |m, i| m.max(lx.at(i).to_f64()))
+}
+
+/// `out = log(T exp(lx))` for the whole pair in f64, in blocks of [`LOG_BLOCK`] elements:
+/// a backward pass over the blocks from the right, then a forward pass from the left.
+///
+/// A *tame* block ([`tame`]: unit diagonal, log inputs and ratio products of moderate
+/// spread) is evaluated in linear form relative to one scale `S = max(max lx, carry)`:
+/// its terms `e^{lx_j - S}` and its ratios `e^{lr_k}` are computed for the whole block by
+/// [`crate::transcendental::exp_in_place`] (vectorised, no libm call), the two recurrences
+/// run on plain numbers, and the output takes one vectorised logarithm per element,
+/// `out_i = S + ln(P_i + W_i)`. The backward pass leaves `W_i` relative to its scale in
+/// `out` and that scale in the block's first slot (its `W` is recomputed by the forward
+/// pass from the second slot: `W_a = s_a (x_{a+1} + W_{a+1})`, the same operations, so the
+/// same bits). Other blocks (small `eps` against the spacing, zero masses, a general
+/// diagonal) take the exact per-element [`LogSum`] steps, with `log(d_i W_i)` in `out`.
+/// Both passes carry a [`LogSum`] across blocks, so a block's scale follows its carry and
+/// nothing over- or underflows (see [`TAME_SPREAD`]).
+fn log_blocked_apply<T: Real, X: Source<T>>(ld: &[T], lr: &[T], ls: &[T], lx: X, out: &mut [T]) {
+    use crate::transcendental::{exp, exp_in_place, ln_in_place};
+    let n = out.len();
+    let blocks = n.div_ceil(LOG_BLOCK);
+    let span = |b: usize| (b * LOG_BLOCK, ((b + 1) * LOG_BLOCK).min(n));
+    let mut xs = [0.0f64; LOG_BLOCK];
+    let mut rs = [0.0f64; LOG_BLOCK];
+    // Backward: y holds Y_e (the sum over indices >= e).
+    let mut y = LogSum::EMPTY;
+    for b in (0..blocks).rev() {
+        let (a, e) = span(b);
+        let len = e - a;
+        if tame(ld, lr, ls, lx, a, e) {
+            // The carry's own logarithm (not just its scale: after a tame block `s` may be far
+            // from 1), so that the block's scale bounds every value of the block.
+            let c = if e < n {
+                y.m + y.s.ln() + ls[e - 1].to_f64()
+            } else {
+                f64::NEG_INFINITY
+            };
+            let scale = block_max(lx, a, e).max(c);
+            let carry = exp(c - scale);
+            for (j, t) in xs[..len].iter_mut().enumerate() {
+                *t = lx.at(a + j).to_f64() - scale;
+            }
+            exp_in_place(&mut xs[..len]);
+            for (t, &l) in rs[..len - 1].iter_mut().zip(&ls[a..e - 1]) {
+                *t = l.to_f64();
+            }
+            exp_in_place(&mut rs[..len - 1]);
+            // W_{e-1} = carry, Y_i = x_i + W_i, W_i = s_i Y_{i+1}.
+            out[e - 1] = T::from_f64(carry);
+            let mut yv = xs[len - 1] + carry;
+            for j in (1..len - 1).rev() {
+                let w = rs[j] * yv;
+                out[a + j] = T::from_f64(w);
+                yv = xs[j] + w;
+            }
+            yv = xs[0] + rs[0] * yv;
+            out[a] = T::from_f64(scale);
+            y = LogSum { m: scale, s: yv };
+        } else {
+            for i in (a..e).rev() {
+                if i + 1 < n {
+                    y.scale(ls[i].to_f64());
+                } else {
+                    y = LogSum::EMPTY;
+                }
+                out[i] = T::from_f64(ld[i].to_f64() + y.value());
+                y.add(lx.at(i).to_f64());
+            }
+        }
+    }
+    // Forward: p holds P_{a-1}.
+    let mut p = LogSum::EMPTY;
+    for b in 0..blocks {
+        let (a, e) = span(b);
+        let len = e - a;
+        if tame(ld, lr, ls, lx, a, e) {
+            let c = if a > 0 {
+                p.m + p.s.ln() + lr[a - 1].to_f64()
+            } else {
+                f64::NEG_INFINITY
+            };
+            let scale = block_max(lx, a, e).max(c);
+            let carry = exp(c - scale);
+            // The backward scale and W_a, recomputed as the backward pass formed it.
+            let back = out[a].to_f64();
+            let w_a =
+                exp(ls[a].to_f64()) * (exp(lx.at(a + 1).to_f64() - back) + out[a + 1].to_f64());
+            let both = scale.max(back);
+            let (ff, fb) = (exp(scale - both), exp(back - both));
+            for (j, t) in xs[..len].iter_mut().enumerate() {
+                *t = lx.at(a + j).to_f64() - scale;
+            }
+            exp_in_place(&mut xs[..len]);
+            for (t, &l) in rs[..len - 1].iter_mut().zip(&lr[a..e - 1]) {
+                *t = l.to_f64();
+            }
+            exp_in_place(&mut rs[..len - 1]);
+            // P_i = r_{i-1} P_{i-1} + x_i; the sum P_i + W_i goes to `xs` (consumed).
+            let mut pv = carry + xs[0];
+            xs[0] = pv * ff + w_a * fb;
+            for j in 1..len {
+                pv = rs[j - 1] * pv + xs[j];
+                xs[j] = pv * ff + out[a + j].to_f64() * fb;
+            }
+            ln_in_place(&mut xs[..len]);
+            for (o, &v) in out[a..e].iter_mut().zip(&xs[..len]) {
+                *o = T::from_f64(both + v);
+            }
+            p = LogSum { m: scale, s: pv };
+        } else {
+            for i in a..e {
+                if i > 0 {
+                    p.scale(lr[i - 1].to_f64());
+                }
+                p.add(ld[i].to_f64() + lx.at(i).to_f64());
+                out[i] = T::from_f64(p.add_to(out[i].to_f64(), 0.0));
+            }
+        }
+    }
+}
+
 /// The log of the all-ones vector.
 #[derive(Clone, Copy, Debug)]
 struct Zeros;
@@ -212,4 +382,36 @@ impl<T: Real> Source<T> for Zeros {
 /// `out = log(T 1)` for the log pair `(ld, lr, ls)` (column sums: pass `(ld, ls, lr)`).
 pub(crate) fn log_pair_apply_ones<T: Real>(ld: &[T], lr: &[T], ls: &[T], out: &mut [T]) {
     log_pair_apply(Part::Both, ld, lr, ls, Zeros, out);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The blocked sweep (tame blocks in linear form) against the per-element sweep on the
+    /// potentials of `tests/overflow.rs`: the same sums. Both carry a log scale of size
+    /// `|out|` through up to `n` roundings (the per-element sweep adds a log-ratio per
+    /// element, the blocked one a carry per block), so they agree to `4 n u |out|`.
+    #[test]
+    fn blocked_matches_per_element_sweep() {
+        for (n, eps) in [(100, 1e-3), (1000, 1e-3), (10_000, 1e-3), (777, 0.5)] {
+            let x: Vec<f64> = (0..n).map(|i| 10.0 * i as f64 / (n - 1) as f64).collect();
+            let lr: Vec<f64> = x.windows(2).map(|w| -(w[1] - w[0]) / eps).collect();
+            let ld = vec![0.0; n];
+            let lv: Vec<f64> = x.iter().map(|&t| -t / eps).collect();
+            let mut fast = vec![0.0; n];
+            log_blocked_apply(&ld, &lr, &lr, &lv[..], &mut fast);
+            let mut slow = vec![0.0; n];
+            log_interleaved_apply(&ld, &lr, &lr, &lv[..], &mut slow);
+            for i in 0..n {
+                let tol = 4.0 * n as f64 * f64::EPSILON / 2.0 * slow[i].abs().max(1.0);
+                assert!(
+                    (fast[i] - slow[i]).abs() <= tol,
+                    "n {n} eps {eps} i {i}: blocked {} per-element {}",
+                    fast[i],
+                    slow[i]
+                );
+            }
+        }
+    }
 }
