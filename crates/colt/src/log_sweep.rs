@@ -255,8 +255,9 @@ fn block_max<T: Real, X: Source<T>>(lx: X, a: usize, e: usize) -> f64 {
 /// run on plain numbers, and the output takes one vectorised logarithm per element,
 /// `out_i = S + ln(P_i + W_i)`. The backward pass leaves `W_i` relative to its scale in
 /// `out` and that scale in the block's first slot (its `W` is recomputed by the forward
-/// pass from the second slot: `W_a = s_a (x_{a+1} + W_{a+1})`, the same operations, so the
-/// same bits). Other blocks (small `eps` against the spacing, zero masses, a general
+/// pass from the second slot: `W_a = s_a (x_{a+1} + W_{a+1})`). Both recurrences advance two
+/// elements per step, so their loop-carried chains hold one multiply-add per two elements.
+/// Other blocks (small `eps` against the spacing, zero masses, a general
 /// diagonal) take the exact per-element [`LogSum`] steps, with `log(d_i W_i)` in `out`.
 /// Both passes carry a [`LogSum`] across blocks, so a block's scale follows its carry and
 /// nothing over- or underflows (see [`TAME_SPREAD`]).
@@ -290,13 +291,25 @@ fn log_blocked_apply<T: Real, X: Source<T>>(ld: &[T], lr: &[T], ls: &[T], lx: X,
                 *t = l.to_f64();
             }
             exp_in_place(&mut rs[..len - 1]);
-            // W_{e-1} = carry, Y_i = x_i + W_i, W_i = s_i Y_{i+1}.
+            // W_{e-1} = carry, Y_i = x_i + W_i, W_i = s_i Y_{i+1}; two elements per step
+            // (W_{j-1} = s_{j-1} Y_j, W_{j-2} = s_{j-2} x_{j-1} + (s_{j-2} s_{j-1}) Y_j), so
+            // the loop-carried chain is one multiply-add per two elements.
             out[e - 1] = T::from_f64(carry);
             let mut yv = xs[len - 1] + carry;
-            for j in (1..len - 1).rev() {
-                let w = rs[j] * yv;
-                out[a + j] = T::from_f64(w);
-                yv = xs[j] + w;
+            let mut j = len - 1;
+            while j >= 3 {
+                let (s1, s0) = (rs[j - 1], rs[j - 2]);
+                let sx = s0 * xs[j - 1];
+                let t = (s0 * s1) * yv;
+                out[a + j - 1] = T::from_f64(s1 * yv);
+                out[a + j - 2] = T::from_f64(t + sx);
+                yv = t + (xs[j - 2] + sx);
+                j -= 2;
+            }
+            if j == 2 {
+                let w = rs[1] * yv;
+                out[a + 1] = T::from_f64(w);
+                yv = xs[1] + w;
             }
             yv = xs[0] + rs[0] * yv;
             out[a] = T::from_f64(scale);
@@ -326,7 +339,7 @@ fn log_blocked_apply<T: Real, X: Source<T>>(ld: &[T], lr: &[T], ls: &[T], lx: X,
             };
             let scale = block_max(lx, a, e).max(c);
             let carry = exp(c - scale);
-            // The backward scale and W_a, recomputed as the backward pass formed it.
+            // The backward scale (in W_a's slot) and W_a = s_a (x_{a+1} + W_{a+1}).
             let back = out[a].to_f64();
             let w_a =
                 exp(ls[a].to_f64()) * (exp(lx.at(a + 1).to_f64() - back) + out[a + 1].to_f64());
@@ -340,10 +353,21 @@ fn log_blocked_apply<T: Real, X: Source<T>>(ld: &[T], lr: &[T], ls: &[T], lx: X,
                 *t = l.to_f64();
             }
             exp_in_place(&mut rs[..len - 1]);
-            // P_i = r_{i-1} P_{i-1} + x_i; the sum P_i + W_i goes to `xs` (consumed).
+            // P_i = r_{i-1} P_{i-1} + x_i, two elements per step as in the backward pass; the
+            // sum P_i + W_i goes to `xs` (consumed).
             let mut pv = carry + xs[0];
             xs[0] = pv * ff + w_a * fb;
-            for j in 1..len {
+            let mut j = 1;
+            while j + 1 < len {
+                let (r0, r1) = (rs[j - 1], rs[j]);
+                let x0 = xs[j];
+                let p0 = r0 * pv + x0;
+                pv = (r1 * r0) * pv + (r1 * x0 + xs[j + 1]);
+                xs[j] = p0 * ff + out[a + j].to_f64() * fb;
+                xs[j + 1] = pv * ff + out[a + j + 1].to_f64() * fb;
+                j += 2;
+            }
+            if j < len {
                 pv = rs[j - 1] * pv + xs[j];
                 xs[j] = pv * ff + out[a + j].to_f64() * fb;
             }
