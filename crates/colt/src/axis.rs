@@ -220,10 +220,13 @@ pub(crate) fn apply_rows<T: Real>(
 }
 
 /// Log domain, rows: `out[i, .] = log(T exp(a[i, .]))` for every row, parallel when large.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn log_apply_rows<T: Real>(
     ld: &[T],
     lr: &[T],
     ls: &[T],
+    er: &[f64],
+    es: &[f64],
     a: &[T],
     out: &mut [T],
     cols: usize,
@@ -232,7 +235,7 @@ pub(crate) fn log_apply_rows<T: Real>(
     // The log sweeps cost tens of ns per element, so parallelism pays 16x earlier.
     let parallel = a.len().saturating_mul(16) >= params.min_parallel_len;
     for_each_row(a, out, cols, parallel, |(ai, oi)| {
-        log_pair_apply(Part::Both, ld, lr, ls, ai, oi);
+        log_pair_apply(Part::Both, ld, lr, ls, er, es, ai, oi);
     });
 }
 
@@ -393,7 +396,17 @@ impl<T: Real> LogColtPair<T> {
         check_shape(a.len(), out.len(), rows, cols, axis, self.len())?;
         match axis {
             Axis::Zero => log_apply_axis0(&self.ld, &self.lr, &self.ls, a, out, rows, cols),
-            Axis::One => log_apply_rows(&self.ld, &self.lr, &self.ls, a, out, cols, params),
+            Axis::One => log_apply_rows(
+                &self.ld,
+                &self.lr,
+                &self.ls,
+                self.er(),
+                self.es(),
+                a,
+                out,
+                cols,
+                params,
+            ),
         }
         check_log_result(&[("a", a)], out)
     }
@@ -421,7 +434,17 @@ impl<T: Real> LogColtPair<T> {
         let n = self.len();
         let batch = lxs.len().checked_div(n).unwrap_or(0);
         check_shape(lxs.len(), out.len(), batch, n, Axis::One, n)?;
-        log_apply_rows(&self.ld, &self.lr, &self.ls, lxs, out, n, params);
+        log_apply_rows(
+            &self.ld,
+            &self.lr,
+            &self.ls,
+            self.er(),
+            self.es(),
+            lxs,
+            out,
+            n,
+            params,
+        );
         check_log_result(&[("lxs", lxs)], out)
     }
 }

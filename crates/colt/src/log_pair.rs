@@ -22,11 +22,19 @@ use crate::validate::{
 /// `exp(ld_i + sum_{k=i}^{j-1} ls_k)` for j >= i.
 ///
 /// Invariant: no stored value is NaN or `+inf`; `-inf` (a zero) is allowed.
+///
+/// Alongside the logs it keeps the linear ratios `e^lr`, `e^ls` in f64 (one array when
+/// `lr = ls`, as for a Gibbs kernel), which the blocked log sweeps use where the values are
+/// in range (`log_sweep`): 8 bytes per point for a symmetric pair, 16 otherwise.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LogColtPair<T> {
     pub(crate) ld: Vec<T>,
     pub(crate) lr: Vec<T>,
     pub(crate) ls: Vec<T>,
+    /// `e^lr` (f64).
+    er: Vec<f64>,
+    /// `e^ls` (f64), `None` when `ls == lr`.
+    es: Option<Vec<f64>>,
 }
 
 impl<T: Real> LogColtPair<T> {
@@ -56,7 +64,25 @@ impl<T: Real> LogColtPair<T> {
         check_log("ld", &ld)?;
         check_log("lr", &lr)?;
         check_log("ls", &ls)?;
-        Ok(Self { ld, lr, ls })
+        Ok(Self::from_checked(ld, lr, ls))
+    }
+
+    /// Builds from parameters already known to be valid, with the linear ratios.
+    pub(crate) fn from_checked(ld: Vec<T>, lr: Vec<T>, ls: Vec<T>) -> Self {
+        let exp = |v: &[T]| v.iter().map(|t| t.to_f64().exp()).collect::<Vec<f64>>();
+        let er = exp(&lr);
+        let es = (lr != ls).then(|| exp(&ls));
+        Self { ld, lr, ls, er, es }
+    }
+
+    /// `e^lr` in f64.
+    pub(crate) fn er(&self) -> &[f64] {
+        &self.er
+    }
+
+    /// `e^ls` in f64.
+    pub(crate) fn es(&self) -> &[f64] {
+        self.es.as_deref().unwrap_or(&self.er)
     }
 
     /// The W1 Gibbs kernel `exp(-|x_i - x_j| / eps)` of a sorted support: `ld = 0`,
@@ -76,11 +102,7 @@ impl<T: Real> LogColtPair<T> {
         check_positive("eps", eps)?;
         check_support(x)?;
         let lr: Vec<T> = x.windows(2).map(|w| -(w[1] - w[0]) / eps).collect();
-        Ok(Self {
-            ld: vec![T::ZERO; x.len()],
-            ls: lr.clone(),
-            lr,
-        })
+        Ok(Self::from_checked(vec![T::ZERO; x.len()], lr.clone(), lr))
     }
 
     /// The W1 Gibbs kernel of a uniform grid of `n` points with spacing `h`, in log form:
@@ -98,11 +120,11 @@ impl<T: Real> LogColtPair<T> {
     pub fn gibbs_uniform(n: usize, h: T, eps: T) -> Result<Self> {
         check_positive("h", h)?;
         check_positive("eps", eps)?;
-        Ok(Self {
-            ld: filled("ld", n, T::ZERO)?,
-            lr: filled("lr", ratio_len(n), -h / eps)?,
-            ls: filled("ls", ratio_len(n), -h / eps)?,
-        })
+        Ok(Self::from_checked(
+            filled("ld", n, T::ZERO)?,
+            filled("lr", ratio_len(n), -h / eps)?,
+            filled("ls", ratio_len(n), -h / eps)?,
+        ))
     }
 
     /// The W1 Gibbs kernel of a validated [`UniformGrid`] in log form: the same pair as
@@ -211,7 +233,16 @@ impl<T: Real> LogColtPair<T> {
     pub fn log_apply_in_place(&self, lx: &[T], out: &mut [T]) -> Result<()> {
         check_len("lx", self.len(), lx.len())?;
         check_len("out", self.len(), out.len())?;
-        log_pair_apply(Part::Both, &self.ld, &self.lr, &self.ls, lx, out);
+        log_pair_apply(
+            Part::Both,
+            &self.ld,
+            &self.lr,
+            &self.ls,
+            self.er(),
+            self.es(),
+            lx,
+            out,
+        );
         check_log_result(&[("lx", lx)], out)
     }
 
@@ -231,7 +262,16 @@ impl<T: Real> LogColtPair<T> {
     pub fn log_apply_transpose_in_place(&self, lx: &[T], out: &mut [T]) -> Result<()> {
         check_len("lx", self.len(), lx.len())?;
         check_len("out", self.len(), out.len())?;
-        log_pair_apply(Part::Both, &self.ld, &self.ls, &self.lr, lx, out);
+        log_pair_apply(
+            Part::Both,
+            &self.ld,
+            &self.ls,
+            &self.lr,
+            self.es(),
+            self.er(),
+            lx,
+            out,
+        );
         check_log_result(&[("lx", lx)], out)
     }
 
@@ -279,11 +319,7 @@ impl<T: Real> LogColtPair<T> {
     /// # Ok::<(), colt::ColtError>(())
     /// ```
     pub fn transpose(&self) -> Self {
-        Self {
-            ld: self.ld.clone(),
-            lr: self.ls.clone(),
-            ls: self.lr.clone(),
-        }
+        Self::from_checked(self.ld.clone(), self.ls.clone(), self.lr.clone())
     }
 
     /// `log T_ij` in O(|i - j|).
@@ -442,7 +478,14 @@ impl<T: Real> LogColtPair<T> {
     /// when a log-sum is `+inf`.
     pub fn log_row_sums_in_place(&self, out: &mut [T]) -> Result<()> {
         check_len("out", self.len(), out.len())?;
-        crate::log_sweep::log_pair_apply_ones(&self.ld, &self.lr, &self.ls, out);
+        crate::log_sweep::log_pair_apply_ones(
+            &self.ld,
+            &self.lr,
+            &self.ls,
+            self.er(),
+            self.es(),
+            out,
+        );
         check_log_result(&[], out)
     }
 
@@ -461,7 +504,14 @@ impl<T: Real> LogColtPair<T> {
     /// when a log-sum is `+inf`.
     pub fn log_col_sums_in_place(&self, out: &mut [T]) -> Result<()> {
         check_len("out", self.len(), out.len())?;
-        crate::log_sweep::log_pair_apply_ones(&self.ld, &self.ls, &self.lr, out);
+        crate::log_sweep::log_pair_apply_ones(
+            &self.ld,
+            &self.ls,
+            &self.lr,
+            self.es(),
+            self.er(),
+            out,
+        );
         check_log_result(&[], out)
     }
 

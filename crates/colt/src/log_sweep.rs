@@ -39,14 +39,18 @@ pub fn log_add_exp<T: Real>(a: T, b: T) -> T {
     hi + (lo - hi).exp().ln_1p()
 }
 
-/// `out = log(T exp(lx))` for the part `part` of the log pair `(ld, lr, ls)`.
+/// `out = log(T exp(lx))` for the part `part` of the log pair `(ld, lr, ls)`; `er`, `es` are
+/// `e^lr`, `e^ls` in f64 (the blocked sweep's linear ratios, see [`log_blocked_apply`]).
 ///
 /// Lengths are checked by the caller, as in [`crate::sweep::pair_apply`]. Never allocates.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn log_pair_apply<T: Real, X: Source<T>>(
     part: Part,
     ld: &[T],
     lr: &[T],
     ls: &[T],
+    er: &[f64],
+    es: &[f64],
     lx: X,
     out: &mut [T],
 ) {
@@ -56,7 +60,7 @@ pub(crate) fn log_pair_apply<T: Real, X: Source<T>>(
     }
     if matches!(part, Part::Both) {
         if core::any::TypeId::of::<T>() == core::any::TypeId::of::<f64>() {
-            log_blocked_apply(ld, lr, ls, lx, out);
+            log_blocked_apply(ld, lr, ls, er, es, lx, out);
         } else {
             log_interleaved_apply(ld, lr, ls, lx, out);
         }
@@ -250,10 +254,11 @@ fn block_max<T: Real, X: Source<T>>(lx: X, a: usize, e: usize) -> f64 {
 ///
 /// A *tame* block ([`tame`]: unit diagonal, log inputs and ratio products of moderate
 /// spread) is evaluated in linear form relative to one scale `S = max(max lx, carry)`:
-/// its terms `e^{lx_j - S}` and its ratios `e^{lr_k}` are computed for the whole block by
-/// [`crate::transcendental::exp_in_place`] (vectorised, no libm call), the two recurrences
-/// run on plain numbers, and the output takes one vectorised logarithm per element,
-/// `out_i = S + ln(P_i + W_i)`. The backward pass leaves `W_i` relative to its scale in
+/// its terms `e^{lx_j - S}` are computed for the whole block by
+/// [`crate::transcendental::exp_in_place`] (no libm call), the two recurrences run on plain
+/// numbers with the pair's stored linear ratios `er = e^lr`, `es = e^ls`, and the output takes
+/// one logarithm per element, `out_i = S + ln(P_i + W_i)`: two exponentials and one logarithm
+/// per element in all, against three and two for the per-element steps. The backward pass leaves `W_i` relative to its scale in
 /// `out` and that scale in the block's first slot (its `W` is recomputed by the forward
 /// pass from the second slot: `W_a = s_a (x_{a+1} + W_{a+1})`). Both recurrences advance two
 /// elements per step, so their loop-carried chains hold one multiply-add per two elements.
@@ -261,13 +266,20 @@ fn block_max<T: Real, X: Source<T>>(lx: X, a: usize, e: usize) -> f64 {
 /// diagonal) take the exact per-element [`LogSum`] steps, with `log(d_i W_i)` in `out`.
 /// Both passes carry a [`LogSum`] across blocks, so a block's scale follows its carry and
 /// nothing over- or underflows (see [`TAME_SPREAD`]).
-fn log_blocked_apply<T: Real, X: Source<T>>(ld: &[T], lr: &[T], ls: &[T], lx: X, out: &mut [T]) {
+fn log_blocked_apply<T: Real, X: Source<T>>(
+    ld: &[T],
+    lr: &[T],
+    ls: &[T],
+    er: &[f64],
+    es: &[f64],
+    lx: X,
+    out: &mut [T],
+) {
     use crate::transcendental::{exp, exp_in_place, ln_in_place};
     let n = out.len();
     let blocks = n.div_ceil(LOG_BLOCK);
     let span = |b: usize| (b * LOG_BLOCK, ((b + 1) * LOG_BLOCK).min(n));
     let mut xs = [0.0f64; LOG_BLOCK];
-    let mut rs = [0.0f64; LOG_BLOCK];
     // Backward: y holds Y_e (the sum over indices >= e).
     let mut y = LogSum::EMPTY;
     for b in (0..blocks).rev() {
@@ -287,10 +299,7 @@ fn log_blocked_apply<T: Real, X: Source<T>>(ld: &[T], lr: &[T], ls: &[T], lx: X,
                 *t = lx.at(a + j).to_f64() - scale;
             }
             exp_in_place(&mut xs[..len]);
-            for (t, &l) in rs[..len - 1].iter_mut().zip(&ls[a..e - 1]) {
-                *t = l.to_f64();
-            }
-            exp_in_place(&mut rs[..len - 1]);
+            let rs = &es[a..e - 1];
             // W_{e-1} = carry, Y_i = x_i + W_i, W_i = s_i Y_{i+1}; two elements per step
             // (W_{j-1} = s_{j-1} Y_j, W_{j-2} = s_{j-2} x_{j-1} + (s_{j-2} s_{j-1}) Y_j), so
             // the loop-carried chain is one multiply-add per two elements.
@@ -341,18 +350,14 @@ fn log_blocked_apply<T: Real, X: Source<T>>(ld: &[T], lr: &[T], ls: &[T], lx: X,
             let carry = exp(c - scale);
             // The backward scale (in W_a's slot) and W_a = s_a (x_{a+1} + W_{a+1}).
             let back = out[a].to_f64();
-            let w_a =
-                exp(ls[a].to_f64()) * (exp(lx.at(a + 1).to_f64() - back) + out[a + 1].to_f64());
+            let w_a = es[a] * (exp(lx.at(a + 1).to_f64() - back) + out[a + 1].to_f64());
             let both = scale.max(back);
             let (ff, fb) = (exp(scale - both), exp(back - both));
             for (j, t) in xs[..len].iter_mut().enumerate() {
                 *t = lx.at(a + j).to_f64() - scale;
             }
             exp_in_place(&mut xs[..len]);
-            for (t, &l) in rs[..len - 1].iter_mut().zip(&lr[a..e - 1]) {
-                *t = l.to_f64();
-            }
-            exp_in_place(&mut rs[..len - 1]);
+            let rs = &er[a..e - 1];
             // P_i = r_{i-1} P_{i-1} + x_i, two elements per step as in the backward pass; the
             // sum P_i + W_i goes to `xs` (consumed).
             let mut pv = carry + xs[0];
@@ -404,8 +409,15 @@ impl<T: Real> Source<T> for Zeros {
 }
 
 /// `out = log(T 1)` for the log pair `(ld, lr, ls)` (column sums: pass `(ld, ls, lr)`).
-pub(crate) fn log_pair_apply_ones<T: Real>(ld: &[T], lr: &[T], ls: &[T], out: &mut [T]) {
-    log_pair_apply(Part::Both, ld, lr, ls, Zeros, out);
+pub(crate) fn log_pair_apply_ones<T: Real>(
+    ld: &[T],
+    lr: &[T],
+    ls: &[T],
+    er: &[f64],
+    es: &[f64],
+    out: &mut [T],
+) {
+    log_pair_apply(Part::Both, ld, lr, ls, er, es, Zeros, out);
 }
 
 #[cfg(test)]
@@ -421,10 +433,11 @@ mod tests {
         for (n, eps) in [(100, 1e-3), (1000, 1e-3), (10_000, 1e-3), (777, 0.5)] {
             let x: Vec<f64> = (0..n).map(|i| 10.0 * i as f64 / (n - 1) as f64).collect();
             let lr: Vec<f64> = x.windows(2).map(|w| -(w[1] - w[0]) / eps).collect();
+            let er: Vec<f64> = lr.iter().map(|t| t.exp()).collect();
             let ld = vec![0.0; n];
             let lv: Vec<f64> = x.iter().map(|&t| -t / eps).collect();
             let mut fast = vec![0.0; n];
-            log_blocked_apply(&ld, &lr, &lr, &lv[..], &mut fast);
+            log_blocked_apply(&ld, &lr, &lr, &er, &er, &lv[..], &mut fast);
             let mut slow = vec![0.0; n];
             log_interleaved_apply(&ld, &lr, &lr, &lv[..], &mut slow);
             for i in 0..n {

@@ -739,10 +739,10 @@ impl<T: Real> ColtPair<T> {
         check_non_negative("r", &self.r)?;
         check_non_negative("s", &self.s)?;
         let ln = |v: &[T]| v.iter().map(|&x| x.ln()).collect::<Vec<T>>();
-        Ok(crate::LogColtPair {
-            ld: ln(&self.d),
-            lr: ln(&self.r),
-            ls: ln(&self.s),
-        })
+        Ok(crate::LogColtPair::from_checked(
+            ln(&self.d),
+            ln(&self.r),
+            ln(&self.s),
+        ))
     }
 }
