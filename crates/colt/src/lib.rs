@@ -98,7 +98,9 @@
 //! [`sweep`] for both and the measurements behind the choice), and streams only the arrays a
 //! structure needs (unit diagonal, `r = s` for the Gibbs kernel, one scalar ratio for a
 //! uniform grid: [`ColtPair::gibbs_uniform`]).
-//! [`scaling::measure_matvec_scaling`] times it against a plain streaming pass.
+//! The log-domain products run in blocks, in linear form wherever a block's values stay
+//! within range of one scale ([`log_sweep`]).
+//! [`scaling::measure_matvec_scaling`] times them against a plain streaming pass.
 
 pub mod axis;
 mod cost;

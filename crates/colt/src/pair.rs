@@ -474,7 +474,7 @@ impl<T: Real> ColtPair<T> {
     ///
     /// # Errors
     /// [`ColtError::LengthMismatch`] unless `x.len() == out.len() == self.len()`;
-    /// [`ColtError::NonFinite`] naming the first NaN or infinite entry of `x`; [`ColtError::Overflow`] when a result leaves the float range (`out` then holds the partial result).
+    /// [`ColtError::NonFinite`] naming the first NaN or infinite entry of `x`; [`ColtError::Overflow`] when a result leaves the float range (`out` then holds the computed values, non-finite entries included).
     pub fn apply_in_place(&self, x: &[T], out: &mut [T]) -> Result<()> {
         check_len("x", self.len(), x.len())?;
         check_len("out", self.len(), out.len())?;
@@ -497,7 +497,7 @@ impl<T: Real> ColtPair<T> {
     ///
     /// # Errors
     /// [`ColtError::LengthMismatch`] unless `x.len() == out.len() == self.len()`;
-    /// [`ColtError::NonFinite`] naming the first NaN or infinite entry of `x`; [`ColtError::Overflow`] when a result leaves the float range (`out` then holds the partial result).
+    /// [`ColtError::NonFinite`] naming the first NaN or infinite entry of `x`; [`ColtError::Overflow`] when a result leaves the float range (`out` then holds the computed values, non-finite entries included).
     pub fn apply_transpose_in_place(&self, x: &[T], out: &mut [T]) -> Result<()> {
         check_len("x", self.len(), x.len())?;
         check_len("out", self.len(), out.len())?;

@@ -116,7 +116,7 @@ macro_rules! triangle_common {
             ///
             /// # Errors
             /// [`crate::ColtError::LengthMismatch`] unless `x.len() == out.len() == self.len()`;
-            /// [`crate::ColtError::NonFinite`] naming the first NaN or infinite entry of `x`; [`crate::ColtError::Overflow`] when a result leaves the float range (`out` then holds the partial result).
+            /// [`crate::ColtError::NonFinite`] naming the first NaN or infinite entry of `x`; [`crate::ColtError::Overflow`] when a result leaves the float range (`out` then holds the computed values, non-finite entries included).
             pub fn apply_in_place(&self, x: &[T], out: &mut [T]) -> Result<()> {
                 check_len("x", self.len(), x.len())?;
                 check_len("out", self.len(), out.len())?;
@@ -136,7 +136,7 @@ macro_rules! triangle_common {
             ///
             /// # Errors
             /// [`crate::ColtError::LengthMismatch`] unless `x.len() == out.len() == self.len()`;
-            /// [`crate::ColtError::NonFinite`] naming the first NaN or infinite entry of `x`; [`crate::ColtError::Overflow`] when a result leaves the float range (`out` then holds the partial result).
+            /// [`crate::ColtError::NonFinite`] naming the first NaN or infinite entry of `x`; [`crate::ColtError::Overflow`] when a result leaves the float range (`out` then holds the computed values, non-finite entries included).
             pub fn apply_transpose_in_place(&self, x: &[T], out: &mut [T]) -> Result<()> {
                 self.transpose_view_apply(x, out)
             }
