@@ -31,10 +31,9 @@ pub struct LogColtPair<T> {
     pub(crate) ld: Vec<T>,
     pub(crate) lr: Vec<T>,
     pub(crate) ls: Vec<T>,
-    /// `e^lr` (f64).
-    er: Vec<f64>,
-    /// `e^ls` (f64), `None` when `ls == lr`.
-    es: Option<Vec<f64>>,
+    /// `e^lr` (f64), followed by `e^ls` unless `ls == lr` (one boxed slice: the pair stays
+    /// small for the structs that hold several of them).
+    lin: Box<[f64]>,
 }
 
 impl<T: Real> LogColtPair<T> {
@@ -69,20 +68,24 @@ impl<T: Real> LogColtPair<T> {
 
     /// Builds from parameters already known to be valid, with the linear ratios.
     pub(crate) fn from_checked(ld: Vec<T>, lr: Vec<T>, ls: Vec<T>) -> Self {
-        let exp = |v: &[T]| v.iter().map(|t| t.to_f64().exp()).collect::<Vec<f64>>();
-        let er = exp(&lr);
-        let es = (lr != ls).then(|| exp(&ls));
-        Self { ld, lr, ls, er, es }
+        let both = if lr == ls { &lr[..0] } else { &ls[..] };
+        let lin = lr.iter().chain(both).map(|t| t.to_f64().exp()).collect();
+        Self { ld, lr, ls, lin }
     }
 
     /// `e^lr` in f64.
     pub(crate) fn er(&self) -> &[f64] {
-        &self.er
+        &self.lin[..self.lr.len()]
     }
 
     /// `e^ls` in f64.
     pub(crate) fn es(&self) -> &[f64] {
-        self.es.as_deref().unwrap_or(&self.er)
+        let m = self.lr.len();
+        if self.lin.len() > m {
+            &self.lin[m..]
+        } else {
+            &self.lin[..m]
+        }
     }
 
     /// The W1 Gibbs kernel `exp(-|x_i - x_j| / eps)` of a sorted support: `ld = 0`,
