@@ -17,6 +17,7 @@ use crate::error::{ColtError, Result};
 use crate::log_sweep::{log_add_exp, log_pair_apply};
 use crate::real::Real;
 use crate::sweep::{Part, pair_apply};
+use crate::validate::{check_log_result, check_result};
 
 /// Columns advanced together along axis 0 (stack buffers of this many scalars).
 pub const STRIP: usize = 64;
@@ -219,10 +220,13 @@ pub(crate) fn apply_rows<T: Real>(
 }
 
 /// Log domain, rows: `out[i, .] = log(T exp(a[i, .]))` for every row, parallel when large.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn log_apply_rows<T: Real>(
     ld: &[T],
     lr: &[T],
     ls: &[T],
+    er: &[f64],
+    es: &[f64],
     a: &[T],
     out: &mut [T],
     cols: usize,
@@ -231,7 +235,7 @@ pub(crate) fn log_apply_rows<T: Real>(
     // The log sweeps cost tens of ns per element, so parallelism pays 16x earlier.
     let parallel = a.len().saturating_mul(16) >= params.min_parallel_len;
     for_each_row(a, out, cols, parallel, |(ai, oi)| {
-        log_pair_apply(Part::Both, ld, lr, ls, ai, oi);
+        log_pair_apply(Part::Both, ld, lr, ls, er, es, ai, oi);
     });
 }
 
@@ -242,9 +246,24 @@ impl<T: Real> ColtPair<T> {
     /// Applies `T` along `axis` of the row-major `rows x cols` array `a` into `out`
     /// (default [`ParallelParams`]). Never allocates.
     ///
+    /// ```
+    /// use colt::{Axis, ColtPair};
+    ///
+    /// // A 2 x 3 row-major array; K acts down each column (axis 0 has length 2).
+    /// let k = ColtPair::gibbs(&[0.0, 1.0], 1.0)?;
+    /// let a = [1.0, 2.0, 3.0, 0.0, 0.0, 0.0];
+    /// let mut out = [0.0; 6];
+    /// k.apply_axis_in_place(&a, 2, 3, Axis::Zero, &mut out)?;
+    /// let e = (-1.0f64).exp();
+    /// assert!((out[4] - 2.0 * e).abs() < 1e-15); // row 1, column 1: K_10 a_01
+    /// # Ok::<(), colt::ColtError>(())
+    /// ```
+    ///
     /// # Errors
     /// [`ColtError::ShapeMismatch`] unless `a.len() == out.len() == rows * cols` and the axis
-    /// has length N.
+    /// has length N; [`ColtError::NonFinite`] naming the first NaN or infinite entry of `a`
+    /// (for the log form: NaN or `+inf`; `-inf` is a zero); [`ColtError::Overflow`] when a
+    /// result leaves the float range with valid inputs.
     pub fn apply_axis_in_place(
         &self,
         a: &[T],
@@ -257,6 +276,19 @@ impl<T: Real> ColtPair<T> {
     }
 
     /// [`ColtPair::apply_axis_in_place`] with explicit parallelism settings.
+    ///
+    /// ```
+    /// use colt::{Axis, ColtPair, ParallelParams};
+    ///
+    /// let k = ColtPair::gibbs(&[0.0, 1.0, 2.0], 1.0)?;
+    /// let a = vec![1.0; 4 * 3];
+    /// let mut out = vec![0.0; 4 * 3];
+    /// // Stay sequential (and allocation-free) whatever the size.
+    /// let serial = ParallelParams { min_parallel_len: usize::MAX };
+    /// k.apply_axis_in_place_with(&a, 4, 3, Axis::One, &mut out, &serial)?;
+    /// assert_eq!(&out[..3], &k.apply(&[1.0; 3])?[..]);
+    /// # Ok::<(), colt::ColtError>(())
+    /// ```
     ///
     /// # Errors
     /// As [`ColtPair::apply_axis_in_place`].
@@ -274,14 +306,27 @@ impl<T: Real> ColtPair<T> {
             Axis::Zero => apply_axis0(&self.d, &self.r, &self.s, a, out, rows, cols),
             Axis::One => apply_rows(&self.d, &self.r, &self.s, a, out, cols, params),
         }
-        Ok(())
+        check_result(&[("a", a)], out)
     }
 
     /// `out[b] = T xs[b]` for a batch of vectors stored back to back (`xs.len()` a multiple
     /// of N), in parallel once the batch holds `params.min_parallel_len` elements.
     ///
+    /// ```
+    /// use colt::{ColtPair, ParallelParams};
+    ///
+    /// let k = ColtPair::gibbs(&[0.0, 1.0], 1.0)?;
+    /// let xs = [1.0, 0.0, 0.0, 1.0]; // two vectors of length 2, back to back
+    /// let mut out = [0.0; 4];
+    /// k.apply_batch_in_place(&xs, &mut out, &ParallelParams::default())?;
+    /// assert_eq!(&out[2..], &k.apply(&[0.0, 1.0])?[..]);
+    /// # Ok::<(), colt::ColtError>(())
+    /// ```
+    ///
     /// # Errors
-    /// [`ColtError::ShapeMismatch`] unless `xs.len() == out.len()` is a multiple of N.
+    /// [`ColtError::ShapeMismatch`] unless `xs.len() == out.len()` is a multiple of N;
+    /// [`ColtError::NonFinite`] and [`ColtError::Overflow`] as for
+    /// [`ColtPair::apply_axis_in_place`].
     pub fn apply_batch_in_place(
         &self,
         xs: &[T],
@@ -292,13 +337,24 @@ impl<T: Real> ColtPair<T> {
         let batch = xs.len().checked_div(n).unwrap_or(0);
         check_shape(xs.len(), out.len(), batch, n, Axis::One, n)?;
         apply_rows(&self.d, &self.r, &self.s, xs, out, n, params);
-        Ok(())
+        check_result(&[("xs", xs)], out)
     }
 }
 
 impl<T: Real> LogColtPair<T> {
     /// `out = log(T exp(a))` along `axis` of the row-major `rows x cols` array `a`
     /// (default [`ParallelParams`]); `-inf` entries are zeros. Never allocates.
+    ///
+    /// ```
+    /// use colt::{Axis, LogColtPair};
+    ///
+    /// let lk = LogColtPair::gibbs(&[0.0, 1.0], 1e-3)?;
+    /// let la = [0.0, 0.0, f64::NEG_INFINITY, f64::NEG_INFINITY]; // 2 x 2, mass in row 0
+    /// let mut out = [0.0; 4];
+    /// lk.log_apply_axis_in_place(&la, 2, 2, Axis::Zero, &mut out)?;
+    /// assert!((out[2] + 1000.0).abs() < 1e-9); // log(e^-1000 * 1)
+    /// # Ok::<(), colt::ColtError>(())
+    /// ```
     ///
     /// # Errors
     /// As [`ColtPair::apply_axis_in_place`].
@@ -315,6 +371,17 @@ impl<T: Real> LogColtPair<T> {
 
     /// [`LogColtPair::log_apply_axis_in_place`] with explicit parallelism settings.
     ///
+    /// ```
+    /// use colt::{Axis, LogColtPair, ParallelParams};
+    ///
+    /// let lk = LogColtPair::gibbs(&[0.0, 1.0], 1.0)?;
+    /// let mut out = [0.0; 4];
+    /// let serial = ParallelParams { min_parallel_len: usize::MAX };
+    /// lk.log_apply_axis_in_place_with(&[0.0; 4], 2, 2, Axis::One, &mut out, &serial)?;
+    /// assert!((out[0] - (1.0 + (-1.0f64).exp()).ln()).abs() < 1e-15);
+    /// # Ok::<(), colt::ColtError>(())
+    /// ```
+    ///
     /// # Errors
     /// As [`ColtPair::apply_axis_in_place`].
     pub fn log_apply_axis_in_place_with(
@@ -329,12 +396,32 @@ impl<T: Real> LogColtPair<T> {
         check_shape(a.len(), out.len(), rows, cols, axis, self.len())?;
         match axis {
             Axis::Zero => log_apply_axis0(&self.ld, &self.lr, &self.ls, a, out, rows, cols),
-            Axis::One => log_apply_rows(&self.ld, &self.lr, &self.ls, a, out, cols, params),
+            Axis::One => log_apply_rows(
+                &self.ld,
+                &self.lr,
+                &self.ls,
+                self.er(),
+                self.es(),
+                a,
+                out,
+                cols,
+                params,
+            ),
         }
-        Ok(())
+        check_log_result(&[("a", a)], out)
     }
 
     /// `out[b] = log(T exp(lxs[b]))` for a batch of vectors stored back to back.
+    ///
+    /// ```
+    /// use colt::{LogColtPair, ParallelParams};
+    ///
+    /// let lk = LogColtPair::gibbs(&[0.0, 1.0], 1.0)?;
+    /// let mut out = [0.0; 4];
+    /// lk.log_apply_batch_in_place(&[0.0; 4], &mut out, &ParallelParams::default())?;
+    /// assert!((out[3] - (1.0 + (-1.0f64).exp()).ln()).abs() < 1e-15);
+    /// # Ok::<(), colt::ColtError>(())
+    /// ```
     ///
     /// # Errors
     /// As [`ColtPair::apply_batch_in_place`].
@@ -347,7 +434,17 @@ impl<T: Real> LogColtPair<T> {
         let n = self.len();
         let batch = lxs.len().checked_div(n).unwrap_or(0);
         check_shape(lxs.len(), out.len(), batch, n, Axis::One, n)?;
-        log_apply_rows(&self.ld, &self.lr, &self.ls, lxs, out, n, params);
-        Ok(())
+        log_apply_rows(
+            &self.ld,
+            &self.lr,
+            &self.ls,
+            self.er(),
+            self.es(),
+            lxs,
+            out,
+            n,
+            params,
+        );
+        check_log_result(&[("lxs", lxs)], out)
     }
 }

@@ -156,38 +156,75 @@ use crate::error::Result;
 use crate::log_pair::LogColtPair;
 use crate::pair::ColtPair;
 use crate::sweep::Ones;
-use crate::validate::{check_distance_support, check_len};
+use crate::validate::{
+    check_distance_support, check_len, check_log_result, check_log_scalar, check_result,
+    check_scalar,
+};
 
 impl<T: Real> ColtPair<T> {
     /// `out = (C ⊙ T) v` with `C_ij = |x_i - x_j|` on the sorted support `x`, in O(N) without
     /// cancellation. For `T = diag(u) K diag(v)` the transport cost is
     /// `<C, T> = sum_i u_i ((C ⊙ K) v)_i`. Never allocates.
     ///
+    /// ```
+    /// use colt::ColtPair;
+    ///
+    /// let x = [0.0, 1.0, 3.0];
+    /// let k = ColtPair::gibbs(&x, 1.0)?;
+    /// let mut out = [0.0; 3];
+    /// k.distance_apply_in_place(&x, &[0.0, 0.0, 1.0], &mut out)?; // column 2 of C . K
+    /// assert!((out[0] - 3.0 * (-3.0f64).exp()).abs() < 1e-15);
+    /// assert_eq!(out[2], 0.0);
+    /// # Ok::<(), colt::ColtError>(())
+    /// ```
+    ///
     /// # Errors
     /// [`crate::ColtError::LengthMismatch`] unless `x`, `v`, `out` have length N;
     /// [`crate::ColtError::NonFinite`] / [`crate::ColtError::UnsortedSupport`] for a support
     /// that is not finite and non-decreasing; [`crate::ColtError::SpanOverflow`] when
-    /// `x[N-1] - x[0]` overflows (the distances would be infinite, and `0 * inf` NaN).
+    /// `x[N-1] - x[0]` overflows (the distances would be infinite, and `0 * inf` NaN);
+    /// [`crate::ColtError::NonFinite`] for a NaN or infinite entry of `v` (log form: NaN or
+    /// `+inf`); [`crate::ColtError::Overflow`] when a result leaves the float range.
     pub fn distance_apply_in_place(&self, x: &[T], v: &[T], out: &mut [T]) -> Result<()> {
         check_len("support", self.len(), x.len())?;
         check_len("v", self.len(), v.len())?;
         check_len("out", self.len(), out.len())?;
         check_distance_support(x)?;
         distance_apply(&self.d, &self.r, &self.s, x, v, out);
-        Ok(())
+        check_result(&[("v", v)], out)
     }
 
     /// `sum_ij |x_i - x_j| T_ij` on the sorted support `x`, in O(N).
+    ///
+    /// ```
+    /// let x = [0.0, 2.0];
+    /// let k = colt::ColtPair::gibbs(&x, 1.0)?;
+    /// assert!((k.distance_sum(&x)? - 2.0 * 2.0 * (-2.0f64).exp()).abs() < 1e-15);
+    /// # Ok::<(), colt::ColtError>(())
+    /// ```
     ///
     /// # Errors
     /// As [`ColtPair::distance_apply_in_place`].
     pub fn distance_sum(&self, x: &[T]) -> Result<T> {
         check_len("support", self.len(), x.len())?;
         check_distance_support(x)?;
-        Ok(distance_total(&self.d, &self.r, &self.s, x))
+        check_scalar(
+            &[],
+            "distance_sum",
+            distance_total(&self.d, &self.r, &self.s, x),
+        )
     }
 
     /// `out = (C ⊙ T) 1`: the distance-weighted row sums. Never allocates.
+    ///
+    /// ```
+    /// let x = [0.0, 2.0];
+    /// let k = colt::ColtPair::gibbs(&x, 1.0)?;
+    /// let mut out = [0.0; 2];
+    /// k.distance_row_sums_in_place(&x, &mut out)?;
+    /// assert!((out[1] - 2.0 * (-2.0f64).exp()).abs() < 1e-15);
+    /// # Ok::<(), colt::ColtError>(())
+    /// ```
     ///
     /// # Errors
     /// As [`ColtPair::distance_apply_in_place`].
@@ -196,7 +233,7 @@ impl<T: Real> ColtPair<T> {
         check_len("out", self.len(), out.len())?;
         check_distance_support(x)?;
         distance_apply(&self.d, &self.r, &self.s, x, Ones, out);
-        Ok(())
+        check_result(&[], out)
     }
 }
 
@@ -204,6 +241,17 @@ impl<T: Real> LogColtPair<T> {
     /// `out = log((C ⊙ T) exp(lv))` with `C_ij = |x_i - x_j|`, in O(N); `lv` may hold `-inf`.
     /// For `T_ij = exp(f_i + g_j) K_ij` the cost is `<C, T> = sum_i exp(f_i + out_i)` with
     /// `out = log((C ⊙ K) exp(g))`. Never allocates.
+    ///
+    /// ```
+    /// let x = [0.0, 1.0, 3.0];
+    /// let lk = colt::LogColtPair::gibbs(&x, 1e-2)?;
+    /// let mut out = [0.0; 3];
+    /// let ninf = f64::NEG_INFINITY;
+    /// lk.log_distance_apply_in_place(&x, &[ninf, ninf, 0.0], &mut out)?;
+    /// assert!((out[0] - (3.0f64.ln() - 300.0)).abs() < 1e-12); // log(|x_0 - x_2| e^-300)
+    /// assert_eq!(out[2], ninf); // distance 0
+    /// # Ok::<(), colt::ColtError>(())
+    /// ```
     ///
     /// # Errors
     /// As [`ColtPair::distance_apply_in_place`].
@@ -213,16 +261,28 @@ impl<T: Real> LogColtPair<T> {
         check_len("out", self.len(), out.len())?;
         check_distance_support(x)?;
         log_distance_apply(&self.ld, &self.lr, &self.ls, x, lv, out);
-        Ok(())
+        check_log_result(&[("lv", lv)], out)
     }
 
     /// `log(sum_ij |x_i - x_j| T_ij)` (`-inf` when it is zero), in O(N).
+    ///
+    /// ```
+    /// let x = [0.0, 2.0];
+    /// let lk = colt::LogColtPair::gibbs(&x, 1e-3)?;
+    /// let want = (2.0 * 2.0f64).ln() - 2000.0; // log(2 * |x_0 - x_1| e^-2000)
+    /// assert!((lk.log_distance_sum(&x)? - want).abs() < 1e-12);
+    /// # Ok::<(), colt::ColtError>(())
+    /// ```
     ///
     /// # Errors
     /// As [`ColtPair::distance_apply_in_place`].
     pub fn log_distance_sum(&self, x: &[T]) -> Result<T> {
         check_len("support", self.len(), x.len())?;
         check_distance_support(x)?;
-        Ok(log_distance_total(&self.ld, &self.lr, &self.ls, x))
+        check_log_scalar(
+            &[],
+            "log_distance_sum",
+            log_distance_total(&self.ld, &self.lr, &self.ls, x),
+        )
     }
 }

@@ -137,6 +137,55 @@ pub enum ColtError {
         /// Dimension of the operator.
         dim: usize,
     },
+    /// Every input is finite but a result is not: a product, sum or entry left the float
+    /// range (ratios above 1 compounding over many rows, or values near the top of the
+    /// range). The ratio form cannot hold it; the log form ([`crate::LogColtPair`]) can.
+    #[error(
+        "`{what}[{index}]` = {value}: the result left the float range although every input is finite; use the log form (LogColtPair) or rescale the inputs"
+    )]
+    Overflow {
+        /// Which result (`out`, `sum`, `entry`).
+        what: &'static str,
+        /// Position of the first non-finite result entry (0 for a scalar).
+        index: usize,
+        /// The result entry, widened to `f64` (infinite or NaN).
+        value: f64,
+    },
+    /// A uniform grid whose step is below two units in the last place of its largest
+    /// coordinate: consecutive points would round to the same float or to unevenly spaced
+    /// ones, so the grid is not the uniform grid asked for.
+    #[error(
+        "grid step {step} is below two ulps of the coordinate {coordinate} (one ulp = {ulp}); shift the grid towards 0 (e.g. start at 0) or use a larger step"
+    )]
+    DegenerateSpacing {
+        /// The step asked for, widened to `f64`.
+        step: f64,
+        /// The coordinate of largest magnitude (`start` or the last point).
+        coordinate: f64,
+        /// One unit in the last place of `coordinate`.
+        ulp: f64,
+    },
+    /// A tolerance that must be finite and non-negative is not (a NaN tolerance would make
+    /// every comparison pass).
+    #[error("tolerance `{what}` = {value} must be finite and >= 0")]
+    InvalidTolerance {
+        /// Which argument.
+        what: &'static str,
+        /// The value, widened to `f64`.
+        value: f64,
+    },
+    /// A buffer the call would allocate is larger than memory allows.
+    #[error(
+        "`{what}` needs {elements} elements ({bytes} bytes), which cannot be allocated; use a smaller size or the O(N) products instead of dense matrices"
+    )]
+    TooLarge {
+        /// Which buffer.
+        what: &'static str,
+        /// Number of elements asked for.
+        elements: u128,
+        /// Bytes asked for.
+        bytes: u128,
+    },
     /// An entry index is outside the matrix.
     #[error("index ({row}, {col}) is out of bounds for a {dim}x{dim} matrix")]
     IndexOutOfBounds {

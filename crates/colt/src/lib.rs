@@ -38,8 +38,26 @@
 //! | entry, dense (O(N^2), test oracle) | [`ColtPair::entry`], [`ColtPair::to_dense`] | [`LogColtPair::log_entry`], [`LogColtPair::to_dense`] |
 //!
 //! Construction: from parameters ([`ColtPair::new`]), a sorted support ([`ColtPair::gibbs`],
-//! [`LogColtPair::gibbs`]), factors ([`ColtPair::from_factors`]), or a dense matrix with a CoLT
-//! check ([`ColtPair::from_dense`]); conversions [`ColtPair::to_log`], [`LogColtPair::to_linear`].
+//! [`LogColtPair::gibbs`]), a validated uniform grid ([`UniformGrid`], [`ColtPair::gibbs_grid`],
+//! [`LogColtPair::gibbs_grid`]), factors ([`ColtPair::from_factors`]), or a dense matrix with a
+//! CoLT check ([`ColtPair::from_dense`]); conversions [`ColtPair::to_log`],
+//! [`LogColtPair::to_linear`].
+//!
+//! # Errors, not wrong numbers
+//!
+//! Every type that could hold invalid data keeps its fields private and is built only through
+//! a constructor that checks them (finite parameters, sorted supports, matching lengths, a
+//! grid step above one ulp of its coordinates, finite non-negative tolerances). Every product
+//! and sum checks its result: a NaN or infinite input entry is [`ColtError::NonFinite`]
+//! naming it, and a result that leaves the float range although the inputs are finite (ratio
+//! form only; values near `f64::MAX`, or ratios above 1 compounding) is
+//! [`ColtError::Overflow`], never an `Ok` holding `inf` or NaN. In the log form `-inf` is a
+//! zero and is a valid input and result. Buffers the crate allocates on the caller's behalf
+//! are reserved fallibly ([`ColtError::TooLarge`]); the dense views ([`ColtPair::to_dense`])
+//! are O(N^2) test oracles.
+//!
+//! The dense matrices of [`ColtPair::from_dense`] and the `to_dense` oracles are `faer`'s
+//! [`Mat`] and [`MatRef`], re-exported here so that callers need not depend on `faer`.
 //!
 //! # Example
 //!
@@ -80,11 +98,14 @@
 //! [`sweep`] for both and the measurements behind the choice), and streams only the arrays a
 //! structure needs (unit diagonal, `r = s` for the Gibbs kernel, one scalar ratio for a
 //! uniform grid: [`ColtPair::gibbs_uniform`]).
-//! [`scaling::measure_matvec_scaling`] times it against a plain streaming pass.
+//! The log-domain products run in blocks, in linear form wherever a block's values stay
+//! within range of one scale ([`log_sweep`]).
+//! [`scaling::measure_matvec_scaling`] times them against a plain streaming pass.
 
 pub mod axis;
 mod cost;
 mod error;
+mod grid;
 mod log_pair;
 pub mod log_sweep;
 mod pair;
@@ -92,11 +113,14 @@ mod real;
 pub mod scaling;
 mod sums;
 pub mod sweep;
+mod transcendental;
 mod triangular;
 mod validate;
 
 pub use axis::{Axis, ParallelParams};
 pub use error::{ColtError, Result};
+pub use faer::{Mat, MatRef};
+pub use grid::UniformGrid;
 pub use log_pair::LogColtPair;
 pub use pair::ColtPair;
 pub use real::Real;

@@ -8,27 +8,50 @@
 use faer::Mat;
 
 use crate::error::{ColtError, Result};
+use crate::grid::UniformGrid;
 use crate::log_sweep::log_pair_apply;
 use crate::pair::ColtPair;
 use crate::real::Real;
 use crate::sweep::Part;
 use crate::validate::{
-    check_finite, check_len, check_log, check_positive, check_support, ratio_len,
+    check_finite, check_len, check_log, check_log_result, check_log_scalar, check_positive,
+    check_support, filled, ratio_len,
 };
 
 /// A CoLT pair in log form: `T_ij = exp(ld_j + sum_{k=j}^{i-1} lr_k)` for i >= j and
 /// `exp(ld_i + sum_{k=i}^{j-1} ls_k)` for j >= i.
 ///
 /// Invariant: no stored value is NaN or `+inf`; `-inf` (a zero) is allowed.
+///
+/// Alongside the logs it keeps the linear ratios `e^lr`, `e^ls` in f64 (one array when
+/// `lr = ls`, as for a Gibbs kernel), which the blocked log sweeps use where the values are
+/// in range (`log_sweep`): 8 bytes per point for a symmetric pair, 16 otherwise.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LogColtPair<T> {
     pub(crate) ld: Vec<T>,
     pub(crate) lr: Vec<T>,
     pub(crate) ls: Vec<T>,
+    /// `e^lr` (f64), followed by `e^ls` unless `ls == lr` (one boxed slice: the pair stays
+    /// small for the structs that hold several of them).
+    lin: Box<[f64]>,
 }
 
 impl<T: Real> LogColtPair<T> {
     /// Builds a log pair from `log d`, `log r`, `log s`.
+    ///
+    /// ```
+    /// use colt::{ColtError, LogColtPair};
+    ///
+    /// // A zero upper part: ls = -inf.
+    /// let t = LogColtPair::new(vec![0.0, 0.0], vec![-1.0], vec![f64::NEG_INFINITY])?;
+    /// assert_eq!(t.log_entry(1, 0)?, -1.0);
+    /// assert_eq!(t.log_entry(0, 1)?, f64::NEG_INFINITY);
+    /// assert!(matches!(
+    ///     LogColtPair::new(vec![0.0, f64::INFINITY], vec![0.0], vec![0.0]),
+    ///     Err(ColtError::NonFinite { what: "ld", index: 1, .. })
+    /// ));
+    /// # Ok::<(), ColtError>(())
+    /// ```
     ///
     /// # Errors
     /// [`ColtError::LengthMismatch`] unless `lr.len() == ls.len() == ld.len() - 1` (0 for an
@@ -40,11 +63,40 @@ impl<T: Real> LogColtPair<T> {
         check_log("ld", &ld)?;
         check_log("lr", &lr)?;
         check_log("ls", &ls)?;
-        Ok(Self { ld, lr, ls })
+        Ok(Self::from_checked(ld, lr, ls))
+    }
+
+    /// Builds from parameters already known to be valid, with the linear ratios.
+    pub(crate) fn from_checked(ld: Vec<T>, lr: Vec<T>, ls: Vec<T>) -> Self {
+        let both = if lr == ls { &lr[..0] } else { &ls[..] };
+        let lin = lr.iter().chain(both).map(|t| t.to_f64().exp()).collect();
+        Self { ld, lr, ls, lin }
+    }
+
+    /// `e^lr` in f64.
+    pub(crate) fn er(&self) -> &[f64] {
+        &self.lin[..self.lr.len()]
+    }
+
+    /// `e^ls` in f64.
+    pub(crate) fn es(&self) -> &[f64] {
+        let m = self.lr.len();
+        if self.lin.len() > m {
+            &self.lin[m..]
+        } else {
+            &self.lin[..m]
+        }
     }
 
     /// The W1 Gibbs kernel `exp(-|x_i - x_j| / eps)` of a sorted support: `ld = 0`,
     /// `lr_k = ls_k = -(x_{k+1} - x_k) / eps`. Exact for any `eps > 0`.
+    ///
+    /// ```
+    /// // eps = 1e-3 on [0, 10]: entries down to e^-10000, far below f64, exact here.
+    /// let lk = colt::LogColtPair::gibbs(&[0.0, 4.0, 10.0], 1e-3)?;
+    /// assert_eq!(lk.log_entry(2, 0)?, -10000.0);
+    /// # Ok::<(), colt::ColtError>(())
+    /// ```
     ///
     /// # Errors
     /// [`ColtError::NonPositive`] for `eps` not finite and `> 0`; [`ColtError::NonFinite`] or
@@ -53,14 +105,55 @@ impl<T: Real> LogColtPair<T> {
         check_positive("eps", eps)?;
         check_support(x)?;
         let lr: Vec<T> = x.windows(2).map(|w| -(w[1] - w[0]) / eps).collect();
-        Ok(Self {
-            ld: vec![T::ZERO; x.len()],
-            ls: lr.clone(),
-            lr,
-        })
+        Ok(Self::from_checked(vec![T::ZERO; x.len()], lr.clone(), lr))
+    }
+
+    /// The W1 Gibbs kernel of a uniform grid of `n` points with spacing `h`, in log form:
+    /// `ld = 0`, every `lr_k = ls_k = -h / eps` (exact for any `eps > 0`).
+    ///
+    /// ```
+    /// let lk = colt::LogColtPair::gibbs_uniform(4, 0.5, 0.25)?;
+    /// assert_eq!(lk.log_entry(3, 1)?, -4.0); // -(2 * 0.5) / 0.25
+    /// # Ok::<(), colt::ColtError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`ColtError::NonPositive`] unless `h` and `eps` are finite and `> 0`;
+    /// [`ColtError::TooLarge`] when the parameters cannot be allocated.
+    pub fn gibbs_uniform(n: usize, h: T, eps: T) -> Result<Self> {
+        check_positive("h", h)?;
+        check_positive("eps", eps)?;
+        Ok(Self::from_checked(
+            filled("ld", n, T::ZERO)?,
+            filled("lr", ratio_len(n), -h / eps)?,
+            filled("ls", ratio_len(n), -h / eps)?,
+        ))
+    }
+
+    /// The W1 Gibbs kernel of a validated [`UniformGrid`] in log form: the same pair as
+    /// [`LogColtPair::gibbs_uniform`]`(grid.len(), grid.step(), eps)`.
+    ///
+    /// ```
+    /// use colt::{LogColtPair, UniformGrid};
+    ///
+    /// let lk = LogColtPair::gibbs_grid(&UniformGrid::new(1e3, 0.5, 4)?, 1e-3)?;
+    /// assert_eq!(lk.log_entry(0, 1)?, -500.0); // e^-500: fine in the log form
+    /// # Ok::<(), colt::ColtError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`LogColtPair::gibbs_uniform`].
+    pub fn gibbs_grid(grid: &UniformGrid<T>, eps: T) -> Result<Self> {
+        Self::gibbs_uniform(grid.len(), grid.step(), eps)
     }
 
     /// Dimension N.
+    ///
+    /// ```
+    /// let lk = colt::LogColtPair::gibbs(&[0.0, 1.0], 1.0)?;
+    /// assert_eq!((lk.len(), lk.is_empty()), (2, false));
+    /// # Ok::<(), colt::ColtError>(())
+    /// ```
     pub fn len(&self) -> usize {
         self.ld.len()
     }
@@ -86,11 +179,29 @@ impl<T: Real> LogColtPair<T> {
     }
 
     /// Consumes the pair into `(ld, lr, ls)`.
+    ///
+    /// ```
+    /// let lk = colt::LogColtPair::gibbs(&[0.0, 1.0], 0.5)?;
+    /// let (ld, lr, ls) = lk.into_parts();
+    /// assert_eq!((ld, lr, ls), (vec![0.0, 0.0], vec![-2.0], vec![-2.0]));
+    /// # Ok::<(), colt::ColtError>(())
+    /// ```
     pub fn into_parts(self) -> (Vec<T>, Vec<T>, Vec<T>) {
         (self.ld, self.lr, self.ls)
     }
 
     /// Converts to ratio form by exponentiating every parameter.
+    ///
+    /// ```
+    /// use colt::{ColtError, LogColtPair};
+    ///
+    /// let k = LogColtPair::gibbs(&[0.0, 1.0], 1.0)?.to_linear()?;
+    /// assert!((k.entry(1, 0)? - (-1.0f64).exp()).abs() < 1e-16);
+    /// // e^1000 is beyond f64: stay in the log form.
+    /// let big = LogColtPair::new(vec![1000.0], vec![], vec![])?;
+    /// assert!(matches!(big.to_linear(), Err(ColtError::NonFinite { .. })));
+    /// # Ok::<(), ColtError>(())
+    /// ```
     ///
     /// # Errors
     /// [`ColtError::NonFinite`] when a parameter overflows the float range (the ratio form
@@ -103,30 +214,82 @@ impl<T: Real> LogColtPair<T> {
     /// `out = log(T exp(lx))` in O(N) by log-sum-exp sweeps; entries of `lx` may be `-inf`
     /// (zero mass). Never allocates.
     ///
+    /// ```
+    /// use colt::{ColtError, LogColtPair};
+    ///
+    /// let lk = LogColtPair::gibbs(&[0.0, 1.0, 2.0], 1e-3)?;
+    /// let mut out = [0.0; 3];
+    /// // Mass only at x = 0 (log 0 = -inf elsewhere): log(K e_0) = -|x_i| / eps.
+    /// lk.log_apply_in_place(&[0.0, f64::NEG_INFINITY, f64::NEG_INFINITY], &mut out)?;
+    /// let want = [0.0, -1000.0, -2000.0];
+    /// assert!(out.iter().zip(want).all(|(o, w)| (o - w).abs() <= 1e-12 * (1.0 + w.abs())));
+    /// assert!(matches!(
+    ///     lk.log_apply_in_place(&[0.0, f64::NAN, 0.0], &mut out),
+    ///     Err(ColtError::NonFinite { what: "lx", index: 1, .. })
+    /// ));
+    /// # Ok::<(), ColtError>(())
+    /// ```
+    ///
     /// # Errors
-    /// [`ColtError::LengthMismatch`] unless `lx.len() == out.len() == self.len()`.
+    /// [`ColtError::LengthMismatch`] unless `lx.len() == out.len() == self.len()`;
+    /// [`ColtError::NonFinite`] naming the first NaN or `+inf` entry of `lx` (`-inf` is a zero); [`ColtError::Overflow`] when a result is `+inf` or NaN with valid inputs (parameters near the top of the float range).
     pub fn log_apply_in_place(&self, lx: &[T], out: &mut [T]) -> Result<()> {
         check_len("lx", self.len(), lx.len())?;
         check_len("out", self.len(), out.len())?;
-        log_pair_apply(Part::Both, &self.ld, &self.lr, &self.ls, lx, out);
-        Ok(())
+        log_pair_apply(
+            Part::Both,
+            &self.ld,
+            &self.lr,
+            &self.ls,
+            self.er(),
+            self.es(),
+            lx,
+            out,
+        );
+        check_log_result(&[("lx", lx)], out)
     }
 
     /// `out = log(T^T exp(lx))` in O(N). Never allocates.
     ///
+    /// ```
+    /// let t = colt::LogColtPair::new(vec![0.0, 0.0], vec![-1.0], vec![-3.0])?;
+    /// let mut out = [0.0; 2];
+    /// t.log_apply_transpose_in_place(&[0.0, f64::NEG_INFINITY], &mut out)?; // log of row 0
+    /// assert!(out[0].abs() < 1e-15 && (out[1] + 3.0).abs() < 1e-15);
+    /// # Ok::<(), colt::ColtError>(())
+    /// ```
+    ///
     /// # Errors
-    /// [`ColtError::LengthMismatch`] unless `lx.len() == out.len() == self.len()`.
+    /// [`ColtError::LengthMismatch`] unless `lx.len() == out.len() == self.len()`;
+    /// [`ColtError::NonFinite`] naming the first NaN or `+inf` entry of `lx` (`-inf` is a zero); [`ColtError::Overflow`] when a result is `+inf` or NaN with valid inputs (parameters near the top of the float range).
     pub fn log_apply_transpose_in_place(&self, lx: &[T], out: &mut [T]) -> Result<()> {
         check_len("lx", self.len(), lx.len())?;
         check_len("out", self.len(), out.len())?;
-        log_pair_apply(Part::Both, &self.ld, &self.ls, &self.lr, lx, out);
-        Ok(())
+        log_pair_apply(
+            Part::Both,
+            &self.ld,
+            &self.ls,
+            &self.lr,
+            self.es(),
+            self.er(),
+            lx,
+            out,
+        );
+        check_log_result(&[("lx", lx)], out)
     }
 
     /// `log(T exp(lx))` into a new vector.
     ///
+    /// ```
+    /// let lk = colt::LogColtPair::gibbs(&[0.0, 1.0], 1.0)?;
+    /// let out = lk.log_apply(&[0.0, 0.0])?;
+    /// assert!((out[0] - (1.0 + (-1.0f64).exp()).ln()).abs() < 1e-15);
+    /// # Ok::<(), colt::ColtError>(())
+    /// ```
+    ///
     /// # Errors
-    /// [`ColtError::LengthMismatch`] unless `lx.len() == self.len()`.
+    /// [`ColtError::LengthMismatch`] unless `lx.len() == self.len()`; otherwise as
+    /// [`LogColtPair::log_apply_in_place`].
     pub fn log_apply(&self, lx: &[T]) -> Result<Vec<T>> {
         let mut out = vec![T::ZERO; self.len()];
         self.log_apply_in_place(lx, &mut out)?;
@@ -135,8 +298,16 @@ impl<T: Real> LogColtPair<T> {
 
     /// `log(T^T exp(lx))` into a new vector.
     ///
+    /// ```
+    /// let t = colt::LogColtPair::new(vec![0.0, 0.0], vec![-1.0], vec![-3.0])?;
+    /// let out = t.log_apply_transpose(&[f64::NEG_INFINITY, 0.0])?; // log of row 1
+    /// assert!((out[0] + 1.0).abs() < 1e-15 && out[1].abs() < 1e-15);
+    /// # Ok::<(), colt::ColtError>(())
+    /// ```
+    ///
     /// # Errors
-    /// [`ColtError::LengthMismatch`] unless `lx.len() == self.len()`.
+    /// [`ColtError::LengthMismatch`] unless `lx.len() == self.len()`; otherwise as
+    /// [`LogColtPair::log_apply_in_place`].
     pub fn log_apply_transpose(&self, lx: &[T]) -> Result<Vec<T>> {
         let mut out = vec![T::ZERO; self.len()];
         self.log_apply_transpose_in_place(lx, &mut out)?;
@@ -144,18 +315,28 @@ impl<T: Real> LogColtPair<T> {
     }
 
     /// The transpose `(ld, ls, lr)`.
+    ///
+    /// ```
+    /// let t = colt::LogColtPair::new(vec![0.0, 0.0], vec![-1.0], vec![-3.0])?;
+    /// assert_eq!(t.transpose().log_entry(1, 0)?, -3.0);
+    /// # Ok::<(), colt::ColtError>(())
+    /// ```
     pub fn transpose(&self) -> Self {
-        Self {
-            ld: self.ld.clone(),
-            lr: self.ls.clone(),
-            ls: self.lr.clone(),
-        }
+        Self::from_checked(self.ld.clone(), self.ls.clone(), self.lr.clone())
     }
 
     /// `log T_ij` in O(|i - j|).
     ///
+    /// ```
+    /// let lk = colt::LogColtPair::gibbs(&[0.0, 1.0, 3.0], 0.5)?;
+    /// assert_eq!(lk.log_entry(0, 2)?, -6.0);
+    /// assert!(lk.log_entry(0, 3).is_err());
+    /// # Ok::<(), colt::ColtError>(())
+    /// ```
+    ///
     /// # Errors
-    /// [`ColtError::IndexOutOfBounds`] unless `i, j < N`.
+    /// [`ColtError::IndexOutOfBounds`] unless `i, j < N`; [`ColtError::Overflow`] when the
+    /// sum of log-ratios is `+inf`.
     pub fn log_entry(&self, i: usize, j: usize) -> Result<T> {
         let n = self.len();
         if i >= n || j >= n {
@@ -165,14 +346,21 @@ impl<T: Real> LogColtPair<T> {
                 dim: n,
             });
         }
-        Ok(if i >= j {
+        let v = if i >= j {
             self.lr[j..i].iter().fold(self.ld[j], |acc, &v| acc + v)
         } else {
             self.ls[i..j].iter().fold(self.ld[i], |acc, &v| acc + v)
-        })
+        };
+        check_log_scalar(&[], "log_entry", v)
     }
 
     /// The dense matrix of `log T_ij` (O(N^2)).
+    ///
+    /// ```
+    /// let lk = colt::LogColtPair::gibbs(&[0.0, 1.0], 0.5)?;
+    /// assert_eq!(lk.to_dense_log()[(1, 0)], -2.0);
+    /// # Ok::<(), colt::ColtError>(())
+    /// ```
     pub fn to_dense_log(&self) -> Mat<T> {
         let n = self.len();
         let mut m = Mat::from_fn(n, n, |_, _| T::ZERO);
@@ -195,6 +383,12 @@ impl<T: Real> LogColtPair<T> {
     }
 
     /// The dense matrix `T` (O(N^2); entries may under/overflow: a test oracle).
+    ///
+    /// ```
+    /// let lk = colt::LogColtPair::gibbs(&[0.0, 1.0], 0.5)?;
+    /// assert_eq!(lk.to_dense()[(1, 0)], (-2.0f64).exp());
+    /// # Ok::<(), colt::ColtError>(())
+    /// ```
     pub fn to_dense(&self) -> Mat<T> {
         let l = self.to_dense_log();
         Mat::from_fn(l.nrows(), l.ncols(), |i, j| l[(i, j)].exp())
@@ -202,8 +396,18 @@ impl<T: Real> LogColtPair<T> {
 
     /// Entrywise product: `(ld + ld', lr + lr', ls + ls')`.
     ///
+    /// ```
+    /// use colt::LogColtPair;
+    ///
+    /// let x = [0.0, 1.0];
+    /// let h = LogColtPair::gibbs(&x, 1.0)?.hadamard(&LogColtPair::gibbs(&x, 0.5)?)?;
+    /// assert_eq!(h.log_entry(1, 0)?, -3.0);
+    /// # Ok::<(), colt::ColtError>(())
+    /// ```
+    ///
     /// # Errors
-    /// [`ColtError::LengthMismatch`] for different dimensions.
+    /// [`ColtError::LengthMismatch`] for different dimensions; [`ColtError::NonFinite`] when a
+    /// sum reaches `+inf`.
     pub fn hadamard(&self, other: &Self) -> Result<Self> {
         check_len("other", self.len(), other.len())?;
         let add = |a: &[T], b: &[T]| a.iter().zip(b).map(|(&p, &q)| p + q).collect::<Vec<T>>();
@@ -217,8 +421,16 @@ impl<T: Real> LogColtPair<T> {
     /// Entrywise power `T^{.k}` (`k * (ld, lr, ls)`), e.g. the IPOT kernel power
     /// `exp(-k C / beta)`.
     ///
+    /// ```
+    /// let lk = colt::LogColtPair::gibbs(&[0.0, 1.0], 0.5)?;
+    /// assert_eq!(lk.powf(3.0)?.log_entry(0, 1)?, -6.0);
+    /// assert!(lk.powf(-1.0).is_err());
+    /// # Ok::<(), colt::ColtError>(())
+    /// ```
+    ///
     /// # Errors
-    /// [`ColtError::NonPositive`] unless `k` is finite and `> 0`.
+    /// [`ColtError::NonPositive`] unless `k` is finite and `> 0`; [`ColtError::NonFinite`]
+    /// when a scaled parameter reaches `+inf`.
     pub fn powf(&self, k: T) -> Result<Self> {
         check_positive("k", k)?;
         let mul = |a: &[T]| a.iter().map(|&p| p * k).collect::<Vec<T>>();
@@ -227,6 +439,13 @@ impl<T: Real> LogColtPair<T> {
 
     /// Diagonal scaling `diag(e^lu) T diag(e^lv)`: `ld + lu + lv`, `lr_k + lu_{k+1} - lu_k`,
     /// `ls_k + lv_{k+1} - lv_k`.
+    ///
+    /// ```
+    /// let lk = colt::LogColtPair::gibbs(&[0.0, 1.0], 1.0)?;
+    /// let p = lk.scale(&[0.5, 2.0], &[-1.0, 3.0])?; // lu_i + log K_ij + lv_j
+    /// assert_eq!(p.log_entry(1, 0)?, 2.0 - 1.0 - 1.0);
+    /// # Ok::<(), colt::ColtError>(())
+    /// ```
     ///
     /// # Errors
     /// [`ColtError::LengthMismatch`]; [`ColtError::NonFinite`] for a NaN or infinite log
@@ -249,26 +468,72 @@ impl<T: Real> LogColtPair<T> {
 
     /// `out = log(T 1)` (log row sums). Never allocates.
     ///
+    /// ```
+    /// let t = colt::LogColtPair::new(vec![0.0, 0.0], vec![0.0], vec![f64::NEG_INFINITY])?;
+    /// let mut out = [0.0; 2];
+    /// t.log_row_sums_in_place(&mut out)?; // T = [[1, 0], [1, 1]]
+    /// assert!(out[0].abs() < 1e-15 && (out[1] - 2.0f64.ln()).abs() < 1e-15);
+    /// # Ok::<(), colt::ColtError>(())
+    /// ```
+    ///
     /// # Errors
-    /// [`ColtError::LengthMismatch`] unless `out.len() == self.len()`.
+    /// [`ColtError::LengthMismatch`] unless `out.len() == self.len()`; [`ColtError::Overflow`]
+    /// when a log-sum is `+inf`.
     pub fn log_row_sums_in_place(&self, out: &mut [T]) -> Result<()> {
         check_len("out", self.len(), out.len())?;
-        crate::log_sweep::log_pair_apply_ones(&self.ld, &self.lr, &self.ls, out);
-        Ok(())
+        crate::log_sweep::log_pair_apply_ones(
+            &self.ld,
+            &self.lr,
+            &self.ls,
+            self.er(),
+            self.es(),
+            out,
+        );
+        check_log_result(&[], out)
     }
 
     /// `out = log(T^T 1)` (log column sums). Never allocates.
     ///
+    /// ```
+    /// let t = colt::LogColtPair::new(vec![0.0, 0.0], vec![0.0], vec![f64::NEG_INFINITY])?;
+    /// let mut out = [0.0; 2];
+    /// t.log_col_sums_in_place(&mut out)?; // T = [[1, 0], [1, 1]]
+    /// assert!((out[0] - 2.0f64.ln()).abs() < 1e-15 && out[1].abs() < 1e-15);
+    /// # Ok::<(), colt::ColtError>(())
+    /// ```
+    ///
     /// # Errors
-    /// [`ColtError::LengthMismatch`] unless `out.len() == self.len()`.
+    /// [`ColtError::LengthMismatch`] unless `out.len() == self.len()`; [`ColtError::Overflow`]
+    /// when a log-sum is `+inf`.
     pub fn log_col_sums_in_place(&self, out: &mut [T]) -> Result<()> {
         check_len("out", self.len(), out.len())?;
-        crate::log_sweep::log_pair_apply_ones(&self.ld, &self.ls, &self.lr, out);
-        Ok(())
+        crate::log_sweep::log_pair_apply_ones(
+            &self.ld,
+            &self.ls,
+            &self.lr,
+            self.es(),
+            self.er(),
+            out,
+        );
+        check_log_result(&[], out)
     }
 
     /// `log(1^T T 1)` (`-inf` for the empty matrix).
-    pub fn log_sum(&self) -> T {
-        crate::sums::log_total(&self.ld, &self.lr, &self.ls)
+    ///
+    /// ```
+    /// let t = colt::LogColtPair::new(vec![0.0, 0.0], vec![0.0], vec![f64::NEG_INFINITY])?;
+    /// assert!((t.log_sum()? - 3.0f64.ln()).abs() < 1e-15);
+    /// # Ok::<(), colt::ColtError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`ColtError::Overflow`] when the log of the sum is `+inf` (parameters near the top of
+    /// the float range).
+    pub fn log_sum(&self) -> Result<T> {
+        check_log_scalar(
+            &[],
+            "log_sum",
+            crate::sums::log_total(&self.ld, &self.lr, &self.ls),
+        )
     }
 }

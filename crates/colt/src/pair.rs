@@ -8,12 +8,13 @@
 use faer::{Mat, MatRef};
 
 use crate::error::{ColtError, Result};
+use crate::grid::UniformGrid;
 use crate::real::Real;
 use crate::sweep::{Ones, Part, Uniform, interleaved_apply, pair_apply, unit_interleaved_apply};
 use crate::triangular::{LowerColt, UpperColt};
 use crate::validate::{
-    check_finite, check_len, check_non_negative, check_nonzero, check_positive, check_support,
-    ratio_len,
+    check_finite, check_len, check_non_negative, check_nonzero, check_positive, check_result,
+    check_scalar, check_support, check_tolerance, filled, ratio_len,
 };
 
 /// A CoLT pair in ratio form: diagonal `d` (length N), lower ratios `r` and upper ratios `s`
@@ -68,6 +69,20 @@ impl Structure {
 impl<T: Real> ColtPair<T> {
     /// Builds a pair from its diagonal and ratios.
     ///
+    /// ```
+    /// use colt::{ColtError, ColtPair};
+    ///
+    /// // T = [[2, 2], [1, 2]]: d = (2, 2), r = (0.5), s = (1).
+    /// let t = ColtPair::new(vec![2.0, 2.0], vec![0.5], vec![1.0])?;
+    /// assert_eq!(t.entry(1, 0)?, 1.0);
+    /// assert_eq!(t.entry(0, 1)?, 2.0);
+    /// assert!(matches!(
+    ///     ColtPair::new(vec![1.0, f64::NAN], vec![0.5], vec![0.5]),
+    ///     Err(ColtError::NonFinite { what: "d", index: 1, .. })
+    /// ));
+    /// # Ok::<(), ColtError>(())
+    /// ```
+    ///
     /// # Errors
     /// [`ColtError::LengthMismatch`] unless `r.len() == s.len() == d.len() - 1` (0 when `d` is
     /// empty); [`ColtError::NonFinite`] for a NaN or infinite entry.
@@ -88,7 +103,8 @@ impl<T: Real> ColtPair<T> {
     }
 
     /// `out = T x` (or `T^T x` with `transpose`), streaming only the arrays the structure needs.
-    fn apply_part(&self, part: Part, transpose: bool, x: &[T], out: &mut [T]) {
+    /// Returns `true` when the sweep tracked that every entry of `out` is finite.
+    fn apply_part(&self, part: Part, transpose: bool, x: &[T], out: &mut [T]) -> bool {
         let (r, s) = if transpose {
             (&self.s, &self.r)
         } else {
@@ -117,6 +133,19 @@ impl<T: Real> ColtPair<T> {
     /// float range; use [`crate::LogColtPair::gibbs`] when the products themselves must stay
     /// meaningful (small `eps`, log-domain solvers).
     ///
+    /// ```
+    /// use colt::{ColtError, ColtPair};
+    ///
+    /// let x = [0.0, 0.5, 2.0];
+    /// let k = ColtPair::gibbs(&x, 0.5)?;
+    /// assert!((k.entry(2, 0)? - (-4.0f64).exp()).abs() < 1e-16);
+    /// assert!(matches!(
+    ///     ColtPair::gibbs(&[1.0, 0.0], 0.5),
+    ///     Err(ColtError::UnsortedSupport { index: 0, .. })
+    /// ));
+    /// # Ok::<(), ColtError>(())
+    /// ```
+    ///
     /// # Errors
     /// [`ColtError::NonPositive`] unless `eps` is finite and `> 0`; [`ColtError::NonFinite`]
     /// or [`ColtError::UnsortedSupport`] for a support that is not finite and non-decreasing.
@@ -134,13 +163,44 @@ impl<T: Real> ColtPair<T> {
     /// bits), every ratio is the same number, so the products take the uniform-ratio path
     /// (one scalar ratio, only `x` and `out` streamed; see `docs/colt.md`).
     ///
+    /// ```
+    /// let k = colt::ColtPair::gibbs_uniform(1000, 1e-3, 0.01)?;
+    /// let mut out = vec![0.0; 1000];
+    /// k.apply_in_place(&vec![1.0; 1000], &mut out)?;
+    /// // Row sums of exp(-|i - j| h / eps): about 2 eps / h = 20 in the interior.
+    /// assert!((out[500] - 1.0 / (1.0 - 2.0 * (-0.1f64).exp() / (1.0 + (-0.1f64).exp()))).abs() < 1e-9);
+    /// # Ok::<(), colt::ColtError>(())
+    /// ```
+    ///
     /// # Errors
-    /// [`ColtError::NonPositive`] unless `h` and `eps` are finite and `> 0`.
+    /// [`ColtError::NonPositive`] unless `h` and `eps` are finite and `> 0`;
+    /// [`ColtError::TooLarge`] when the parameters cannot be allocated.
     pub fn gibbs_uniform(n: usize, h: T, eps: T) -> Result<Self> {
         check_positive("h", h)?;
         check_positive("eps", eps)?;
-        let r = vec![(-h / eps).exp(); ratio_len(n)];
-        Ok(Self::from_checked(vec![T::ONE; n], r.clone(), r))
+        let r = filled("r", ratio_len(n), (-h / eps).exp())?;
+        let s = filled("s", ratio_len(n), (-h / eps).exp())?;
+        Ok(Self::from_checked(filled("d", n, T::ONE)?, r, s))
+    }
+
+    /// The W1 Gibbs kernel of a validated [`UniformGrid`]: the same pair as
+    /// [`ColtPair::gibbs_uniform`]`(grid.len(), grid.step(), eps)` (the kernel depends only on
+    /// the gaps), with the grid's checks (no degenerate spacing) behind it.
+    ///
+    /// ```
+    /// use colt::{ColtPair, UniformGrid};
+    ///
+    /// let grid = UniformGrid::new(10.0, 0.5, 4)?;
+    /// let k = ColtPair::gibbs_grid(&grid, 1.0)?;
+    /// assert!((k.entry(0, 2)? - (-1.0f64).exp()).abs() < 1e-15);
+    /// # Ok::<(), colt::ColtError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`ColtError::NonPositive`] unless `eps` is finite and `> 0`; [`ColtError::TooLarge`]
+    /// when the parameters cannot be allocated.
+    pub fn gibbs_grid(grid: &UniformGrid<T>, eps: T) -> Result<Self> {
+        Self::gibbs_uniform(grid.len(), grid.step(), eps)
     }
 
     /// The pair whose lower triangle is `tril(alpha beta^T)` and upper triangle is
@@ -149,10 +209,22 @@ impl<T: Real> ColtPair<T> {
     ///
     /// Ratios: `r_k = alpha_{k+1} / alpha_k`, `s_k = delta_{k+1} / delta_k`, `d_i = alpha_i beta_i`.
     ///
+    /// ```
+    /// use colt::ColtPair;
+    ///
+    /// // tril(alpha beta^T) with alpha = (1, 2, 4), beta = (1, 0.5, 0.25); upper part symmetric.
+    /// let (alpha, beta) = ([1.0, 2.0, 4.0], [1.0, 0.5, 0.25]);
+    /// let t = ColtPair::from_factors(&alpha, &beta, &beta, &alpha, 1e-15)?;
+    /// assert_eq!(t.entry(2, 0)?, 4.0); // alpha_2 beta_0
+    /// assert_eq!(t.entry(0, 2)?, 4.0); // beta_0 alpha_2
+    /// # Ok::<(), colt::ColtError>(())
+    /// ```
+    ///
     /// # Errors
     /// [`ColtError::LengthMismatch`] for factors of different lengths; [`ColtError::NonFinite`]
     /// for NaN/inf entries or ratios that overflow; [`ColtError::ZeroDivisor`] for a zero in
-    /// `alpha` or `delta`; [`ColtError::NotColt`] when the two diagonals disagree.
+    /// `alpha` or `delta`; [`ColtError::NotColt`] when the two diagonals disagree;
+    /// [`ColtError::InvalidTolerance`] unless `rel_tol` is finite and `>= 0`.
     pub fn from_factors(
         alpha: &[T],
         beta: &[T],
@@ -160,6 +232,7 @@ impl<T: Real> ColtPair<T> {
         delta: &[T],
         rel_tol: T,
     ) -> Result<Self> {
+        check_tolerance("rel_tol", rel_tol)?;
         let n = alpha.len();
         check_len("beta", n, beta.len())?;
         check_len("gamma", n, gamma.len())?;
@@ -201,11 +274,27 @@ impl<T: Real> ColtPair<T> {
     /// (`r_k = A_{k+1,k} / A_{kk}`, `s_k = A_{k,k+1} / A_{kk}`); every entry must then match the
     /// pair within `tol * max_ij |A_ij|` (absolute).
     ///
+    /// ```
+    /// use colt::{ColtPair, Mat};
+    ///
+    /// let k = ColtPair::gibbs(&[0.0, 1.0, 3.0], 1.0)?;
+    /// let back: ColtPair<f64> = ColtPair::from_dense(k.to_dense().as_ref(), 1e-15)?;
+    /// assert!((back.r()[1] - k.r()[1]).abs() < 1e-16);
+    /// // A matrix whose (2, 0) entry breaks the collinearity is rejected.
+    /// let mut m = k.to_dense();
+    /// m[(2, 0)] = 1.0;
+    /// assert!(ColtPair::from_dense(m.as_ref(), 1e-12).is_err());
+    /// let _: &Mat<f64> = &m;
+    /// # Ok::<(), colt::ColtError>(())
+    /// ```
+    ///
     /// # Errors
     /// [`ColtError::NotSquare`]; [`ColtError::NonFinite`] for NaN/inf entries (reported with
     /// the row-major index `i * n + j`); [`ColtError::ZeroDiagonal`] for a zero diagonal
-    /// entry; [`ColtError::NotColt`] for the first entry off the structure.
+    /// entry; [`ColtError::NotColt`] for the first entry off the structure;
+    /// [`ColtError::InvalidTolerance`] unless `tol` is finite and `>= 0`.
     pub fn from_dense(a: MatRef<'_, T>, tol: T) -> Result<Self> {
+        check_tolerance("tol", tol)?;
         let (rows, cols) = (a.nrows(), a.ncols());
         if rows != cols {
             return Err(ColtError::NotSquare { rows, cols });
@@ -253,10 +342,21 @@ impl<T: Real> ColtPair<T> {
 
     /// The pair `L + U - diag(d)` of a lower and an upper CoLT matrix with the same diagonal.
     ///
+    /// ```
+    /// use colt::ColtPair;
+    ///
+    /// let k = ColtPair::gibbs(&[0.0, 1.0, 3.0], 1.0)?;
+    /// let again = ColtPair::from_triangles(&k.lower(), &k.upper(), 0.0)?;
+    /// assert_eq!(again, k);
+    /// # Ok::<(), colt::ColtError>(())
+    /// ```
+    ///
     /// # Errors
     /// [`ColtError::LengthMismatch`] for different dimensions; [`ColtError::NotColt`] when the
-    /// diagonals differ by more than `rel_tol` (relative).
+    /// diagonals differ by more than `rel_tol` (relative); [`ColtError::InvalidTolerance`]
+    /// unless `rel_tol` is finite and `>= 0`.
     pub fn from_triangles(lower: &LowerColt<T>, upper: &UpperColt<T>, rel_tol: T) -> Result<Self> {
+        check_tolerance("rel_tol", rel_tol)?;
         check_len("upper", lower.len(), upper.len())?;
         for (i, (&a, &b)) in lower.d.iter().zip(&upper.d).enumerate() {
             let tolerance = rel_tol * a.abs().max(b.abs());
@@ -278,6 +378,12 @@ impl<T: Real> ColtPair<T> {
     }
 
     /// Dimension N.
+    ///
+    /// ```
+    /// let k = colt::ColtPair::gibbs(&[0.0, 1.0, 3.0], 1.0)?;
+    /// assert_eq!((k.len(), k.is_empty()), (3, false));
+    /// # Ok::<(), colt::ColtError>(())
+    /// ```
     pub fn len(&self) -> usize {
         self.d.len()
     }
@@ -303,11 +409,25 @@ impl<T: Real> ColtPair<T> {
     }
 
     /// Consumes the pair into `(d, r, s)`.
+    ///
+    /// ```
+    /// let k = colt::ColtPair::gibbs(&[0.0, 1.0], 1.0)?;
+    /// let (d, r, s) = k.into_parts();
+    /// assert_eq!((d, r.len(), s.len()), (vec![1.0, 1.0], 1, 1));
+    /// # Ok::<(), colt::ColtError>(())
+    /// ```
     pub fn into_parts(self) -> (Vec<T>, Vec<T>, Vec<T>) {
         (self.d, self.r, self.s)
     }
 
     /// The lower triangle `L` (diagonal included).
+    ///
+    /// ```
+    /// let k = colt::ColtPair::gibbs(&[0.0, 1.0], 1.0)?;
+    /// assert_eq!(k.lower().to_dense()[(0, 1)], 0.0);
+    /// assert_eq!(k.lower().to_dense()[(1, 0)], k.entry(1, 0)?);
+    /// # Ok::<(), colt::ColtError>(())
+    /// ```
     pub fn lower(&self) -> LowerColt<T> {
         LowerColt {
             d: self.d.clone(),
@@ -316,6 +436,12 @@ impl<T: Real> ColtPair<T> {
     }
 
     /// The upper triangle `U` (diagonal included).
+    ///
+    /// ```
+    /// let k = colt::ColtPair::gibbs(&[0.0, 1.0], 1.0)?;
+    /// assert_eq!(k.upper().to_dense()[(1, 0)], 0.0);
+    /// # Ok::<(), colt::ColtError>(())
+    /// ```
     pub fn upper(&self) -> UpperColt<T> {
         UpperColt {
             d: self.d.clone(),
@@ -326,30 +452,74 @@ impl<T: Real> ColtPair<T> {
     /// `out = T x` in O(N), without allocating (the forward and backward sweeps interleaved
     /// in one loop, see [`crate::sweep`]).
     ///
+    /// ```
+    /// use colt::{ColtError, ColtPair};
+    ///
+    /// let k = ColtPair::gibbs(&[0.0, 1.0, 2.0], 1.0)?;
+    /// let mut out = [0.0; 3];
+    /// k.apply_in_place(&[1.0, 0.0, 0.0], &mut out)?; // first column of K
+    /// assert!((out[2] - (-2.0f64).exp()).abs() < 1e-16);
+    /// assert!(matches!(
+    ///     k.apply_in_place(&[1.0, f64::NAN, 0.0], &mut out),
+    ///     Err(ColtError::NonFinite { what: "x", index: 1, .. })
+    /// ));
+    /// // Ratios above 1 compound: the result leaves the float range, an error rather than inf.
+    /// let big = ColtPair::new(vec![1.0; 3], vec![1e300; 2], vec![1.0; 2])?;
+    /// assert!(matches!(
+    ///     big.apply_in_place(&[1.0; 3], &mut out),
+    ///     Err(ColtError::Overflow { what: "out", index: 2, .. })
+    /// ));
+    /// # Ok::<(), ColtError>(())
+    /// ```
+    ///
     /// # Errors
-    /// [`ColtError::LengthMismatch`] unless `x.len() == out.len() == self.len()`.
+    /// [`ColtError::LengthMismatch`] unless `x.len() == out.len() == self.len()`;
+    /// [`ColtError::NonFinite`] naming the first NaN or infinite entry of `x`; [`ColtError::Overflow`] when a result leaves the float range (`out` then holds the computed values, non-finite entries included).
     pub fn apply_in_place(&self, x: &[T], out: &mut [T]) -> Result<()> {
         check_len("x", self.len(), x.len())?;
         check_len("out", self.len(), out.len())?;
-        self.apply_part(Part::Both, false, x, out);
-        Ok(())
+        if self.apply_part(Part::Both, false, x, out) {
+            Ok(())
+        } else {
+            check_result(&[("x", x)], out)
+        }
     }
 
     /// `out = T^T x` in O(N) (the transpose swaps `r` and `s`), without allocating.
     ///
+    /// ```
+    /// let t = colt::ColtPair::new(vec![1.0, 1.0], vec![0.5], vec![0.25])?;
+    /// let mut out = [0.0; 2];
+    /// t.apply_transpose_in_place(&[1.0, 0.0], &mut out)?; // first row of T
+    /// assert_eq!(out, [1.0, 0.25]);
+    /// # Ok::<(), colt::ColtError>(())
+    /// ```
+    ///
     /// # Errors
-    /// [`ColtError::LengthMismatch`] unless `x.len() == out.len() == self.len()`.
+    /// [`ColtError::LengthMismatch`] unless `x.len() == out.len() == self.len()`;
+    /// [`ColtError::NonFinite`] naming the first NaN or infinite entry of `x`; [`ColtError::Overflow`] when a result leaves the float range (`out` then holds the computed values, non-finite entries included).
     pub fn apply_transpose_in_place(&self, x: &[T], out: &mut [T]) -> Result<()> {
         check_len("x", self.len(), x.len())?;
         check_len("out", self.len(), out.len())?;
-        self.apply_part(Part::Both, true, x, out);
-        Ok(())
+        if self.apply_part(Part::Both, true, x, out) {
+            Ok(())
+        } else {
+            check_result(&[("x", x)], out)
+        }
     }
 
     /// `T x` into a new vector.
     ///
+    /// ```
+    /// let k = colt::ColtPair::gibbs(&[0.0, 1.0], 1.0)?;
+    /// let kx = k.apply(&[1.0, 1.0])?;
+    /// assert!((kx[0] - (1.0 + (-1.0f64).exp())).abs() < 1e-16);
+    /// # Ok::<(), colt::ColtError>(())
+    /// ```
+    ///
     /// # Errors
-    /// [`ColtError::LengthMismatch`] unless `x.len() == self.len()`.
+    /// [`ColtError::LengthMismatch`] unless `x.len() == self.len()`; otherwise as
+    /// [`ColtPair::apply_in_place`].
     pub fn apply(&self, x: &[T]) -> Result<Vec<T>> {
         let mut out = vec![T::ZERO; self.len()];
         self.apply_in_place(x, &mut out)?;
@@ -358,8 +528,15 @@ impl<T: Real> ColtPair<T> {
 
     /// `T^T x` into a new vector.
     ///
+    /// ```
+    /// let t = colt::ColtPair::new(vec![1.0, 1.0], vec![0.5], vec![0.25])?;
+    /// assert_eq!(t.apply_transpose(&[0.0, 1.0])?, vec![0.5, 1.0]); // second row of T
+    /// # Ok::<(), colt::ColtError>(())
+    /// ```
+    ///
     /// # Errors
-    /// [`ColtError::LengthMismatch`] unless `x.len() == self.len()`.
+    /// [`ColtError::LengthMismatch`] unless `x.len() == self.len()`; otherwise as
+    /// [`ColtPair::apply_in_place`].
     pub fn apply_transpose(&self, x: &[T]) -> Result<Vec<T>> {
         let mut out = vec![T::ZERO; self.len()];
         self.apply_transpose_in_place(x, &mut out)?;
@@ -367,14 +544,29 @@ impl<T: Real> ColtPair<T> {
     }
 
     /// The transpose `(d, s, r)`: the transpose of an L-CoLT is a U-CoLT.
+    ///
+    /// ```
+    /// let t = colt::ColtPair::new(vec![1.0, 1.0], vec![0.5], vec![0.25])?;
+    /// assert_eq!(t.transpose().entry(1, 0)?, t.entry(0, 1)?);
+    /// # Ok::<(), colt::ColtError>(())
+    /// ```
     pub fn transpose(&self) -> Self {
         Self::from_checked(self.d.clone(), self.s.clone(), self.r.clone())
     }
 
     /// Entry `(i, j)` in O(|i - j|).
     ///
+    /// ```
+    /// let t = colt::ColtPair::new(vec![2.0, 1.0, 1.0], vec![0.5, 0.5], vec![3.0, 3.0])?;
+    /// assert_eq!(t.entry(2, 0)?, 0.5); // d_0 r_0 r_1
+    /// assert_eq!(t.entry(0, 2)?, 18.0); // d_0 s_0 s_1
+    /// assert!(t.entry(3, 0).is_err());
+    /// # Ok::<(), colt::ColtError>(())
+    /// ```
+    ///
     /// # Errors
-    /// [`ColtError::IndexOutOfBounds`] unless `i, j < N`.
+    /// [`ColtError::IndexOutOfBounds`] unless `i, j < N`; [`ColtError::Overflow`] when the
+    /// product of ratios leaves the float range.
     pub fn entry(&self, i: usize, j: usize) -> Result<T> {
         let n = self.len();
         if i >= n || j >= n {
@@ -384,14 +576,22 @@ impl<T: Real> ColtPair<T> {
                 dim: n,
             });
         }
-        Ok(if i >= j {
+        let v = if i >= j {
             self.r[j..i].iter().fold(self.d[j], |acc, &v| acc * v)
         } else {
             self.s[i..j].iter().fold(self.d[i], |acc, &v| acc * v)
-        })
+        };
+        check_scalar(&[], "entry", v)
     }
 
     /// The dense N x N matrix (O(N^2)): the test oracle.
+    ///
+    /// ```
+    /// let k = colt::ColtPair::gibbs(&[0.0, 1.0], 1.0)?;
+    /// let m = k.to_dense();
+    /// assert_eq!((m.nrows(), m[(0, 0)]), (2, 1.0));
+    /// # Ok::<(), colt::ColtError>(())
+    /// ```
     pub fn to_dense(&self) -> Mat<T> {
         let n = self.len();
         let mut m = Mat::from_fn(n, n, |_, _| T::ZERO);
@@ -415,6 +615,17 @@ impl<T: Real> ColtPair<T> {
 
     /// Entrywise product: `(d d', r r', s s')`. CoLT pairs are closed under it.
     ///
+    /// ```
+    /// use colt::ColtPair;
+    ///
+    /// let x = [0.0, 1.0, 3.0];
+    /// let (a, b) = (ColtPair::gibbs(&x, 1.0)?, ColtPair::gibbs(&x, 2.0)?);
+    /// // exp(-c) exp(-c/2) = exp(-1.5 c)
+    /// let h = a.hadamard(&b)?;
+    /// assert!((h.entry(2, 0)? - (-4.5f64).exp()).abs() < 1e-16);
+    /// # Ok::<(), colt::ColtError>(())
+    /// ```
+    ///
     /// # Errors
     /// [`ColtError::LengthMismatch`] for different dimensions; [`ColtError::NonFinite`] if a
     /// product overflows.
@@ -430,6 +641,13 @@ impl<T: Real> ColtPair<T> {
 
     /// Diagonal scaling `diag(u) T diag(v)`: `d <- u d v`, `r_k <- r_k u_{k+1} / u_k`,
     /// `s_k <- s_k v_{k+1} / v_k`.
+    ///
+    /// ```
+    /// let k = colt::ColtPair::gibbs(&[0.0, 1.0], 1.0)?;
+    /// let p = k.scale(&[2.0, 3.0], &[5.0, 7.0])?; // u_i K_ij v_j
+    /// assert!((p.entry(1, 0)? - 3.0 * (-1.0f64).exp() * 5.0).abs() < 1e-14);
+    /// # Ok::<(), colt::ColtError>(())
+    /// ```
     ///
     /// # Errors
     /// [`ColtError::LengthMismatch`]; [`ColtError::NonFinite`] for NaN/inf scalings or an
@@ -455,30 +673,64 @@ impl<T: Real> ColtPair<T> {
 
     /// Row sums `T 1` into `out`. Never allocates.
     ///
+    /// ```
+    /// let t = colt::ColtPair::new(vec![1.0, 1.0], vec![0.5], vec![0.25])?;
+    /// let mut out = [0.0; 2];
+    /// t.row_sums_in_place(&mut out)?;
+    /// assert_eq!(out, [1.25, 1.5]);
+    /// # Ok::<(), colt::ColtError>(())
+    /// ```
+    ///
     /// # Errors
-    /// [`ColtError::LengthMismatch`] unless `out.len() == self.len()`.
+    /// [`ColtError::LengthMismatch`] unless `out.len() == self.len()`; [`ColtError::Overflow`]
+    /// when a sum leaves the float range.
     pub fn row_sums_in_place(&self, out: &mut [T]) -> Result<()> {
         check_len("out", self.len(), out.len())?;
         crate::sums::row_sums(&self.d, &self.r, &self.s, out);
-        Ok(())
+        check_result(&[], out)
     }
 
     /// Column sums `T^T 1` into `out`. Never allocates.
     ///
+    /// ```
+    /// let t = colt::ColtPair::new(vec![1.0, 1.0], vec![0.5], vec![0.25])?;
+    /// let mut out = [0.0; 2];
+    /// t.col_sums_in_place(&mut out)?;
+    /// assert_eq!(out, [1.5, 1.25]);
+    /// # Ok::<(), colt::ColtError>(())
+    /// ```
+    ///
     /// # Errors
-    /// [`ColtError::LengthMismatch`] unless `out.len() == self.len()`.
+    /// [`ColtError::LengthMismatch`] unless `out.len() == self.len()`; [`ColtError::Overflow`]
+    /// when a sum leaves the float range.
     pub fn col_sums_in_place(&self, out: &mut [T]) -> Result<()> {
         check_len("out", self.len(), out.len())?;
         crate::sums::row_sums(&self.d, &self.s, &self.r, out);
-        Ok(())
+        check_result(&[], out)
     }
 
     /// Sum of all entries `1^T T 1` (0 for the empty matrix), in O(N) without allocating.
-    pub fn sum(&self) -> T {
-        crate::sums::total(&self.d, &self.r, &self.s)
+    ///
+    /// ```
+    /// let t = colt::ColtPair::new(vec![1.0, 1.0], vec![0.5], vec![0.25])?;
+    /// assert_eq!(t.sum()?, 2.75);
+    /// # Ok::<(), colt::ColtError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`ColtError::Overflow`] when the sum leaves the float range.
+    pub fn sum(&self) -> Result<T> {
+        check_scalar(&[], "sum", crate::sums::total(&self.d, &self.r, &self.s))
     }
 
     /// Converts to the log parametrisation `(log d, log r, log s)`.
+    ///
+    /// ```
+    /// let k = colt::ColtPair::gibbs(&[0.0f64, 1.0], 1.0)?;
+    /// let lk = k.to_log()?;
+    /// assert!((lk.lr()[0] + 1.0).abs() < 1e-15);
+    /// # Ok::<(), colt::ColtError>(())
+    /// ```
     ///
     /// # Errors
     /// [`ColtError::Negative`] for a negative entry (zeros become `-inf`).
@@ -487,10 +739,10 @@ impl<T: Real> ColtPair<T> {
         check_non_negative("r", &self.r)?;
         check_non_negative("s", &self.s)?;
         let ln = |v: &[T]| v.iter().map(|&x| x.ln()).collect::<Vec<T>>();
-        Ok(crate::LogColtPair {
-            ld: ln(&self.d),
-            lr: ln(&self.r),
-            ls: ln(&self.s),
-        })
+        Ok(crate::LogColtPair::from_checked(
+            ln(&self.d),
+            ln(&self.r),
+            ln(&self.s),
+        ))
     }
 }

@@ -76,6 +76,9 @@ pub trait Real:
     fn is_finite(self) -> bool;
     /// NaN test.
     fn is_nan(self) -> bool;
+    /// One unit in the last place of `|self|`: the distance to the next larger float
+    /// (`+inf` at the largest finite value).
+    fn ulp(self) -> Self;
 }
 
 macro_rules! impl_real {
@@ -145,6 +148,11 @@ macro_rules! impl_real {
             #[inline(always)]
             fn is_nan(self) -> bool {
                 $t::is_nan(self)
+            }
+            #[inline(always)]
+            fn ulp(self) -> Self {
+                let a = $t::abs(self);
+                a.next_up() - a
             }
         }
     };

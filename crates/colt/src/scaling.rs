@@ -14,6 +14,13 @@ use crate::pair::ColtPair;
 /// Best (smallest) wall time of `reps` calls of `f` (after one warm-up call), in seconds. The
 /// minimum, not the median: on a shared machine other processes only ever add time, so the
 /// minimum is the stablest estimate of the code's own cost.
+///
+/// ```
+/// let mut calls = 0;
+/// let t = colt::scaling::best_seconds(3, || calls += 1);
+/// assert_eq!(calls, 4); // one warm-up, three timed
+/// assert!(t >= 0.0);
+/// ```
 pub fn best_seconds(reps: usize, mut f: impl FnMut()) -> f64 {
     f();
     let mut t: Vec<f64> = (0..reps.max(1))
@@ -29,6 +36,12 @@ pub fn best_seconds(reps: usize, mut f: impl FnMut()) -> f64 {
 
 /// Least-squares slope of `log(t)` against `log(n)` (the scaling exponent); NaN with fewer
 /// than two points.
+///
+/// ```
+/// let n = [10, 100, 1000];
+/// let t = [1e-6, 1e-5, 1e-4];
+/// assert!((colt::scaling::log_log_slope(&n, &t) - 1.0).abs() < 1e-12);
+/// ```
 pub fn log_log_slope(n: &[usize], seconds: &[f64]) -> f64 {
     let pts: Vec<(f64, f64)> = n
         .iter()
@@ -50,6 +63,11 @@ pub fn log_log_slope(n: &[usize], seconds: &[f64]) -> f64 {
 /// `h = 1 / (N - 1)` on [0, 1] built by [`ColtPair::gibbs_uniform`] (one scalar ratio, the
 /// uniform-ratio path), `eps = 0.01` (so `eps / h = 0.01 N`, the regime where the carries
 /// matter), and a smooth positive vector.
+///
+/// ```
+/// let (k, v) = colt::scaling::bench_problem(1000);
+/// assert_eq!((k.len(), v.len()), (1000, 1000));
+/// ```
 pub fn bench_problem(n: usize) -> (ColtPair<f64>, Vec<f64>) {
     let h = 1.0 / (n.max(2) - 1) as f64;
     let k = ColtPair::gibbs_uniform(n, h, 0.01)
@@ -61,6 +79,11 @@ pub fn bench_problem(n: usize) -> (ColtPair<f64>, Vec<f64>) {
 /// `x_i = (i + 0.3 sin i) h` (gaps between `0.4 h` and `1.6 h`, so every ratio differs and the
 /// symmetric unit-diagonal path, which streams one ratio array, is timed), with the vector of
 /// [`bench_problem`].
+///
+/// ```
+/// let (k, v) = colt::scaling::bench_problem_nonuniform(1000);
+/// assert_eq!((k.len(), v.len()), (1000, 1000));
+/// ```
 pub fn bench_problem_nonuniform(n: usize) -> (ColtPair<f64>, Vec<f64>) {
     let h = 1.0 / (n.max(2) - 1) as f64;
     let x: Vec<f64> = (0..n)
@@ -77,6 +100,12 @@ fn bench_vector(n: usize) -> Vec<f64> {
 }
 
 /// The streaming baseline: `out_i = a_i * b_i + a_i` (reads two arrays, writes one).
+///
+/// ```
+/// let mut out = [0.0; 2];
+/// colt::scaling::streaming_pass(&[1.0, 2.0], &[3.0, 4.0], &mut out);
+/// assert_eq!(out, [4.0, 10.0]);
+/// ```
 #[inline(never)]
 pub fn streaming_pass(a: &[f64], b: &[f64], out: &mut [f64]) {
     for ((o, &p), &q) in out.iter_mut().zip(a).zip(b) {
@@ -97,7 +126,8 @@ pub struct ScalingReport {
     pub nonuniform_seconds: Vec<f64>,
     /// Best seconds of one [`streaming_pass`] at each N.
     pub streaming_seconds: Vec<f64>,
-    /// Best seconds of one `LogColtPair::log_apply_in_place` (same kernel) at each N.
+    /// Best seconds of one `LogColtPair::log_apply_in_place` (the uniform-grid kernel in log
+    /// form, on the logarithm of the same vector) at each N, timed in the same rounds.
     pub log_matvec_seconds: Vec<f64>,
     /// Least-squares slope of log(uniform-grid matvec time) against log(N).
     pub slope: f64,
@@ -122,14 +152,23 @@ impl ScalingReport {
 /// Times the f64 Gibbs-kernel matvec on a uniform grid and on a non-uniform support, and the
 /// streaming pass, at each size, and fits the scaling exponents.
 ///
-/// The three are timed round-robin (`reps` rounds, each timing one call of each) and the best
-/// (smallest) time of each is kept, so that a burst of load from other processes hits all
-/// three alike and the ratios compare like with like; the log-domain product, 30-60 times
-/// slower, takes the best of `reps / 3` calls. Per element the cost steps up where the arrays
+/// The four (uniform, non-uniform, streaming, log-domain) are timed round-robin (`reps`
+/// rounds, each timing one call of each) and the best (smallest) time of each is kept, so
+/// that a burst of load from other processes hits all of them alike and the ratios compare
+/// like with like. Per element the cost steps up where the arrays
 /// leave L2 (~10^5 f64 here) and L3 (~10^6), for the streaming pass as much as for the
 /// matvec, so a fit over sizes that straddle those steps measures the memory hierarchy as well:
 /// compare [`ScalingReport::slope`] with [`ScalingReport::streaming_slope`]. Sizes of
 /// 10^3 .. 10^7 take well under a second each.
+///
+/// ```
+/// let report = colt::scaling::measure_matvec_scaling(&[1000, 4000], 2);
+/// assert_eq!(report.n, vec![1000, 4000]);
+/// assert!(report.ratios().iter().all(|r| r.is_finite() && *r > 0.0));
+/// for line in report.lines() {
+///     println!("{line}");
+/// }
+/// ```
 pub fn measure_matvec_scaling(sizes: &[usize], reps: usize) -> ScalingReport {
     let mut matvec_seconds = Vec::with_capacity(sizes.len());
     let mut nonuniform_seconds = Vec::with_capacity(sizes.len());
@@ -139,8 +178,12 @@ pub fn measure_matvec_scaling(sizes: &[usize], reps: usize) -> ScalingReport {
         let (k, v) = bench_problem(n);
         let (kn, _) = bench_problem_nonuniform(n);
         let b = k.d().to_vec();
+        let lk = k
+            .to_log()
+            .unwrap_or_else(|e| unreachable!("positive kernel: {e}"));
+        let lv: Vec<f64> = v.iter().map(|t| t.ln()).collect();
         let mut out = vec![0.0; n];
-        let mut best = [f64::INFINITY; 3];
+        let mut best = [f64::INFINITY; 4];
         for round in 0..=reps.max(1) {
             let t = [
                 time_once(|| {
@@ -152,6 +195,10 @@ pub fn measure_matvec_scaling(sizes: &[usize], reps: usize) -> ScalingReport {
                         .unwrap_or_else(|e| unreachable!("{e}"));
                 }),
                 time_once(|| streaming_pass(black_box(&v), black_box(&b), black_box(&mut out))),
+                time_once(|| {
+                    lk.log_apply_in_place(black_box(&lv), black_box(&mut out))
+                        .unwrap_or_else(|e| unreachable!("{e}"));
+                }),
             ];
             // Round 0 warms the caches and the page tables up.
             if round > 0 {
@@ -163,14 +210,7 @@ pub fn measure_matvec_scaling(sizes: &[usize], reps: usize) -> ScalingReport {
         matvec_seconds.push(best[0]);
         nonuniform_seconds.push(best[1]);
         streaming_seconds.push(best[2]);
-        let lk = k
-            .to_log()
-            .unwrap_or_else(|e| unreachable!("positive kernel: {e}"));
-        let lv: Vec<f64> = v.iter().map(|t| t.ln()).collect();
-        log_matvec_seconds.push(best_seconds(reps.div_ceil(3), || {
-            lk.log_apply_in_place(black_box(&lv), black_box(&mut out))
-                .unwrap_or_else(|e| unreachable!("{e}"));
-        }));
+        log_matvec_seconds.push(best[3]);
     }
     ScalingReport {
         n: sizes.to_vec(),
@@ -200,6 +240,14 @@ impl ScalingReport {
             .map(|k| self.matvec_seconds[k] / self.streaming_seconds[k])
     }
 
+    /// Log-domain product / streaming ratio at size `n`, if it was measured.
+    pub fn log_ratio_at(&self, n: usize) -> Option<f64> {
+        self.n
+            .iter()
+            .position(|&m| m == n)
+            .map(|k| self.log_matvec_seconds[k] / self.streaming_seconds[k])
+    }
+
     /// Non-uniform-support matvec / streaming ratio at size `n`, if it was measured.
     pub fn nonuniform_ratio_at(&self, n: usize) -> Option<f64> {
         self.n
@@ -214,14 +262,15 @@ impl ScalingReport {
             .map(|k| {
                 let n = self.n[k] as f64;
                 format!(
-                    "N = {:>9}: matvec uniform grid {:.2} ns/elem (ratio to streaming {:.2}), non-uniform {:.2} ns/elem (ratio {:.2}), streaming {:.2} ns/elem; log-domain {:.2} ns/elem",
+                    "N = {:>9}: matvec uniform grid {:.2} ns/elem (ratio to streaming {:.2}), non-uniform {:.2} ns/elem (ratio {:.2}), streaming {:.2} ns/elem; log-domain {:.2} ns/elem (ratio {:.2})",
                     self.n[k],
                     self.matvec_seconds[k] * 1e9 / n,
                     self.matvec_seconds[k] / self.streaming_seconds[k],
                     self.nonuniform_seconds[k] * 1e9 / n,
                     self.nonuniform_seconds[k] / self.streaming_seconds[k],
                     self.streaming_seconds[k] * 1e9 / n,
-                    self.log_matvec_seconds[k] * 1e9 / n
+                    self.log_matvec_seconds[k] * 1e9 / n,
+                    self.log_matvec_seconds[k] / self.streaming_seconds[k]
                 )
             })
             .collect();
@@ -247,6 +296,11 @@ impl ScalingReport {
 /// `max_i |(K v)_i - dense_i| / (|K| |v|)_i` (bound: `(4 n_eff + 8) u`,
 /// `n_eff = min(n, eps / h)`) and `log` is `max_i |log(K v)_i - log(dense_i)|`. O(n^2) memory:
 /// keep `n` to a few thousand.
+///
+/// ```
+/// let (linear, log) = colt::scaling::matvec_error_vs_dense(200, 0.05);
+/// assert!(linear < 1e-13 && log < 1e-13);
+/// ```
 ///
 /// # Panics
 /// If `eps` is not finite and positive (the Gibbs kernel rejects it); a measurement helper

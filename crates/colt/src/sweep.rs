@@ -180,7 +180,8 @@ impl Part {
 /// `r` and `s` have length `n - 1` (or 0 when `n == 0`). For `Part::Lower` `s` is not read, for
 /// `Part::Upper` `r` is not. `d` may be [`Ones`] (unit diagonal: one array less to stream) and
 /// `r`, `s` may be the same slice (symmetric kernel). The recurrences run in `T::Acc` (f64).
-/// Never allocates.
+/// Never allocates. Returns `true` when every entry of `out` is known to be finite (see
+/// [`interleaved_apply`]); `false` means "not tracked", and the caller checks `out`.
 pub(crate) fn pair_apply<T: Real, D: Source<T>, X: Source<T>>(
     part: Part,
     d: D,
@@ -188,15 +189,14 @@ pub(crate) fn pair_apply<T: Real, D: Source<T>, X: Source<T>>(
     s: &[T],
     x: X,
     out: &mut [T],
-) {
+) -> bool {
     let n = out.len();
     if matches!(part, Part::Both) {
-        interleaved_apply(d, r, s, x, out);
-        return;
+        return interleaved_apply(d, r, s, x, out);
     }
     if n < 2 * TILE {
         plain_apply(part, d, r, s, x, out, <T::Acc as Real>::ZERO);
-        return;
+        return false;
     }
     let full = n / TILE * TILE;
     if part.upper() {
@@ -218,6 +218,7 @@ pub(crate) fn pair_apply<T: Real, D: Source<T>, X: Source<T>>(
         &mut out[full..],
         carry,
     );
+    false
 }
 
 /// Plain sequential sweeps (used below `2 * TILE` and for the tail), with a forward carry-in
@@ -270,18 +271,24 @@ fn plain_apply<T: Real, D: Source<T>, R: Source<T>, X: Source<T>>(
 /// critical path is one multiply-add per two elements; the in-between values are computed off
 /// that path. The sweeps start at the two ends and write fresh values until they meet in the
 /// middle (phases 1-3), then each adds to the values the other one wrote (phase 4).
+///
+/// Every entry's final value is written once (phases 3 and 4); those writes also accumulate
+/// `v * 0` (0 for a finite `v`, NaN otherwise) into one flag, so the result check costs no
+/// second pass over `out`: returns `true` when every entry is finite (`false` for `n < 8`,
+/// where nothing is tracked).
 pub(crate) fn interleaved_apply<T: Real, D: Source<T>, R: Source<T>, X: Source<T>>(
     d: D,
     r: R,
     s: R,
     x: X,
     out: &mut [T],
-) {
+) -> bool {
     let n = out.len();
     if n < 8 {
         plain_apply(Part::Both, d, r, s, x, out, <T::Acc as Real>::ZERO);
-        return;
+        return false;
     }
+    let mut flag = T::ZERO;
     let a = |i: usize| d.at(i).acc() * x.at(i).acc();
     let xa = |i: usize| x.at(i).acc();
     let ra = |k: usize| r.at(k).acc();
@@ -320,7 +327,9 @@ pub(crate) fn interleaved_apply<T: Real, D: Source<T>, R: Source<T>, X: Source<T
     for j in (fi..=bj).rev() {
         let w = sa(j) * y;
         y = xa(j) + w;
-        out[j] = T::from_acc(out[j].acc() + d.at(j).acc() * w);
+        let v = T::from_acc(out[j].acc() + d.at(j).acc() * w);
+        out[j] = v;
+        flag += finite_flag(v);
     }
     // Phase 4: forward over (bj, n), backward over [0, fi), the same number of elements; each
     // adds to the values the other sweep wrote in phase 2.
@@ -330,15 +339,19 @@ pub(crate) fn interleaved_apply<T: Real, D: Source<T>, R: Source<T>, X: Source<T
         let (r0, r1) = (ra(f - 1), ra(f));
         let pi = r0 * p + ai;
         p = (r1 * r0) * p + (r1 * ai + ai1);
-        out[f] = T::from_acc(out[f].acc() + pi);
-        out[f + 1] = T::from_acc(out[f + 1].acc() + p);
         let (s1, s0) = (sa(b), sa(b - 1));
         let wj = s1 * y;
         let sx = s0 * xa(b);
         let t = (s0 * s1) * y;
         y = t + (xa(b - 1) + sx);
-        out[b] = T::from_acc(out[b].acc() + d.at(b).acc() * wj);
-        out[b - 1] = T::from_acc(out[b - 1].acc() + d.at(b - 1).acc() * (t + sx));
+        let v = [
+            T::from_acc(out[f].acc() + pi),
+            T::from_acc(out[f + 1].acc() + p),
+            T::from_acc(out[b].acc() + d.at(b).acc() * wj),
+            T::from_acc(out[b - 1].acc() + d.at(b - 1).acc() * (t + sx)),
+        ];
+        [out[f], out[f + 1], out[b], out[b - 1]] = v;
+        flag += (finite_flag(v[0]) + finite_flag(v[1])) + (finite_flag(v[2]) + finite_flag(v[3]));
         f += 2;
         b -= 2;
     }
@@ -348,7 +361,16 @@ pub(crate) fn interleaved_apply<T: Real, D: Source<T>, R: Source<T>, X: Source<T
         out[f] = T::from_acc(out[f].acc() + p);
         let w = sa(b) * y;
         out[b] = T::from_acc(out[b].acc() + d.at(b).acc() * w);
+        flag += finite_flag(out[f]) + finite_flag(out[b]);
     }
+    !flag.is_nan()
+}
+
+/// `0` for a finite `v`, NaN for an infinite or NaN one: summed over the written values, a
+/// flag that is NaN exactly when one of them is not finite.
+#[inline(always)]
+fn finite_flag<T: Real>(v: T) -> T {
+    v * T::ZERO
 }
 
 /// One two-element step of both sweeps of [`interleaved_apply`] with a unit diagonal, the
@@ -388,12 +410,15 @@ fn lane_step<A: Real>(
 /// instructions and the phases walked by chunk iterators (no bounds checks in the loops).
 /// With `r` and `s` the same slice (a symmetric kernel such as the Gibbs kernel) only `x`
 /// and one ratio array are read (each twice, once per sweep, as in `interleaved_apply`).
-pub(crate) fn unit_interleaved_apply<T: Real>(r: &[T], s: &[T], x: &[T], out: &mut [T]) {
+///
+/// Returns `true` when every entry of `out` is finite, tracked as in [`interleaved_apply`].
+pub(crate) fn unit_interleaved_apply<T: Real>(r: &[T], s: &[T], x: &[T], out: &mut [T]) -> bool {
     let n = out.len();
     if n < 8 {
         plain_apply(Part::Both, Ones, r, s, x, out, <T::Acc as Real>::ZERO);
-        return;
+        return false;
     }
+    let mut flag = T::ZERO;
     let (r, s, x) = (&r[..n - 1], &s[..n - 1], &x[..n]);
     let two = |c: &[T]| [c[0].acc(), c[1].acc()];
     // Phase 1: the two end elements.
@@ -440,7 +465,9 @@ pub(crate) fn unit_interleaved_apply<T: Real>(r: &[T], s: &[T], x: &[T], out: &m
     for j in (fi..=bj).rev() {
         let w = s[j].acc() * y;
         y = x[j].acc() + w;
-        out[j] = T::from_acc(out[j].acc() + w);
+        let v = T::from_acc(out[j].acc() + w);
+        out[j] = v;
+        flag += finite_flag(v);
     }
     // Phase 4: forward over (bj, n), backward over [0, fi), `tail` pairs each; each adds to
     // the values the other sweep wrote in phase 2.
@@ -466,10 +493,15 @@ pub(crate) fn unit_interleaved_apply<T: Real>(r: &[T], s: &[T], x: &[T], out: &m
                 [xf[1], xb[0]],
             );
             [p, y] = new;
-            of[0] = T::from_acc(of[0].acc() + first[0]);
-            of[1] = T::from_acc(of[1].acc() + second[0]);
-            ob[1] = T::from_acc(ob[1].acc() + first[1]);
-            ob[0] = T::from_acc(ob[0].acc() + second[1]);
+            let v = [
+                T::from_acc(of[0].acc() + first[0]),
+                T::from_acc(of[1].acc() + second[0]),
+                T::from_acc(ob[1].acc() + first[1]),
+                T::from_acc(ob[0].acc() + second[1]),
+            ];
+            [of[0], of[1], ob[1], ob[0]] = v;
+            flag +=
+                (finite_flag(v[0]) + finite_flag(v[1])) + (finite_flag(v[2]) + finite_flag(v[3]));
         }
     }
     let (f, b) = (bj + 1 + 2 * tail, fi - 1 - 2 * tail);
@@ -479,7 +511,9 @@ pub(crate) fn unit_interleaved_apply<T: Real>(r: &[T], s: &[T], x: &[T], out: &m
         out[f] = T::from_acc(out[f].acc() + p);
         let w = s[b].acc() * y;
         out[b] = T::from_acc(out[b].acc() + w);
+        flag += finite_flag(out[f]) + finite_flag(out[b]);
     }
+    !flag.is_nan()
 }
 
 /// Backward pre-pass: writes the exact `Y` (inclusive backward sum) at every block start

@@ -108,3 +108,100 @@ pub(crate) fn check_distance_support<T: Real>(x: &[T]) -> Result<()> {
         _ => Ok(()),
     }
 }
+
+/// A tolerance finite and `>= 0`, or [`ColtError::InvalidTolerance`] (a NaN tolerance would
+/// let every comparison pass).
+pub(crate) fn check_tolerance<T: Real>(what: &'static str, tol: T) -> Result<()> {
+    if tol.is_finite() && tol >= T::ZERO {
+        Ok(())
+    } else {
+        Err(ColtError::InvalidTolerance {
+            what,
+            value: tol.to_f64(),
+        })
+    }
+}
+
+/// The result of a linear product: every entry of `out` finite, or the reason it is not:
+/// [`ColtError::NonFinite`] naming the first non-finite entry of the first input that has
+/// one, else [`ColtError::Overflow`] (finite inputs, a result beyond the float range).
+/// Reads the inputs only when the result is bad.
+pub(crate) fn check_result<T: Real>(inputs: &[(&'static str, &[T])], out: &[T]) -> Result<()> {
+    match out.iter().position(|v| !v.is_finite()) {
+        None => Ok(()),
+        Some(index) => Err(blame(inputs, check_finite, "out", index, out[index])),
+    }
+}
+
+/// [`check_result`] for a log-domain result: `-inf` (a zero) is a valid entry, NaN and
+/// `+inf` are not; inputs may hold `-inf`.
+pub(crate) fn check_log_result<T: Real>(inputs: &[(&'static str, &[T])], out: &[T]) -> Result<()> {
+    match out.iter().position(|&v| v.is_nan() || v >= T::INFINITY) {
+        None => Ok(()),
+        Some(index) => Err(blame(inputs, check_log, "out", index, out[index])),
+    }
+}
+
+/// A scalar result (`what` names it): finite, or as [`check_result`].
+pub(crate) fn check_scalar<T: Real>(
+    inputs: &[(&'static str, &[T])],
+    what: &'static str,
+    v: T,
+) -> Result<T> {
+    if v.is_finite() {
+        Ok(v)
+    } else {
+        Err(blame(inputs, check_finite, what, 0, v))
+    }
+}
+
+/// A scalar log-domain result: not NaN and not `+inf`, or as [`check_log_result`].
+pub(crate) fn check_log_scalar<T: Real>(
+    inputs: &[(&'static str, &[T])],
+    what: &'static str,
+    v: T,
+) -> Result<T> {
+    if v.is_nan() || v >= T::INFINITY {
+        Err(blame(inputs, check_log, what, 0, v))
+    } else {
+        Ok(v)
+    }
+}
+
+/// The error for a bad result entry: the first input that fails `valid`, else an overflow.
+fn blame<T: Real>(
+    inputs: &[(&'static str, &[T])],
+    valid: fn(&'static str, &[T]) -> Result<()>,
+    what: &'static str,
+    index: usize,
+    value: T,
+) -> ColtError {
+    inputs
+        .iter()
+        .find_map(|&(name, v)| valid(name, v).err())
+        .unwrap_or(ColtError::Overflow {
+            what,
+            index,
+            value: value.to_f64(),
+        })
+}
+
+/// `n` copies of `value`, or [`ColtError::TooLarge`] when the allocation fails (instead of
+/// aborting the process).
+pub(crate) fn filled<T: Real>(what: &'static str, n: usize, value: T) -> Result<Vec<T>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n)
+        .map_err(|_| too_large::<T>(what, n))?;
+    v.resize(n, value);
+    Ok(v)
+}
+
+/// [`ColtError::TooLarge`] for `n` elements of `T`.
+pub(crate) fn too_large<T>(what: &'static str, n: usize) -> ColtError {
+    let elements = n as u128;
+    ColtError::TooLarge {
+        what,
+        elements,
+        bytes: elements * core::mem::size_of::<T>() as u128,
+    }
+}

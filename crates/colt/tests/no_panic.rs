@@ -13,12 +13,19 @@
 //!   or underflows whatever `eps` is"; the log of the distance-weighted sums is at most
 //!   `max(lv) + ln(N · span)` and `span` is finite once the support is accepted).
 //!
-//! Linear products of arbitrary ratio-form pairs or of vectors near `f64::MAX` may overflow
-//! (the docs send such values to the log form), so only "no panic" is asserted for them.
+//! * every product, sum and entry that returns `Ok` holds only finite numbers (`-inf` allowed
+//!   in the log form): linear products of arbitrary ratio-form pairs or of vectors near
+//!   `f64::MAX` that overflow are [`ColtError::Overflow`], and a NaN or infinite input is
+//!   [`ColtError::NonFinite`], never `Ok(inf)` or `Ok(NaN)`.
+//!
+//! Every case is small (N < 12) and every operation is O(N) or O(N^2), so a hang would show
+//! as a test that does not finish; the bounded loops of the crate leave none.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use colt::{Axis, ColtError, ColtPair, LogColtPair, LowerColt, ParallelParams, UpperColt};
+use colt::{
+    Axis, ColtError, ColtPair, LogColtPair, LowerColt, ParallelParams, UniformGrid, UpperColt,
+};
 use faer::Mat;
 use proptest::prelude::*;
 
@@ -133,6 +140,51 @@ fn assert_pair_invariant(p: &ColtPair<f64>) {
     );
 }
 
+/// An `Ok` linear product holds only finite numbers.
+fn fin(r: colt::Result<()>, out: &[f64], what: &str) {
+    if r.is_ok() {
+        assert!(
+            all_finite(out),
+            "{what}: Ok with a non-finite result {out:?}"
+        );
+    }
+}
+
+fn fin_vec(r: colt::Result<Vec<f64>>, what: &str) {
+    if let Ok(v) = r {
+        assert!(all_finite(&v), "{what}: Ok with a non-finite result {v:?}");
+    }
+}
+
+fn fin_scalar(r: colt::Result<f64>, what: &str) {
+    if let Ok(v) = r {
+        assert!(v.is_finite(), "{what}: Ok({v})");
+    }
+}
+
+/// An `Ok` log-domain product holds no NaN and no `+inf`.
+fn log_fin(r: colt::Result<()>, out: &[f64], what: &str) {
+    if r.is_ok() {
+        assert!(log_ok(out), "{what}: Ok with NaN or +inf {out:?}");
+    }
+}
+
+fn log_fin_vec(r: colt::Result<Vec<f64>>, what: &str) {
+    if let Ok(v) = r {
+        assert!(log_ok(&v), "{what}: Ok with NaN or +inf {v:?}");
+    }
+}
+
+/// An entry is `Ok` and finite inside the matrix, out of bounds outside it, or an overflow.
+fn check_entry(r: colt::Result<f64>, inside: bool, finite: fn(f64) -> bool) {
+    match r {
+        Ok(v) => assert!(inside && finite(v), "entry Ok({v}), inside {inside}"),
+        Err(ColtError::IndexOutOfBounds { .. }) => assert!(!inside),
+        Err(ColtError::Overflow { .. }) => assert!(inside),
+        Err(e) => panic!("entry: unexpected {e:?}"),
+    }
+}
+
 fn assert_log_invariant(p: &LogColtPair<f64>) {
     assert!(
         log_ok(p.ld()) && log_ok(p.lr()) && log_ok(p.ls()),
@@ -145,19 +197,23 @@ fn assert_log_invariant(p: &LogColtPair<f64>) {
 fn exercise_pair(p: &ColtPair<f64>, x: &[f64], u: &[f64], support: &[f64], shape: (usize, usize)) {
     assert_pair_invariant(p);
     let n = p.len();
-    let _ = p.apply(x);
-    let _ = p.apply_transpose(x);
+    fin_vec(p.apply(x), "T x");
+    fin_vec(p.apply_transpose(x), "T^T x");
     let mut out = vec![0.0; x.len()];
-    let _ = p.apply_in_place(x, &mut out);
-    let _ = p.apply_transpose_in_place(x, &mut out);
+    fin(p.apply_in_place(x, &mut out), &out, "T x in place");
+    fin(
+        p.apply_transpose_in_place(x, &mut out),
+        &out,
+        "T^T x in place",
+    );
     let mut sums = vec![0.0; n];
-    p.row_sums_in_place(&mut sums).unwrap();
-    p.col_sums_in_place(&mut sums).unwrap();
-    let _ = p.row_sums_in_place(&mut out);
-    let _ = p.sum();
+    fin(p.row_sums_in_place(&mut sums), &sums, "T 1");
+    fin(p.col_sums_in_place(&mut sums), &sums, "T^T 1");
+    fin(p.row_sums_in_place(&mut out), &out, "T 1, maybe short");
+    fin_scalar(p.sum(), "1^T T 1");
     for i in [0, n.saturating_sub(1), n, n + 3] {
         for j in [0, n / 2, n] {
-            assert_eq!(p.entry(i, j).is_ok(), i < n && j < n);
+            check_entry(p.entry(i, j), i < n && j < n, f64::is_finite);
         }
     }
     let dense = p.to_dense();
@@ -183,14 +239,10 @@ fn exercise_pair(p: &ColtPair<f64>, x: &[f64], u: &[f64], support: &[f64], shape
         }
     }
     let (lower, upper) = (p.lower(), p.upper());
-    for t in [
-        lower.apply_in_place(x, &mut out),
-        upper.apply_in_place(x, &mut out),
-    ] {
-        let _ = t;
-    }
-    let _ = lower.apply_transpose_in_place(x, &mut out);
-    let _ = upper.apply_transpose_in_place(x, &mut out);
+    fin(lower.apply_in_place(x, &mut out), &out, "L x");
+    fin(upper.apply_in_place(x, &mut out), &out, "U x");
+    fin(lower.apply_transpose_in_place(x, &mut out), &out, "L^T x");
+    fin(upper.apply_transpose_in_place(x, &mut out), &out, "U^T x");
     let _ = (lower.to_dense(), upper.to_dense());
     if let Ok(l) = lower.scale(u, x) {
         assert!(all_finite(l.d()) && all_finite(l.r()));
@@ -202,19 +254,39 @@ fn exercise_pair(p: &ColtPair<f64>, x: &[f64], u: &[f64], support: &[f64], shape
         assert_pair_invariant(&q);
     }
     let _ = ColtPair::from_triangles(&lower, &upper.transpose().transpose(), f64::NAN);
-    let _ = p.distance_apply_in_place(support, x, &mut out);
-    let _ = p.distance_row_sums_in_place(support, &mut out);
-    let _ = p.distance_sum(support);
+    fin(
+        p.distance_apply_in_place(support, x, &mut out),
+        &out,
+        "(C . T) x",
+    );
+    fin(
+        p.distance_row_sums_in_place(support, &mut out),
+        &out,
+        "(C . T) 1",
+    );
+    fin_scalar(p.distance_sum(support), "<C, T>");
     let (rows, cols) = shape;
     for axis in [Axis::Zero, Axis::One] {
         let a = vec![1.0; rows * cols];
         let mut o = vec![0.0; rows * cols];
-        let _ = p.apply_axis_in_place(&a, rows, cols, axis, &mut o);
-        let _ = p.apply_axis_in_place(x, rows, cols, axis, &mut o);
+        fin(
+            p.apply_axis_in_place(&a, rows, cols, axis, &mut o),
+            &o,
+            "axis",
+        );
+        fin(
+            p.apply_axis_in_place(x, rows, cols, axis, &mut o),
+            &o,
+            "axis",
+        );
         let serial = ParallelParams {
             min_parallel_len: 0,
         };
-        let _ = p.apply_axis_in_place_with(&a, rows, cols, axis, &mut o, &serial);
+        fin(
+            p.apply_axis_in_place_with(&a, rows, cols, axis, &mut o, &serial),
+            &o,
+            "axis, parallel",
+        );
     }
     for params in [
         ParallelParams::default(),
@@ -223,9 +295,13 @@ fn exercise_pair(p: &ColtPair<f64>, x: &[f64], u: &[f64], support: &[f64], shape
         },
     ] {
         let mut o = vec![0.0; x.len()];
-        let _ = p.apply_batch_in_place(x, &mut o, &params);
+        fin(p.apply_batch_in_place(x, &mut o, &params), &o, "batch");
         let mut short = vec![0.0; x.len().saturating_sub(1)];
-        let _ = p.apply_batch_in_place(x, &mut short, &params);
+        fin(
+            p.apply_batch_in_place(x, &mut short, &params),
+            &short,
+            "batch",
+        );
     }
 }
 
@@ -239,17 +315,23 @@ fn exercise_log(
 ) {
     assert_log_invariant(p);
     let n = p.len();
-    let _ = p.log_apply(lx);
-    let _ = p.log_apply_transpose(lx);
+    log_fin_vec(p.log_apply(lx), "log T exp(lx)");
+    log_fin_vec(p.log_apply_transpose(lx), "log T^T exp(lx)");
     let mut out = vec![0.0; lx.len()];
-    let _ = p.log_apply_in_place(lx, &mut out);
-    let _ = p.log_apply_transpose_in_place(lx, &mut out);
+    log_fin(p.log_apply_in_place(lx, &mut out), &out, "log T exp(lx)");
+    log_fin(
+        p.log_apply_transpose_in_place(lx, &mut out),
+        &out,
+        "log T^T exp(lx)",
+    );
     let mut sums = vec![0.0; n];
-    p.log_row_sums_in_place(&mut sums).unwrap();
-    p.log_col_sums_in_place(&mut sums).unwrap();
-    let _ = p.log_sum();
+    log_fin(p.log_row_sums_in_place(&mut sums), &sums, "log T 1");
+    log_fin(p.log_col_sums_in_place(&mut sums), &sums, "log T^T 1");
+    if let Ok(t) = p.log_sum() {
+        assert!(log_ok(&[t]), "log_sum Ok({t})");
+    }
     for i in [0, n.saturating_sub(1), n] {
-        assert_eq!(p.log_entry(i, 0).is_ok(), i < n);
+        check_entry(p.log_entry(i, 0), i < n, |v| log_ok(&[v]));
     }
     let _ = (p.to_dense_log(), p.to_dense());
     assert_log_invariant(&p.transpose());
@@ -270,26 +352,44 @@ fn exercise_log(
     if let Ok(lin) = p.to_linear() {
         assert_pair_invariant(&lin);
     }
-    let _ = p.log_distance_apply_in_place(support, lx, &mut out);
-    let _ = p.log_distance_sum(support);
+    log_fin(
+        p.log_distance_apply_in_place(support, lx, &mut out),
+        &out,
+        "log (C . T) exp(lx)",
+    );
+    if let Ok(t) = p.log_distance_sum(support) {
+        assert!(log_ok(&[t]), "log <C, T> Ok({t})");
+    }
     let (rows, cols) = shape;
     for axis in [Axis::Zero, Axis::One] {
         let a = vec![0.0; rows * cols];
         let mut o = vec![0.0; rows * cols];
-        let _ = p.log_apply_axis_in_place(&a, rows, cols, axis, &mut o);
-        let _ = p.log_apply_axis_in_place_with(
-            lx,
-            rows,
-            cols,
-            axis,
-            &mut o,
-            &ParallelParams {
-                min_parallel_len: 0,
-            },
+        log_fin(
+            p.log_apply_axis_in_place(&a, rows, cols, axis, &mut o),
+            &o,
+            "log axis",
+        );
+        log_fin(
+            p.log_apply_axis_in_place_with(
+                lx,
+                rows,
+                cols,
+                axis,
+                &mut o,
+                &ParallelParams {
+                    min_parallel_len: 0,
+                },
+            ),
+            &o,
+            "log axis",
         );
     }
     let mut o = vec![0.0; lx.len()];
-    let _ = p.log_apply_batch_in_place(lx, &mut o, &ParallelParams::default());
+    log_fin(
+        p.log_apply_batch_in_place(lx, &mut o, &ParallelParams::default()),
+        &o,
+        "log batch",
+    );
 }
 
 /// Shapes for the axis products: sometimes matching `n` on one axis, sometimes not.
@@ -308,6 +408,7 @@ proptest! {
     /// product and derived constructor.
     #[test]
     fn ratio_pairs_never_panic(
+        tol in value(),
         (d, r, s, x, u, sup, sh) in (0usize..12).prop_flat_map(|n| {
             let m = n.saturating_sub(1);
             (
@@ -331,8 +432,14 @@ proptest! {
         if let (Ok(l), Ok(up)) = (lower, UpperColt::new(d.clone(), s.clone())) {
             let _ = ColtPair::from_triangles(&l, &up, 0.0);
         }
-        let _ = ColtPair::from_factors(&d, &x, &u, &x, 1e-12);
-        let _ = ColtPair::from_factors(&d, &d, &d, &d, 0.0);
+        for tol in [1e-12, 0.0, tol] {
+            if let Ok(p) = ColtPair::from_factors(&d, &x, &u, &x, tol) {
+                assert_pair_invariant(&p);
+            }
+            if let Ok(p) = ColtPair::from_factors(&d, &d, &d, &d, tol) {
+                assert_pair_invariant(&p);
+            }
+        }
         let Ok(p) = ColtPair::new(d, r, s) else { return Ok(()) };
         if x.len() == p.len() {
             RATIO.fetch_add(1, Ordering::Relaxed);
@@ -379,6 +486,15 @@ proptest! {
     ) {
         let n = x.len();
         let _ = ColtPair::gibbs_uniform(n, h, eps).map(|k| exercise_pair(&k, &v, &v, &x, sh));
+        let _ = LogColtPair::gibbs_uniform(n, h, eps).map(|k| exercise_log(&k, &lv, &v, &x, sh));
+        // A grid from the first support point with step h: validated, then its kernels.
+        if let Ok(grid) = UniformGrid::new(x.first().copied().unwrap_or(0.0), h, n) {
+            let pts = grid.points().unwrap();
+            prop_assert!(all_finite(&pts));
+            prop_assert!(pts.windows(2).all(|w| w[1] > w[0]), "grid points not increasing: {pts:?}");
+            let _ = ColtPair::gibbs_grid(&grid, eps).map(|k| exercise_pair(&k, &v, &v, &pts, sh));
+            let _ = LogColtPair::gibbs_grid(&grid, eps).map(|k| exercise_log(&k, &lv, &v, &pts, sh));
+        }
         let _ = ColtPair::gibbs(&x, eps).map(|k| exercise_pair(&k, &v, &v, &x, sh));
         let _ = LogColtPair::gibbs(&x, eps).map(|k| exercise_log(&k, &lv, &v, &x, sh));
         // f32 takes the same paths with another rounding.
@@ -420,7 +536,8 @@ proptest! {
                 let mut o = vec![0.0; n];
                 k.log_row_sums_in_place(&mut o).unwrap();
                 prop_assert!(log_ok(&o), "log row sums = {o:?}");
-                prop_assert!(log_ok(&[k.log_sum()]), "log sum = {}", k.log_sum());
+                let t = k.log_sum().unwrap();
+                prop_assert!(log_ok(&[t]), "log sum = {t}");
                 if let Ok(()) = k.log_distance_apply_in_place(&x, &lv, &mut o) {
                     prop_assert!(log_ok(&o), "log (C . K) exp(lv) = {o:?} on {x:?}");
                 }
