@@ -62,11 +62,7 @@ fn loop_input<'a>(problem: &'a Problem, f0: &'a [f64], iterations: usize) -> Loo
         a: problem.a(),
         b: problem.b(),
         f0,
-        termination: Termination {
-            max_iter: iterations,
-            tol: 0.0,
-            check_every: 10,
-        },
+        termination: Termination::new(iterations, 0.0).allowing_partial(),
         offset: 0,
         diameter_over_eps: 20.0,
     }
@@ -90,7 +86,7 @@ fn time_method(method: Method, problem: &Problem, how: Differencing) -> Result<T
     };
     let ipot = |domain| IpotParams {
         domain,
-        ..IpotParams::for_diameter(geometry.diameter())
+        ..IpotParams::default()
     };
     match method {
         Method::Fs1Standard => fs1(&ColtKernel::new(geometry, eps)?, false),
@@ -126,8 +122,9 @@ fn time_method(method: Method, problem: &Problem, how: Differencing) -> Result<T
         }
         Method::DenseIpot => {
             let p = ipot(Domain::Standard);
+            let beta = p.beta_on(geometry)?;
             difference_timing(n, how, |m| {
-                dense_ipot(problem, p.beta, p.inner, m, &[]).map(drop)
+                dense_ipot(problem, beta, p.inner, m, &[]).map(drop)
             })
         }
     }
@@ -331,8 +328,10 @@ pub struct EpsPoint {
     pub converged: bool,
 }
 
-/// `<C, T_eps>` for each eps (automatic domain, eps-scaling warm starts from the previous
-/// eps in the list), with the exact W1 alongside. The gap closes like `O(eps log(1/eps))`.
+/// `<C, T_eps>` for each absolute eps (automatic domain, each solve warm-started from the
+/// previous eps in the list), with the exact W1 alongside. The gap closes like
+/// `O(eps log(1/eps))`. With `termination.allow_partial`, points that hit the cap are
+/// reported with `converged == false` instead of failing the sweep.
 ///
 /// # Errors
 /// As [`Sinkhorn::solve`] and [`exact_w1`].
@@ -346,11 +345,11 @@ pub fn cost_vs_eps(
     let mut out = Vec::with_capacity(eps_list.len());
     for &eps in eps_list {
         let params = SinkhornParams {
-            eps,
             domain: Domain::Auto,
             termination,
             warm_start: warm.take(),
-            ..Default::default()
+            eps_scaling: None,
+            ..SinkhornParams::with_reg(eps)
         };
         let r = Sinkhorn::new(params).solve(problem)?;
         out.push(EpsPoint {
@@ -361,8 +360,8 @@ pub fn cost_vs_eps(
             converged: r.converged(),
         });
         warm = Some(crate::params::Potentials {
-            f: r.plan.f.clone(),
-            g: r.plan.g.clone(),
+            f: r.plan.f().to_vec(),
+            g: r.plan.g().to_vec(),
         });
     }
     Ok(out)
