@@ -80,6 +80,19 @@ pub fn resolve_domain(domain: Domain, geometry: &Geometry, eps: f64) -> Domain {
     }
 }
 
+/// Half the difference of the means of the finite entries of `g` and `f`: adding it to `f`
+/// and subtracting it from `g` leaves the plan unchanged and makes the two means equal.
+fn gauge_shift(f: &[f64], g: &[f64]) -> f64 {
+    let mean = |x: &[f64]| {
+        let (sum, count) = x
+            .iter()
+            .filter(|v| v.is_finite())
+            .fold((0.0, 0usize), |(s, c), v| (s + v, c + 1));
+        if count == 0 { 0.0 } else { sum / count as f64 }
+    };
+    0.5 * (mean(g) - mean(f))
+}
+
 impl Sinkhorn {
     /// A solver with these options.
     ///
@@ -222,11 +235,17 @@ impl Sinkhorn {
             };
             done += out.iterations;
             history.extend_from_slice(&out.history);
-            // Warm start the next stage; zero masses keep -inf, which the loops expect.
+            // Warm start the next stage from f shifted by the gauge constant c (the plan
+            // depends on f + g only): c balances the means of f and g, so that the scalings
+            // e^{f/eps}, e^{g/eps} stay near 1 at the next, smaller eps. Without it the
+            // first stage's gauge (POT's u = 1/n at eps = diameter puts f near
+            // -diameter * ln n) would carry e^{-diameter ln(n) / eps} into later stages and
+            // underflow the standard domain. Zero masses keep -inf, which the loops expect.
+            let c = gauge_shift(&out.f, &out.g);
             f0 = out
                 .f
                 .iter()
-                .map(|x| if x.is_finite() { *x } else { 0.0 })
+                .map(|x| if x.is_finite() { x + c } else { 0.0 })
                 .collect();
             last = Some((out, used, kernel));
         }

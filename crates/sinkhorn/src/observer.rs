@@ -16,7 +16,7 @@ pub struct Record {
 /// `FnMut(&Record)` are observers.
 ///
 /// ```
-/// use sinkhorn::{Observer, Record, Sinkhorn, cases::bumps_line};
+/// use sinkhorn::{EpsScaling, Observer, Record, Sinkhorn, SinkhornParams, cases::bumps_line};
 /// /// Counts the checks and keeps the eps of each stage.
 /// #[derive(Default)]
 /// struct Stages { checks: usize, eps: Vec<f64> }
@@ -27,7 +27,8 @@ pub struct Record {
 ///     }
 /// }
 /// let mut stages = Stages::default();
-/// Sinkhorn::default().solve_observed(&bumps_line(100)?, &mut stages)?;
+/// let scaled = SinkhornParams { eps_scaling: Some(EpsScaling::default()), ..SinkhornParams::default() };
+/// Sinkhorn::new(scaled).solve_observed(&bumps_line(100)?, &mut stages)?;
 /// assert!(stages.eps.len() > 1 && stages.checks >= stages.eps.len()); // eps-scaling stages
 /// # Ok::<(), sinkhorn::SinkhornError>(())
 /// ```

@@ -238,3 +238,28 @@ fn auto_picks_the_standard_domain_on_a_48x48_grid_at_eps_h_over_8() {
     );
     assert!(gap < 1e-8, "auto {} vs log {}", auto.cost, log.cost);
 }
+
+#[test]
+fn eps_scaling_stages_keep_the_standard_domain_usable() {
+    // Regression: the first stage (eps = diameter, POT's u = 1/n) leaves f near
+    // -ln(n) x diameter; carried unshifted to eps = 1e-2, e^{f/eps} ~ e^{-850} underflowed
+    // the standard domain at N = 5000. Stages now hand over gauge-balanced potentials.
+    let problem = bumps_line(5000).unwrap();
+    let params = |eps_scaling| SinkhornParams {
+        domain: Domain::Standard,
+        eps_scaling,
+        ..SinkhornParams::with_relative_eps(1e-2)
+    };
+    let scaled = Sinkhorn::new(params(Some(sinkhorn::EpsScaling::default())))
+        .solve(&problem)
+        .unwrap();
+    let plain = Sinkhorn::new(params(None)).solve(&problem).unwrap();
+    assert_eq!(scaled.domain, Domain::Standard);
+    // Both meet the 1e-9 marginal tolerance: costs agree to diameter x violations.
+    assert!(
+        (scaled.cost - plain.cost).abs() < 1e-8,
+        "{} vs {}",
+        scaled.cost,
+        plain.cost
+    );
+}
