@@ -93,6 +93,14 @@ fn transpose(src: &[f64], dst: &mut [f64], nr: usize, nc: usize) {
 impl ColtKernel {
     /// The kernel `exp(-C/eps)` of `geometry`.
     ///
+    /// ```
+    /// use sinkhorn::{ColtKernel, Geometry, GibbsKernel, Grid2d};
+    /// let k = ColtKernel::new(&Geometry::Grid(Grid2d::unit_square(4)?), 0.5)?;
+    /// assert_eq!((k.len(), k.eps()), (16, 0.5));
+    /// assert!(ColtKernel::new(&Geometry::Grid(Grid2d::unit_square(4)?), 0.0).is_err());
+    /// # Ok::<(), sinkhorn::SinkhornError>(())
+    /// ```
+    ///
     /// # Errors
     /// [`SinkhornError::InvalidParameter`] if `eps` is not finite and > 0;
     /// [`SinkhornError::Colt`] if `colt` rejects the support (not for a validated one).

@@ -36,6 +36,13 @@ pub struct DenseKernel {
 impl DenseKernel {
     /// Build the dense cost and kernel of `geometry` at `eps`.
     ///
+    /// ```
+    /// use sinkhorn::{DenseKernel, Geometry, GibbsKernel, Support1d};
+    /// let k = DenseKernel::new(&Geometry::Line(Support1d::linspace(0.0, 1.0, 10)?), 0.1)?;
+    /// assert_eq!(k.len(), 10);
+    /// # Ok::<(), sinkhorn::SinkhornError>(())
+    /// ```
+    ///
     /// # Errors
     /// [`SinkhornError::InvalidParameter`] if `eps` is not finite and > 0;
     /// [`SinkhornError::TooLarge`] if the two `N x N` matrices would exceed

@@ -9,6 +9,14 @@ use thiserror::Error;
 use crate::result::SinkhornResult;
 
 /// Which marginal an error refers to.
+///
+/// ```
+/// use sinkhorn::{Problem, Side, SinkhornError, Support1d};
+/// let x = Support1d::linspace(0.0, 1.0, 2)?;
+/// let err = Problem::line(x, vec![0.5, 0.5], vec![-1.0, 2.0]).unwrap_err();
+/// assert!(matches!(err, SinkhornError::InvalidMass { side: Side::Target, index: 0, .. }));
+/// # Ok::<(), SinkhornError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Side {
     /// The source marginal `a` (rows of the plan).

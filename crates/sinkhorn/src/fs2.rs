@@ -114,6 +114,13 @@ impl IpotParams {
 
     /// Validate the options that do not depend on the problem.
     ///
+    /// ```
+    /// use sinkhorn::IpotParams;
+    /// assert!(IpotParams::default().validate().is_ok());
+    /// assert!(IpotParams { inner: 0, ..IpotParams::default() }.validate().is_err());
+    /// assert!(IpotParams::with_beta(f64::NAN).validate().is_err());
+    /// ```
+    ///
     /// # Errors
     /// [`SinkhornError::InvalidParameter`] for a `beta` value not finite and > 0;
     /// [`SinkhornError::InvalidOption`] for `inner` outside `1..=MAX_INNER_STEPS`,

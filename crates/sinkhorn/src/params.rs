@@ -48,6 +48,10 @@ impl Default for Eps {
 
 impl Eps {
     /// The value as given (relative or absolute).
+    ///
+    /// ```
+    /// assert_eq!(sinkhorn::Eps::Relative(0.01).value(), 0.01);
+    /// ```
     pub fn value(self) -> f64 {
         match self {
             Eps::Relative(v) | Eps::Absolute(v) => v,
@@ -55,6 +59,13 @@ impl Eps {
     }
 
     /// The absolute eps on `geometry`.
+    ///
+    /// ```
+    /// use sinkhorn::{Eps, Geometry, Grid2d};
+    /// let grid = Geometry::Grid(Grid2d::unit_square(10)?); // L1 diameter 2
+    /// assert!((Eps::Relative(0.01).resolve(&grid)? - 0.02).abs() < 1e-17);
+    /// # Ok::<(), sinkhorn::SinkhornError>(())
+    /// ```
     ///
     /// # Errors
     /// [`SinkhornError::InvalidParameter`] if the value (or the absolute eps) is not finite
@@ -235,6 +246,11 @@ impl Default for SinkhornParams {
 
 impl SinkhornParams {
     /// Defaults with POT's absolute `reg` (eps in cost units).
+    ///
+    /// ```
+    /// use sinkhorn::{Eps, SinkhornParams};
+    /// assert_eq!(SinkhornParams::with_reg(0.1).eps, Eps::Absolute(0.1));
+    /// ```
     pub fn with_reg(reg: f64) -> Self {
         SinkhornParams {
             eps: Eps::Absolute(reg),
@@ -243,6 +259,11 @@ impl SinkhornParams {
     }
 
     /// Defaults with `eps = relative * diameter`.
+    ///
+    /// ```
+    /// use sinkhorn::{Eps, SinkhornParams};
+    /// assert_eq!(SinkhornParams::with_relative_eps(1e-3).eps, Eps::Relative(1e-3));
+    /// ```
     pub fn with_relative_eps(relative: f64) -> Self {
         SinkhornParams {
             eps: Eps::Relative(relative),
@@ -252,6 +273,12 @@ impl SinkhornParams {
 
     /// Validate the options that do not depend on the problem (eps is checked against the
     /// support's diameter by [`SinkhornParams::eps_schedule`] at solve time).
+    ///
+    /// ```
+    /// use sinkhorn::SinkhornParams;
+    /// assert!(SinkhornParams::default().validate().is_ok());
+    /// assert!(SinkhornParams::with_reg(-1.0).validate().is_err());
+    /// ```
     ///
     /// # Errors
     /// [`SinkhornError::InvalidParameter`] for an eps value (or a scaling start) not finite
@@ -293,6 +320,13 @@ impl SinkhornParams {
     }
 
     /// The absolute eps of every stage on `geometry`, last = the target eps.
+    ///
+    /// ```
+    /// use sinkhorn::{Geometry, SinkhornParams, Support1d};
+    /// let line = Geometry::Line(Support1d::linspace(0.0, 2.0, 10)?);
+    /// assert_eq!(SinkhornParams::with_relative_eps(0.01).eps_schedule(&line)?, vec![0.02]);
+    /// # Ok::<(), sinkhorn::SinkhornError>(())
+    /// ```
     ///
     /// # Errors
     /// As [`SinkhornParams::validate`] and [`Eps::resolve`];

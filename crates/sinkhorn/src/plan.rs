@@ -58,7 +58,14 @@ impl Plan {
         }
     }
 
-    /// The geometry the plan lives on.
+    /// The geometry the plan lives on (also [`Plan::f`], [`Plan::g`], [`Plan::eps`]).
+    ///
+    /// ```
+    /// use sinkhorn::{Sinkhorn, cases::bumps_line};
+    /// let plan = Sinkhorn::with_reg(0.05).solve(&bumps_line(20)?)?.plan;
+    /// assert_eq!((plan.geometry().len(), plan.f().len(), plan.g().len(), plan.eps()), (20, 20, 20, 0.05));
+    /// # Ok::<(), sinkhorn::SinkhornError>(())
+    /// ```
     pub fn geometry(&self) -> &Geometry {
         &self.geometry
     }
@@ -165,6 +172,14 @@ impl Plan {
     }
 
     /// Entry `T_ij` (flat indices), O(1).
+    ///
+    /// ```
+    /// use sinkhorn::{Sinkhorn, cases::bumps_line};
+    /// let r = Sinkhorn::default().solve(&bumps_line(20)?)?;
+    /// let row0: f64 = (0..20).map(|j| r.plan.entry(0, j)).sum();
+    /// assert!((row0 - bumps_line(20)?.a()[0]).abs() < 1e-12);
+    /// # Ok::<(), sinkhorn::SinkhornError>(())
+    /// ```
     ///
     /// # Panics
     /// If `i` or `j` is not below the number of points (a programming error).

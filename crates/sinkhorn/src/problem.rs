@@ -14,6 +14,14 @@ pub const TOTAL_MASS_RTOL: f64 = 1e-6;
 
 /// Balanced optimal transport between `a` and `b` on one geometry, cost W1 (`|x - y|` on
 /// a line, L1 on a grid).
+///
+/// ```
+/// use sinkhorn::{Problem, Support1d};
+/// let p = Problem::line(Support1d::linspace(0.0, 1.0, 3)?, vec![0.2, 0.3, 0.5], vec![1.0, 1.0, 1.0 + 1e-9].iter().map(|v| v / 3.0).collect())?;
+/// assert_eq!((p.len(), p.a(), p.geometry().diameter()), (3, &[0.2, 0.3, 0.5][..], 1.0));
+/// assert!((p.b().iter().sum::<f64>() - p.total_mass()).abs() < 1e-15); // b rescaled to sum(a)
+/// # Ok::<(), sinkhorn::SinkhornError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Problem {
     geometry: Geometry,

@@ -73,7 +73,14 @@ impl SinkhornResult {
         })
     }
 
-    /// Whether the tolerance was met.
+    /// Whether the tolerance was met (also [`SinkhornResult::f`], [`SinkhornResult::g`]).
+    ///
+    /// ```
+    /// use sinkhorn::{Sinkhorn, cases::bumps_line};
+    /// let r = Sinkhorn::default().solve(&bumps_line(50)?)?;
+    /// assert!(r.converged() && r.f().len() == 50 && r.g().len() == 50);
+    /// # Ok::<(), sinkhorn::SinkhornError>(())
+    /// ```
     pub fn converged(&self) -> bool {
         self.termination == TerminationReason::Converged
     }

@@ -259,6 +259,13 @@ pub struct Grid2d {
 impl Grid2d {
     /// A tensor grid from two validated axes.
     ///
+    /// ```
+    /// use sinkhorn::{Grid2d, SinkhornError, Support1d};
+    /// let big = Support1d::uniform(0.0, 1.0, 1_000_000)?;
+    /// assert!(matches!(Grid2d::new(big.clone(), big), Err(SinkhornError::TooLarge { .. })));
+    /// # Ok::<(), SinkhornError>(())
+    /// ```
+    ///
     /// # Errors
     /// [`SinkhornError::TooLarge`] when the number of cells overflows or its coordinates'
     /// worth of memory exceeds [`crate::MAX_BUFFER_BYTES`].
@@ -348,6 +355,14 @@ impl Geometry {
     }
 
     /// Ground cost between flat indices `p` and `q` (O(1); for dense baselines and tests).
+    ///
+    /// ```
+    /// use sinkhorn::{Geometry, Grid2d};
+    /// let g = Geometry::Grid(Grid2d::unit_square(3)?); // cells (i, j) at (i/2, j/2)
+    /// assert_eq!(g.cost(0, 8), 2.0); // (0, 0) to (1, 1): L1 distance 2
+    /// assert_eq!(g.name(), "a 2D grid");
+    /// # Ok::<(), sinkhorn::SinkhornError>(())
+    /// ```
     pub fn cost(&self, p: usize, q: usize) -> f64 {
         match self {
             Geometry::Line(s) => (s.coord(p) - s.coord(q)).abs(),
