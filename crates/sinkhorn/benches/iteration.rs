@@ -21,14 +21,16 @@ fn check_answers() {
     // Benches that check answers: structured and dense FS-1 agree before anything is timed.
     let problem = bumps_line(1000).expect("valid problem");
     let params = |backend| SinkhornParams {
-        eps: 0.05,
+        eps: sinkhorn::Eps::Absolute(0.05),
         domain: Domain::Standard,
         backend,
         termination: Termination {
             max_iter: 50,
             tol: 0.0,
             check_every: 10,
+            allow_partial: true,
         },
+        eps_scaling: None,
         ..Default::default()
     };
     let fast = Sinkhorn::new(params(Backend::Colt))

@@ -14,6 +14,13 @@ fn normalised(v: Vec<f64>) -> Vec<f64> {
 /// mixture of bumps at 0.7 (0.14) and 0.2 (0.07), both normalised and bounded away from
 /// zero (a 1e-3 floor, so every mass is positive).
 ///
+/// ```
+/// let p = sinkhorn::cases::bumps_line(100)?;
+/// assert_eq!(p.len(), 100);
+/// assert!((p.total_mass() - 1.0).abs() < 1e-12);
+/// # Ok::<(), sinkhorn::SinkhornError>(())
+/// ```
+///
 /// # Errors
 /// [`crate::SinkhornError::Empty`] for `n == 0`.
 pub fn bumps_line(n: usize) -> Result<Problem> {
@@ -38,6 +45,12 @@ pub fn bumps_line(n: usize) -> Result<Problem> {
 
 /// 2D: the `side x side` uniform grid on `[0, 1]^2`; `a` a bump at (0.3, 0.4), `b` a
 /// bump at (0.7, 0.6) plus a smaller one at (0.2, 0.8), normalised, 1e-3 floor.
+///
+/// ```
+/// let p = sinkhorn::cases::bumps_grid(16)?;
+/// assert_eq!((p.len(), p.geometry().diameter()), (256, 2.0));
+/// # Ok::<(), sinkhorn::SinkhornError>(())
+/// ```
 ///
 /// # Errors
 /// [`crate::SinkhornError::Empty`] for `side == 0`.

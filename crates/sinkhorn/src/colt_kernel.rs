@@ -31,9 +31,9 @@ impl Axis {
         // A uniform grid gets colt's one-ratio fast path: the same sums, one array fewer
         // streamed per product (the coordinates' computed gaps differ in their last bits,
         // so `gibbs` on them would not detect it).
-        let pair = match support {
-            Support1d::Uniform { step, len, .. } => ColtPair::gibbs_uniform(*len, *step, eps),
-            _ => ColtPair::gibbs(&x, eps),
+        let pair = match support.step() {
+            Some(step) => ColtPair::gibbs_uniform(support.len(), step, eps),
+            None => ColtPair::gibbs(&x, eps),
         };
         Ok(Axis {
             pair: pair?,
@@ -60,6 +60,15 @@ enum Shape {
 }
 
 /// The structured Gibbs kernel of a [`Geometry`] at one eps: O(N) per product.
+///
+/// ```
+/// use sinkhorn::{ColtKernel, Geometry, GibbsKernel, Support1d};
+/// let k = ColtKernel::new(&Geometry::Line(Support1d::linspace(0.0, 1.0, 1_000_000)?), 1e-2)?;
+/// let (v, mut out) = (vec![1.0; k.len()], vec![0.0; k.len()]);
+/// k.apply(&v, &mut out, &mut []); // 10^6 x 10^6 kernel times a vector, O(N)
+/// assert!(out[500_000] > 1.0);
+/// # Ok::<(), sinkhorn::SinkhornError>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct ColtKernel {
     eps: f64,
@@ -83,6 +92,14 @@ fn transpose(src: &[f64], dst: &mut [f64], nr: usize, nc: usize) {
 
 impl ColtKernel {
     /// The kernel `exp(-C/eps)` of `geometry`.
+    ///
+    /// ```
+    /// use sinkhorn::{ColtKernel, Geometry, GibbsKernel, Grid2d};
+    /// let k = ColtKernel::new(&Geometry::Grid(Grid2d::unit_square(4)?), 0.5)?;
+    /// assert_eq!((k.len(), k.eps()), (16, 0.5));
+    /// assert!(ColtKernel::new(&Geometry::Grid(Grid2d::unit_square(4)?), 0.0).is_err());
+    /// # Ok::<(), sinkhorn::SinkhornError>(())
+    /// ```
     ///
     /// # Errors
     /// [`SinkhornError::InvalidParameter`] if `eps` is not finite and > 0;

@@ -10,9 +10,22 @@ use faer::{Accum, ColMut, ColRef, Mat, Par};
 
 use crate::error::{Result, SinkhornError};
 use crate::kernel::GibbsKernel;
+use crate::limits::check_dense;
 use crate::support::Geometry;
 
 /// Dense `K = exp(-C/eps)` and `C`, `n x n` each (16 n^2 bytes: keep n <= ~10^4).
+///
+/// ```
+/// use sinkhorn::{ColtKernel, DenseKernel, Geometry, GibbsKernel, Support1d};
+/// let line = Geometry::Line(Support1d::linspace(0.0, 1.0, 64)?);
+/// let (dense, fast) = (DenseKernel::new(&line, 0.1)?, ColtKernel::new(&line, 0.1)?);
+/// let v = vec![1.0; 64];
+/// let (mut a, mut b) = (vec![0.0; 64], vec![0.0; 64]);
+/// dense.apply(&v, &mut a, &mut []);
+/// fast.apply(&v, &mut b, &mut vec![0.0; fast.scratch_len()]);
+/// assert!(a.iter().zip(&b).all(|(x, y)| (x - y).abs() < 1e-12 * x));
+/// # Ok::<(), sinkhorn::SinkhornError>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct DenseKernel {
     eps: f64,
@@ -23,8 +36,17 @@ pub struct DenseKernel {
 impl DenseKernel {
     /// Build the dense cost and kernel of `geometry` at `eps`.
     ///
+    /// ```
+    /// use sinkhorn::{DenseKernel, Geometry, GibbsKernel, Support1d};
+    /// let k = DenseKernel::new(&Geometry::Line(Support1d::linspace(0.0, 1.0, 10)?), 0.1)?;
+    /// assert_eq!(k.len(), 10);
+    /// # Ok::<(), sinkhorn::SinkhornError>(())
+    /// ```
+    ///
     /// # Errors
-    /// [`SinkhornError::InvalidParameter`] if `eps` is not finite and > 0.
+    /// [`SinkhornError::InvalidParameter`] if `eps` is not finite and > 0;
+    /// [`SinkhornError::TooLarge`] if the two `N x N` matrices would exceed
+    /// [`crate::MAX_BUFFER_BYTES`] (checked before allocating).
     pub fn new(geometry: &Geometry, eps: f64) -> Result<Self> {
         if !(eps.is_finite() && eps > 0.0) {
             return Err(SinkhornError::InvalidParameter {
@@ -33,12 +55,21 @@ impl DenseKernel {
             });
         }
         let n = geometry.len();
+        check_dense("dense cost and kernel (2 x N x N f64)", n, 2)?;
         let cost = Mat::from_fn(n, n, |i, j| geometry.cost(i, j));
         let kernel = Mat::from_fn(n, n, |i, j| (-cost[(i, j)] / eps).exp());
         Ok(DenseKernel { eps, cost, kernel })
     }
 
     /// The dense cost matrix.
+    ///
+    /// ```
+    /// use sinkhorn::{DenseKernel, Geometry, Support1d};
+    /// let k = DenseKernel::new(&Geometry::Line(Support1d::linspace(0.0, 1.0, 3)?), 0.1)?;
+    /// assert_eq!(k.cost()[(0, 2)], 1.0);
+    /// assert!((k.kernel()[(0, 2)] - (-10.0f64).exp()).abs() < 1e-18);
+    /// # Ok::<(), sinkhorn::SinkhornError>(())
+    /// ```
     pub fn cost(&self) -> &Mat<f64> {
         &self.cost
     }

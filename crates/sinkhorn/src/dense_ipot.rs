@@ -15,9 +15,10 @@ use faer::linalg::matmul::matmul;
 use faer::{Accum, ColMut, ColRef, Mat, Par};
 
 use crate::error::{Result, SinkhornError};
+use crate::limits::{MAX_INNER_STEPS, MAX_ITERATIONS, check_dense};
 use crate::problem::Problem;
 
-/// One dense IPOT iterate.
+/// One dense IPOT iterate (see [`dense_ipot`]).
 #[derive(Debug, Clone)]
 pub struct DenseIpotIterate {
     /// Outer iteration `k` (1-based).
@@ -30,10 +31,21 @@ pub struct DenseIpotIterate {
 
 /// Run `outer` iterations of dense IPOT with proximal step `beta` and `inner` Sinkhorn
 /// steps, returning the iterates whose `k` is in `keep` (1-based; pass `&[outer]` for the
-/// last one only).
+/// last one only). A fixed-iteration reference, not a solver: it has no stopping test (use
+/// [`crate::Ipot`] with [`crate::Backend::Dense`] for a dense solve that must converge).
+///
+/// ```
+/// use sinkhorn::{cases::bumps_line, dense_ipot};
+/// let it = dense_ipot(&bumps_line(20)?, 0.05, 5, 10, &[10])?;
+/// assert_eq!((it.len(), it[0].k, it[0].plan.nrows()), (1, 10, 20));
+/// # Ok::<(), sinkhorn::SinkhornError>(())
+/// ```
 ///
 /// # Errors
 /// [`SinkhornError::InvalidParameter`] for `beta` not finite and > 0;
+/// [`SinkhornError::InvalidOption`] for `inner` outside `1..=MAX_INNER_STEPS` or
+/// `inner * outer > MAX_ITERATIONS`; [`SinkhornError::TooLarge`] when the two `N x N`
+/// matrices exceed [`crate::MAX_BUFFER_BYTES`] (checked before allocating);
 /// [`SinkhornError::NonFinite`] when the standard-domain scalings break down.
 pub fn dense_ipot(
     problem: &Problem,
@@ -48,8 +60,16 @@ pub fn dense_ipot(
             value: beta,
         });
     }
+    if inner == 0 || inner > MAX_INNER_STEPS || inner.saturating_mul(outer) > MAX_ITERATIONS {
+        return Err(SinkhornError::InvalidOption {
+            name: "inner * outer",
+            value: format!("{inner} * {outer}"),
+            reason: "inner must lie in 1..=MAX_INNER_STEPS and inner * outer <= MAX_ITERATIONS",
+        });
+    }
     let geometry = problem.geometry();
     let n = problem.len();
+    check_dense("dense IPOT kernel and plan (2 x N x N f64)", n, 2)?;
     let (a, b) = (problem.a(), problem.b());
     let g = Mat::from_fn(n, n, |i, j| (-geometry.cost(i, j) / beta).exp());
     // Holds T between outer iterations and Q = G ⊙ T during the inner steps.

@@ -6,7 +6,17 @@
 
 use thiserror::Error;
 
+use crate::result::SinkhornResult;
+
 /// Which marginal an error refers to.
+///
+/// ```
+/// use sinkhorn::{Problem, Side, SinkhornError, Support1d};
+/// let x = Support1d::linspace(0.0, 1.0, 2)?;
+/// let err = Problem::line(x, vec![0.5, 0.5], vec![-1.0, 2.0]).unwrap_err();
+/// assert!(matches!(err, SinkhornError::InvalidMass { side: Side::Target, index: 0, .. }));
+/// # Ok::<(), SinkhornError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Side {
     /// The source marginal `a` (rows of the plan).
@@ -25,6 +35,14 @@ impl core::fmt::Display for Side {
 }
 
 /// Everything that can go wrong in this crate.
+///
+/// ```
+/// use sinkhorn::{Problem, SinkhornError, Support1d};
+/// let x = Support1d::linspace(0.0, 1.0, 2)?;
+/// let err = Problem::line(x, vec![0.5, 0.5], vec![1.0, 1.0]).unwrap_err();
+/// assert!(matches!(err, SinkhornError::UnequalMass { .. }));
+/// # Ok::<(), SinkhornError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Error)]
 #[non_exhaustive]
 pub enum SinkhornError {
@@ -169,6 +187,109 @@ pub enum SinkhornError {
     /// An error from the `colt` crate while building or applying a structured operator.
     #[error("colt: {0}")]
     Colt(String),
+    /// A solve stopped at its iteration cap without meeting its stopping criterion (POT
+    /// warns and returns the last iterate here). The last iterate is in `partial`; accept
+    /// it explicitly with [`crate::Termination::allow_partial`] or
+    /// [`SinkhornError::into_partial`].
+    #[error(
+        "{solver} did not converge: after {iterations} iterations the marginal violation is \
+         {violation:e} > tol {tol:e}; raise termination.max_iter, use a larger eps (or \
+         eps-scaling), or set termination.allow_partial to accept the last iterate"
+    )]
+    NotConverged {
+        /// Which solver (`"FS-1"`, `"FS-2 (IPOT)"`).
+        solver: &'static str,
+        /// Iterations done (FS-2: outer iterations), over all eps-scaling stages.
+        iterations: usize,
+        /// The relative L1 marginal violation reached.
+        violation: f64,
+        /// The tolerance it had to meet.
+        tol: f64,
+        /// The last iterate, with `termination == MaxIterations`.
+        partial: Box<SinkhornResult>,
+    },
+    /// An `eps` (or IPOT `beta`) so small relative to the support's diameter that f64
+    /// cannot resolve the plan `exp((f + g - C)/eps)`: the potentials carry ~16 digits of
+    /// the diameter, so `eps` must be at least [`crate::MIN_EPS_OVER_DIAMETER`] times it.
+    #[error(
+        "{name} = {eps:e} is too small for a support of diameter {diameter:e}: eps/diameter \
+         = {ratio:e} < {min:e}, below what f64 potentials can resolve (the result would be \
+         meaningless, e.g. a cost of 0); use eps >= {min:e} * diameter"
+    )]
+    EpsTooSmall {
+        /// `"eps"` or `"beta"`.
+        name: &'static str,
+        /// The offending value (absolute, cost units).
+        eps: f64,
+        /// The support's diameter.
+        diameter: f64,
+        /// `eps / diameter`.
+        ratio: f64,
+        /// [`crate::MIN_EPS_OVER_DIAMETER`].
+        min: f64,
+    },
+    /// A buffer would exceed [`crate::MAX_BUFFER_BYTES`] (dense `N x N` matrices above all):
+    /// refused before allocating instead of aborting the process.
+    #[error(
+        "{what} would need {bytes} bytes (> the limit of {limit} bytes); use the structured \
+         (O(N)) solvers or a smaller problem"
+    )]
+    TooLarge {
+        /// What would be allocated.
+        what: &'static str,
+        /// The bytes it would need (saturating).
+        bytes: u128,
+        /// [`crate::MAX_BUFFER_BYTES`].
+        limit: u128,
+    },
+    /// Masses that are each finite but whose total is not (e.g. two masses of 1e308).
+    #[error("{side} sums to more than f64 can hold; rescale the masses (e.g. normalise them)")]
+    MassOverflow {
+        /// Which marginal.
+        side: Side,
+    },
+    /// A uniform grid whose step is too small against the magnitude of its coordinates:
+    /// `start + i * step` cannot represent the gaps (e.g. `uniform(1e17, 1.0, 100)`).
+    #[error(
+        "grid step {step:e} is too small for coordinates of magnitude {magnitude:e}: f64 \
+         rounding would change the gaps by more than 2^-19 of the step; shift the \
+         coordinates towards 0 or use a larger step"
+    )]
+    DegenerateSpacing {
+        /// The step.
+        step: f64,
+        /// Largest absolute coordinate.
+        magnitude: f64,
+    },
+}
+
+impl SinkhornError {
+    /// The last iterate of a solve that did not converge ([`SinkhornError::NotConverged`]),
+    /// or the error itself for every other variant: the explicit way to accept a partial
+    /// result after the fact.
+    ///
+    /// ```
+    /// use sinkhorn::{Sinkhorn, SinkhornParams, Termination, cases::bumps_line};
+    /// let problem = bumps_line(100)?;
+    /// let params = SinkhornParams {
+    ///     termination: Termination { max_iter: 3, ..Termination::default() },
+    ///     eps_scaling: None,
+    ///     ..SinkhornParams::with_reg(0.01)
+    /// };
+    /// let partial = Sinkhorn::new(params).solve(&problem).or_else(|e| e.into_partial())?;
+    /// assert!(!partial.converged());
+    /// assert_eq!(partial.iterations, 3);
+    /// # Ok::<(), sinkhorn::SinkhornError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// `self` unless it is [`SinkhornError::NotConverged`].
+    pub fn into_partial(self) -> Result<SinkhornResult> {
+        match self {
+            SinkhornError::NotConverged { partial, .. } => Ok(*partial),
+            e => Err(e),
+        }
+    }
 }
 
 /// Result alias for this crate.

@@ -8,17 +8,34 @@
 
 use crate::error::Result;
 use crate::exact_grid::min_cost_flow_grid;
-use crate::problem::Problem;
+use crate::problem::{Problem, check_equal_totals};
 use crate::support::{Geometry, Support1d};
 
 /// Exact W1 on a sorted 1D support by the cumulative-distribution formula, O(N).
 ///
-/// `a` and `b` must have the support's length and equal totals (use [`Problem`] to
-/// validate; this slice-level function trusts its input).
-pub fn w1_line(support: &Support1d, a: &[f64], b: &[f64]) -> f64 {
+/// ```
+/// use sinkhorn::{SinkhornError, Support1d, w1_line};
+/// let x = Support1d::linspace(0.0, 1.0, 3)?;
+/// assert_eq!(w1_line(&x, &[1.0, 0.0, 0.0], &[0.0, 0.0, 1.0])?, 1.0);
+/// assert!(matches!(w1_line(&x, &[1.0, 0.0, 0.0], &[0.0, 0.0, 0.5]), Err(SinkhornError::UnequalMass { .. })));
+/// assert!(w1_line(&x, &[1.0, 0.0], &[0.0, 1.0]).is_err()); // short slices
+/// # Ok::<(), SinkhornError>(())
+/// ```
+///
+/// # Errors
+/// As [`Problem::new`] for the masses: [`crate::SinkhornError::LengthMismatch`],
+/// [`crate::SinkhornError::InvalidMass`] (NaN, infinite, negative),
+/// [`crate::SinkhornError::ZeroMass`], [`crate::SinkhornError::MassOverflow`],
+/// [`crate::SinkhornError::UnequalMass`].
+pub fn w1_line(support: &Support1d, a: &[f64], b: &[f64]) -> Result<f64> {
     let n = support.len();
-    debug_assert_eq!(a.len(), n);
-    debug_assert_eq!(b.len(), n);
+    check_equal_totals(a, b, n)?;
+    Ok(w1_line_unchecked(support, a, b))
+}
+
+/// [`w1_line`] on masses already validated (a [`Problem`]'s).
+fn w1_line_unchecked(support: &Support1d, a: &[f64], b: &[f64]) -> f64 {
+    let n = support.len();
     let mut cdf_gap = 0.0;
     let mut total = 0.0;
     for i in 0..n.saturating_sub(1) {
@@ -31,18 +48,32 @@ pub fn w1_line(support: &Support1d, a: &[f64], b: &[f64]) -> f64 {
 /// Exact W1 of a validated problem: the CDF formula on a line, min-cost flow on a grid
 /// (O(N^2 log N) worst case: for validation, grids up to ~64 x 64).
 ///
+/// ```
+/// use sinkhorn::{cases::bumps_line, exact_w1};
+/// let w1 = exact_w1(&bumps_line(1000)?)?;
+/// assert!(w1 > 0.0 && w1 < 1.0);
+/// # Ok::<(), sinkhorn::SinkhornError>(())
+/// ```
+///
 /// # Errors
 /// Never for a validated problem on a line; on a grid, propagates
 /// [`crate::SinkhornError::NonFinite`] if the flow solver meets a non-finite distance
 /// (impossible for validated input, reported rather than panicking).
 pub fn exact_w1(problem: &Problem) -> Result<f64> {
     match problem.geometry() {
-        Geometry::Line(s) => Ok(w1_line(s, problem.a(), problem.b())),
+        Geometry::Line(s) => Ok(w1_line_unchecked(s, problem.a(), problem.b())),
         Geometry::Grid(g) => min_cost_flow_grid(g, problem.a(), problem.b()).map(|f| f.cost),
     }
 }
 
-/// Exact W1 between `a` on sorted points `x` and `b` on sorted points `y`.
+/// Exact W1 between `a` on sorted points `x` and `b` on sorted points `y` (for unsorted
+/// samples with repeats, see [`crate::wasserstein_1d`]).
+///
+/// ```
+/// let w = sinkhorn::w1_two_supports(&[0.0, 1.0], &[0.5, 0.5], &[0.5], &[1.0])?;
+/// assert_eq!(w, 0.5);
+/// # Ok::<(), sinkhorn::SinkhornError>(())
+/// ```
 ///
 /// # Errors
 /// As [`Problem::on_two_supports`].

@@ -21,6 +21,15 @@ use crate::support::Geometry;
 use crate::termination::Termination;
 
 /// The FS-1 solver with its options.
+///
+/// ```
+/// use sinkhorn::{Sinkhorn, cases::bumps_line, exact_w1};
+/// let problem = bumps_line(500)?;
+/// let r = Sinkhorn::default().solve(&problem)?; // eps = 1e-2 of the diameter
+/// let w1 = exact_w1(&problem)?;
+/// assert!(r.converged() && (r.cost - w1).abs() < 0.05 * w1);
+/// # Ok::<(), sinkhorn::SinkhornError>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Sinkhorn {
     /// Options.
@@ -49,11 +58,20 @@ impl StageKernel {
     }
 }
 
-/// The domain a stage at `eps` runs in under `domain`.
+/// The domain a stage at `eps` runs in under `domain` (never [`Domain::Auto`]).
+///
+/// ```
+/// use sinkhorn::{Domain, Geometry, Grid2d, resolve_domain};
+/// let grid = Geometry::Grid(Grid2d::unit_square(48)?);
+/// let h = 1.0 / 47.0;
+/// assert_eq!(resolve_domain(Domain::Auto, &grid, h / 8.0), Domain::Standard);
+/// assert_eq!(resolve_domain(Domain::Auto, &grid, 1e-4), Domain::Log);
+/// # Ok::<(), sinkhorn::SinkhornError>(())
+/// ```
 pub fn resolve_domain(domain: Domain, geometry: &Geometry, eps: f64) -> Domain {
     let line = matches!(geometry, Geometry::Line(_));
     match domain {
-        Domain::Auto if geometry.diameter() / eps < AUTO_STANDARD_MAX_DIAMETER_OVER_EPS => {
+        Domain::Auto if geometry.diameter() / eps <= AUTO_STANDARD_MAX_DIAMETER_OVER_EPS => {
             Domain::Standard
         }
         Domain::Auto | Domain::Stabilized if line => Domain::Stabilized,
@@ -62,32 +80,101 @@ pub fn resolve_domain(domain: Domain, geometry: &Geometry, eps: f64) -> Domain {
     }
 }
 
+/// Half the difference of the means of the finite entries of `g` and `f`: adding it to `f`
+/// and subtracting it from `g` leaves the plan unchanged and makes the two means equal.
+fn gauge_shift(f: &[f64], g: &[f64]) -> f64 {
+    let mean = |x: &[f64]| {
+        let (sum, count) = x
+            .iter()
+            .filter(|v| v.is_finite())
+            .fold((0.0, 0usize), |(s, c), v| (s + v, c + 1));
+        if count == 0 { 0.0 } else { sum / count as f64 }
+    };
+    0.5 * (mean(g) - mean(f))
+}
+
 impl Sinkhorn {
     /// A solver with these options.
+    ///
+    /// ```
+    /// use sinkhorn::{Domain, Sinkhorn, SinkhornParams};
+    /// let solver = Sinkhorn::new(SinkhornParams { domain: Domain::Log, ..SinkhornParams::with_reg(0.01) });
+    /// assert_eq!(solver.params.domain, Domain::Log);
+    /// ```
     pub fn new(params: SinkhornParams) -> Self {
         Sinkhorn { params }
     }
 
-    /// A solver with default options and the given eps.
-    pub fn with_eps(eps: f64) -> Self {
+    /// A solver with default options and POT's absolute `reg` (eps in cost units).
+    ///
+    /// ```
+    /// use sinkhorn::{Sinkhorn, cases::bumps_line};
+    /// let r = Sinkhorn::with_reg(0.02).solve(&bumps_line(200)?)?;
+    /// assert!((r.plan.eps() - 0.02).abs() < 1e-15);
+    /// # Ok::<(), sinkhorn::SinkhornError>(())
+    /// ```
+    pub fn with_reg(reg: f64) -> Self {
         Sinkhorn {
-            params: SinkhornParams::with_eps(eps),
+            params: SinkhornParams::with_reg(reg),
+        }
+    }
+
+    /// A solver with default options and `eps = relative * diameter`.
+    ///
+    /// ```
+    /// use sinkhorn::{Sinkhorn, Support1d, Problem};
+    /// // The same shapes in metres and in kilometres give the same relative blur.
+    /// let m = Problem::line(Support1d::linspace(0.0, 2000.0, 3)?, vec![1.0, 0.0, 0.0], vec![0.0, 0.0, 1.0])?;
+    /// let km = Problem::line(Support1d::linspace(0.0, 2.0, 3)?, vec![1.0, 0.0, 0.0], vec![0.0, 0.0, 1.0])?;
+    /// let s = Sinkhorn::with_relative_eps(0.01);
+    /// let (a, b) = (s.solve(&m)?.cost, s.solve(&km)?.cost);
+    /// assert!((a / 1000.0 - b).abs() < 1e-9 * b);
+    /// # Ok::<(), sinkhorn::SinkhornError>(())
+    /// ```
+    pub fn with_relative_eps(relative: f64) -> Self {
+        Sinkhorn {
+            params: SinkhornParams::with_relative_eps(relative),
         }
     }
 
     /// Solve `problem`.
     ///
+    /// ```
+    /// use sinkhorn::{Sinkhorn, SinkhornError, SinkhornParams, Termination, cases::bumps_line};
+    /// let problem = bumps_line(200)?;
+    /// let short = SinkhornParams { termination: Termination::new(5, 1e-9), ..SinkhornParams::default() };
+    /// // Not converging is an error that carries the last iterate...
+    /// let err = Sinkhorn::new(short.clone()).solve(&problem).unwrap_err();
+    /// assert!(matches!(err, SinkhornError::NotConverged { .. }));
+    /// // ...unless partial results were asked for.
+    /// let partial = SinkhornParams { termination: short.termination.allowing_partial(), ..short };
+    /// assert!(!Sinkhorn::new(partial).solve(&problem)?.converged());
+    /// # Ok::<(), sinkhorn::SinkhornError>(())
+    /// ```
+    ///
     /// # Errors
-    /// Invalid options ([`SinkhornError::InvalidParameter`], [`SinkhornError::InvalidOption`],
-    /// [`SinkhornError::InvalidWarmStart`]); [`SinkhornError::KernelUnderflow`] when
-    /// [`Domain::Standard`] was forced and `exp(-C/eps)` underflows (use the log domain);
-    /// [`SinkhornError::NonFinite`] if the log domain meets a non-finite value, or the cost or
-    /// objective leaves f64's range (coordinates near 1e300).
+    /// [`SinkhornError::NotConverged`] (with the last iterate) when `max_iter` is reached
+    /// without meeting `tol`, unless [`crate::Termination::allow_partial`]; invalid options
+    /// ([`SinkhornError::InvalidParameter`], [`SinkhornError::InvalidOption`],
+    /// [`SinkhornError::InvalidWarmStart`], [`SinkhornError::EpsTooSmall`]);
+    /// [`SinkhornError::KernelUnderflow`] when [`Domain::Standard`] was forced and
+    /// `exp(-C/eps)` underflows (use the log domain); [`SinkhornError::TooLarge`] for the
+    /// dense backend on a large problem; [`SinkhornError::NonFinite`] if the log domain
+    /// meets a non-finite value, or the cost or objective leaves f64's range (coordinates
+    /// near 1e300).
     pub fn solve(&self, problem: &Problem) -> Result<SinkhornResult> {
         self.solve_observed(problem, &mut NoObserver)
     }
 
     /// Solve `problem`, reporting every violation check to `observer`.
+    ///
+    /// ```
+    /// use sinkhorn::{Record, Sinkhorn, cases::bumps_line};
+    /// let mut seen = Vec::new();
+    /// let r = Sinkhorn::default().solve_observed(&bumps_line(100)?, &mut |rec: &Record| seen.push(rec.violation))?;
+    /// assert_eq!(seen.len(), r.history.len());
+    /// # Ok::<(), sinkhorn::SinkhornError>(())
+    /// ```
     ///
     /// # Errors
     /// As [`Sinkhorn::solve`].
@@ -97,12 +184,11 @@ impl Sinkhorn {
         observer: &mut dyn Observer,
     ) -> Result<SinkhornResult> {
         let p = &self.params;
-        p.validate()?;
         let n = problem.len();
         let geometry = problem.geometry();
         let diameter = geometry.diameter();
-        let mut f0 = self.initial_f(problem)?;
-        let schedule = p.eps_schedule();
+        let schedule = p.eps_schedule(geometry)?;
+        let mut f0 = self.initial_f(problem, schedule[0])?;
         let mut done = 0usize;
         let mut history = Vec::new();
         let mut last: Option<(LoopOutput, Domain, StageKernel)> = None;
@@ -130,7 +216,12 @@ impl Sinkhorn {
                 Domain::Standard => match run_standard(kernel.as_dyn(), &input, observer) {
                     Ok(o) => (o, Domain::Standard),
                     Err(SinkhornError::KernelUnderflow { .. }) if p.domain == Domain::Auto => {
-                        (run_log(kernel.as_dyn(), &input, observer)?, Domain::Log)
+                        match (&kernel, geometry) {
+                            (StageKernel::Colt(k), Geometry::Line(s)) => {
+                                (run_stabilized(s, k, &input, observer)?, Domain::Stabilized)
+                            }
+                            _ => (run_log(kernel.as_dyn(), &input, observer)?, Domain::Log),
+                        }
                     }
                     Err(e) => return Err(e),
                 },
@@ -144,17 +235,25 @@ impl Sinkhorn {
             };
             done += out.iterations;
             history.extend_from_slice(&out.history);
-            // Warm start the next stage; zero masses keep -inf, which the loops expect.
+            // Warm start the next stage from f shifted by the gauge constant c (the plan
+            // depends on f + g only): c balances the means of f and g, so that the scalings
+            // e^{f/eps}, e^{g/eps} stay near 1 at the next, smaller eps. Without it the
+            // first stage's gauge (POT's u = 1/n at eps = diameter puts f near
+            // -diameter * ln n) would carry e^{-diameter ln(n) / eps} into later stages and
+            // underflow the standard domain. Zero masses keep -inf, which the loops expect.
+            let c = gauge_shift(&out.f, &out.g);
             f0 = out
                 .f
                 .iter()
-                .map(|x| if x.is_finite() { *x } else { 0.0 })
+                .map(|x| if x.is_finite() { x + c } else { 0.0 })
                 .collect();
             last = Some((out, used, kernel));
         }
         let (out, domain, kernel) = last.expect("the eps schedule always has a last stage");
         debug_assert_eq!(out.f.len(), n);
-        let eps = p.eps;
+        let eps = *schedule
+            .last()
+            .expect("the eps schedule always has a last stage");
         let inv = 1.0 / eps;
         let fs: Vec<f64> = out.f.iter().map(|x| x * inv).collect();
         let gs: Vec<f64> = out.g.iter().map(|x| x * inv).collect();
@@ -171,14 +270,27 @@ impl Sinkhorn {
             termination: out.reason,
             domain,
         }
-        .finite()
+        .finish("FS-1", &p.termination)
     }
 
     /// Solve many `(a, b)` pairs on one geometry in parallel (rayon), one result per pair
     /// in input order.
     ///
+    /// ```
+    /// use sinkhorn::{Geometry, Sinkhorn, Support1d};
+    /// let line = Geometry::Line(Support1d::linspace(0.0, 1.0, 3)?);
+    /// let pairs = vec![
+    ///     (vec![1.0, 0.0, 0.0], vec![0.0, 0.0, 1.0]),
+    ///     (vec![0.5, 0.5, 0.0], vec![f64::NAN, 0.5, 0.5]),
+    /// ];
+    /// let out = Sinkhorn::default().solve_batch(&line, &pairs);
+    /// assert!(out[0].is_ok() && out[1].is_err());
+    /// # Ok::<(), sinkhorn::SinkhornError>(())
+    /// ```
+    ///
     /// # Errors
-    /// Each entry fails independently as [`Problem::new`] and [`Sinkhorn::solve`].
+    /// Each entry fails independently as [`Problem::new`] and [`Sinkhorn::solve`]
+    /// (including [`SinkhornError::NotConverged`]).
     pub fn solve_batch(
         &self,
         geometry: &Geometry,
@@ -193,11 +305,12 @@ impl Sinkhorn {
             .collect()
     }
 
-    /// The starting source potential: the warm start, or POT's `u = 1/n`.
-    fn initial_f(&self, problem: &Problem) -> Result<Vec<f64>> {
+    /// The starting source potential: the warm start, or POT's `u = 1/n` at the first
+    /// stage's `eps`.
+    fn initial_f(&self, problem: &Problem, eps: f64) -> Result<Vec<f64>> {
         let n = problem.len();
         match &self.params.warm_start {
-            None => Ok(vec![self.params.eps * (1.0 / n as f64).ln(); n]),
+            None => Ok(vec![eps * (1.0 / n as f64).ln(); n]),
             Some(w) => {
                 if w.f.len() != n || w.g.len() != n {
                     return Err(SinkhornError::InvalidWarmStart {

@@ -121,6 +121,9 @@ pub(crate) struct ScalingFlags {
     pub vanished: bool,
     /// Some positive mass got a scaling outside the bounds asked for.
     pub out_of_bounds: bool,
+    /// Some positive mass met a kernel product below f64's normal range (zero or
+    /// subnormal): its scaling has lost precision even if it is finite.
+    pub underflow: bool,
 }
 
 impl ScalingFlags {
@@ -142,8 +145,10 @@ pub(crate) fn update_scaling(
         non_finite: false,
         vanished: false,
         out_of_bounds: false,
+        underflow: false,
     };
     for ((xi, &mi), &ki) in x.iter_mut().zip(m).zip(k) {
+        flags.underflow |= mi > 0.0 && ki < f64::MIN_POSITIVE;
         *xi = if mi > 0.0 { mi / ki } else { 0.0 };
         flags.non_finite |= !xi.is_finite();
         flags.vanished |= !(*xi > 0.0 || mi <= 0.0);
@@ -210,8 +215,9 @@ pub(crate) fn run_standard<K: GibbsKernel + ?Sized>(
         kernel.apply(&v, &mut kv, &mut scratch);
         let u_flags = update_scaling(&mut u, a, &kv, ..);
         done += 1;
-        // `v` breaks the loop only when not finite; `u` also when a scaling vanished.
-        if v_flags.non_finite || u_flags.degenerate() {
+        // `v` breaks the loop when not finite, `u` also when a scaling vanished, either when
+        // its kernel product left f64's normal range (the scaling would be inaccurate).
+        if v_flags.non_finite || v_flags.underflow || u_flags.degenerate() || u_flags.underflow {
             return Err(SinkhornError::KernelUnderflow {
                 iteration: input.offset + done,
                 diameter_over_eps: input.diameter_over_eps,

@@ -21,8 +21,9 @@ use crate::colt_kernel::ColtKernel;
 use crate::dense::DenseKernel;
 use crate::error::{Result, SinkhornError};
 use crate::kernel::GibbsKernel;
+use crate::limits::{MAX_INNER_STEPS, MAX_ITERATIONS, check_eps_resolution};
 use crate::observer::{NoObserver, Observer, Record};
-use crate::params::{Backend, Domain};
+use crate::params::{Backend, Domain, Eps};
 use crate::plan::{Plan, objective_with, transport_cost_with};
 use crate::problem::Problem;
 use crate::result::SinkhornResult;
@@ -31,13 +32,21 @@ use crate::termination::{Termination, TerminationReason};
 use colt::LogColtPair;
 
 /// Options of FS-2 / IPOT.
+///
+/// ```
+/// use sinkhorn::{Eps, IpotParams};
+/// let p = IpotParams::default();
+/// assert_eq!((p.beta, p.inner), (Eps::Relative(0.05), 5));
+/// assert!(IpotParams { inner: usize::MAX, ..p }.validate().is_err());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct IpotParams {
-    /// Proximal step `beta` (cost units). Smaller converges in fewer outer iterations but
-    /// needs more inner steps (brief §3.5: `beta = 0.01`, `L = 1` stalls at 1e-3 on
-    /// `[0, 1]`). Default 0.05 (for a support of diameter ~1; scale with the diameter).
-    pub beta: f64,
-    /// Inner Sinkhorn steps `L` per outer iteration (default 5).
+    /// Proximal step `beta`, relative to the diameter (default `Relative(0.05)`) or in cost
+    /// units (`Absolute`). Smaller converges in fewer outer iterations but needs more inner
+    /// steps (brief §3.5: `beta = 0.01`, `L = 1` stalls at 1e-3 on `[0, 1]`).
+    pub beta: Eps,
+    /// Inner Sinkhorn steps `L` per outer iteration (default 5, at most
+    /// [`crate::MAX_INNER_STEPS`], and `inner * max_iter <= MAX_ITERATIONS`).
     pub inner: usize,
     /// Outer iterations cap, tolerance on the relative L1 row violation of `T^(k)` (columns
     /// are exact after the inner `v` step), check frequency (default 2000, 1e-9, 10).
@@ -61,13 +70,9 @@ pub struct IpotParams {
 impl Default for IpotParams {
     fn default() -> Self {
         IpotParams {
-            beta: 0.05,
+            beta: Eps::Relative(0.05),
             inner: 5,
-            termination: Termination {
-                max_iter: 2000,
-                tol: 1e-9,
-                check_every: 10,
-            },
+            termination: Termination::new(Self::DEFAULT_MAX_ITER, 1e-9),
             cost_tol: 1e-10,
             backend: Backend::Colt,
             domain: Domain::Auto,
@@ -76,24 +81,56 @@ impl Default for IpotParams {
 }
 
 impl IpotParams {
-    /// Defaults with `beta = diameter / 20` (0.05 on the unit interval).
-    pub fn for_diameter(diameter: f64) -> Self {
+    /// FS-2's default outer-iteration cap (measured, see `docs/sinkhorn.md`).
+    pub const DEFAULT_MAX_ITER: usize = 20_000;
+
+    /// Defaults with an absolute `beta` (cost units).
+    ///
+    /// ```
+    /// use sinkhorn::{Eps, IpotParams};
+    /// assert_eq!(IpotParams::with_beta(0.1).beta, Eps::Absolute(0.1));
+    /// ```
+    pub fn with_beta(beta: f64) -> Self {
         IpotParams {
-            beta: diameter / 20.0,
+            beta: Eps::Absolute(beta),
             ..Self::default()
         }
     }
 
-    /// Validate the options.
+    /// The absolute `beta` on `geometry`.
+    ///
+    /// ```
+    /// use sinkhorn::{Geometry, IpotParams, Support1d};
+    /// let line = Geometry::Line(Support1d::linspace(0.0, 10.0, 11)?);
+    /// assert_eq!(IpotParams::default().beta_on(&line)?, 0.5);
+    /// # Ok::<(), sinkhorn::SinkhornError>(())
+    /// ```
     ///
     /// # Errors
-    /// [`SinkhornError::InvalidParameter`] for `beta` not finite and > 0;
-    /// [`SinkhornError::InvalidOption`] for `inner == 0` or a bad termination.
+    /// As [`Eps::resolve`] (named `beta`).
+    pub fn beta_on(&self, geometry: &Geometry) -> Result<f64> {
+        self.beta.resolve_named("beta", geometry)
+    }
+
+    /// Validate the options that do not depend on the problem.
+    ///
+    /// ```
+    /// use sinkhorn::IpotParams;
+    /// assert!(IpotParams::default().validate().is_ok());
+    /// assert!(IpotParams { inner: 0, ..IpotParams::default() }.validate().is_err());
+    /// assert!(IpotParams::with_beta(f64::NAN).validate().is_err());
+    /// ```
+    ///
+    /// # Errors
+    /// [`SinkhornError::InvalidParameter`] for a `beta` value not finite and > 0;
+    /// [`SinkhornError::InvalidOption`] for `inner` outside `1..=MAX_INNER_STEPS`,
+    /// `inner * max_iter > MAX_ITERATIONS` or a bad termination (including `max_iter == 0`).
     pub fn validate(&self) -> Result<()> {
-        if !(self.beta.is_finite() && self.beta > 0.0) {
+        let beta = self.beta.value();
+        if !(beta.is_finite() && beta > 0.0) {
             return Err(SinkhornError::InvalidParameter {
                 name: "beta",
-                value: self.beta,
+                value: beta,
             });
         }
         if self.cost_tol.is_nan() || self.cost_tol < 0.0 {
@@ -103,18 +140,39 @@ impl IpotParams {
                 reason: "a tolerance must be >= 0",
             });
         }
-        if self.inner == 0 {
+        if self.inner == 0 || self.inner > MAX_INNER_STEPS {
             return Err(SinkhornError::InvalidOption {
                 name: "inner",
-                value: "0".into(),
-                reason: "IPOT needs at least one inner Sinkhorn step",
+                value: self.inner.to_string(),
+                reason: "IPOT needs between 1 and MAX_INNER_STEPS (1000) inner Sinkhorn steps",
             });
         }
-        self.termination.validate()
+        self.termination.validate()?;
+        if self.inner.saturating_mul(self.termination.max_iter) > MAX_ITERATIONS {
+            return Err(SinkhornError::InvalidOption {
+                name: "inner * max_iter",
+                value: format!("{} * {}", self.inner, self.termination.max_iter),
+                reason: "at most MAX_ITERATIONS (10^7) inner steps in all",
+            });
+        }
+        Ok(())
     }
 }
 
-/// The FS-2 solver.
+/// The FS-2 solver: IPOT with O(N) iterations, converging to the exact W1.
+///
+/// On a line the exact W1 is also available in O(N) by the CDF formula ([`crate::w1_line`],
+/// [`crate::exact_w1`], [`crate::wasserstein_1d`]): prefer it there; FS-2 is for plans and
+/// potentials, and for 2D grids.
+///
+/// ```
+/// use sinkhorn::{Ipot, cases::bumps_line, exact_w1};
+/// let problem = bumps_line(400)?;
+/// let r = Ipot::default().solve(&problem)?;
+/// let w1 = exact_w1(&problem)?;
+/// assert!(r.converged() && (r.cost - w1).abs() < 1e-6 * w1);
+/// # Ok::<(), sinkhorn::SinkhornError>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Ipot {
     /// Options.
@@ -137,15 +195,33 @@ pub(crate) struct IpotState {
 
 impl Ipot {
     /// A solver with these options.
+    ///
+    /// ```
+    /// use sinkhorn::{Ipot, IpotParams};
+    /// let solver = Ipot::new(IpotParams { inner: 10, ..IpotParams::with_beta(0.02) });
+    /// assert_eq!(solver.params.inner, 10);
+    /// ```
     pub fn new(params: IpotParams) -> Self {
         Ipot { params }
     }
 
     /// Solve `problem` to the exact W1 (up to the tolerance).
     ///
+    /// ```
+    /// use sinkhorn::{Ipot, IpotParams, SinkhornError, Termination, cases::bumps_line};
+    /// let zero = IpotParams { termination: Termination::new(0, 1e-9), ..IpotParams::default() };
+    /// assert!(matches!(Ipot::new(zero).solve(&bumps_line(10)?), Err(SinkhornError::InvalidOption { .. })));
+    /// # Ok::<(), sinkhorn::SinkhornError>(())
+    /// ```
+    ///
     /// # Errors
-    /// Invalid options; [`SinkhornError::NonFinite`] if a potential becomes non-finite where
-    /// the mass is positive, or the cost or objective leaves f64's range.
+    /// [`SinkhornError::NotConverged`] (with the last iterate) when `max_iter` outer
+    /// iterations do not meet the tolerances, unless
+    /// [`crate::Termination::allow_partial`]; invalid options (as
+    /// [`IpotParams::validate`], [`SinkhornError::EpsTooSmall`] for `beta`);
+    /// [`SinkhornError::TooLarge`] for the dense backend on a large problem;
+    /// [`SinkhornError::NonFinite`] if a potential becomes non-finite where the mass is
+    /// positive, or the cost or objective leaves f64's range.
     pub fn solve(&self, problem: &Problem) -> Result<SinkhornResult> {
         self.solve_observed(problem, &mut NoObserver)
     }
@@ -154,8 +230,16 @@ impl Ipot {
     /// `(log A_k, log B_k)`: `T^(k)_ij = exp(lA_i - k C_ij / beta + lB_j)`. For comparing
     /// iterates with [`crate::dense_ipot`].
     ///
+    /// ```
+    /// use sinkhorn::{Ipot, cases::bumps_line};
+    /// let (la, lb) = Ipot::default().iterate_potentials(&bumps_line(20)?, 3)?;
+    /// assert_eq!((la.len(), lb.len()), (20, 20));
+    /// # Ok::<(), sinkhorn::SinkhornError>(())
+    /// ```
+    ///
     /// # Errors
-    /// As [`Ipot::solve`].
+    /// As [`Ipot::solve`], except that there is no convergence test (`outer == 0` is
+    /// [`SinkhornError::InvalidOption`]).
     pub fn iterate_potentials(
         &self,
         problem: &Problem,
@@ -166,6 +250,7 @@ impl Ipot {
                 max_iter: outer,
                 tol: 0.0,
                 check_every: outer.max(1),
+                allow_partial: true,
             },
             ..self.params
         };
@@ -175,6 +260,14 @@ impl Ipot {
 
     /// Solve, reporting each check (`eps` in the record is `beta / k`).
     ///
+    /// ```
+    /// use sinkhorn::{Ipot, Record, cases::bumps_line};
+    /// let mut last = f64::INFINITY;
+    /// Ipot::default().solve_observed(&bumps_line(100)?, &mut |r: &Record| last = r.violation)?;
+    /// assert!(last <= 1e-9);
+    /// # Ok::<(), sinkhorn::SinkhornError>(())
+    /// ```
+    ///
     /// # Errors
     /// As [`Ipot::solve`].
     pub fn solve_observed(
@@ -183,7 +276,7 @@ impl Ipot {
         observer: &mut dyn Observer,
     ) -> Result<SinkhornResult> {
         let (state, violation, history, reason) = self.run(problem, observer)?;
-        let beta = self.params.beta;
+        let beta = self.params.beta_on(problem.geometry())?;
         let k = state.k.max(1);
         let eps = beta / k as f64;
         let kernel = build_kernel(self.params.backend, problem, eps)?;
@@ -201,7 +294,7 @@ impl Ipot {
             termination: reason,
             domain: Domain::Log,
         }
-        .finite()
+        .finish("FS-2 (IPOT)", &self.params.termination)
     }
 
     #[allow(clippy::type_complexity)]
@@ -212,6 +305,7 @@ impl Ipot {
     ) -> Result<(IpotState, f64, Vec<(usize, f64)>, TerminationReason)> {
         let p = &self.params;
         p.validate()?;
+        let beta = p.beta_on(problem.geometry())?;
         let n = problem.len();
         let (a, b) = (problem.a(), problem.b());
         let mass: f64 = a.iter().sum();
@@ -235,7 +329,7 @@ impl Ipot {
         let mut reason = TerminationReason::MaxIterations;
         // The proximal kernel's Gibbs factor G = exp(-C/beta) as a CoLT pair in log form.
         let line_gibbs = match (problem.geometry(), p.backend) {
-            (Geometry::Line(s), Backend::Colt) => Some(LogColtPair::gibbs(&s.coords(), p.beta)?),
+            (Geometry::Line(s), Backend::Colt) => Some(LogColtPair::gibbs(&s.coords(), beta)?),
             _ => None,
         };
         let zero_masses = a.iter().chain(b).any(|&x| x <= 0.0);
@@ -245,7 +339,9 @@ impl Ipot {
         let term = p.termination;
         while k < term.max_iter {
             k += 1;
-            let eps_k = p.beta / k as f64;
+            let eps_k = beta / k as f64;
+            // Past this the proximal kernel G^k can no longer be resolved in f64.
+            check_eps_resolution("beta / k", eps_k, problem.geometry().diameter())?;
             // The log-domain kernel at eps_k is built only when needed: log inner steps,
             // zero-mass fill-in, or a check.
             let mut kernel_slot: Option<Box<dyn GibbsKernel>> = None;

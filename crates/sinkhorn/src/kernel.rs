@@ -11,6 +11,16 @@
 /// Inputs in the log domain may hold `-inf` (zero masses); outputs are then `-inf` only
 /// where every contributing term is `-inf`. `scratch` has at least
 /// [`GibbsKernel::scratch_len`] entries; implementations never allocate.
+///
+/// ```
+/// use sinkhorn::{ColtKernel, Geometry, GibbsKernel, Grid2d};
+/// let k = ColtKernel::new(&Geometry::Grid(Grid2d::unit_square(8)?), 0.1)?;
+/// let mut scratch = vec![0.0; k.scratch_len()];
+/// let (g, mut out) = (vec![0.0; k.len()], vec![0.0; k.len()]);
+/// k.log_apply(&g, &mut out, &mut scratch); // log of the row sums of K
+/// assert!(out.iter().all(|x| *x > 0.0)); // every row sum exceeds the diagonal 1
+/// # Ok::<(), sinkhorn::SinkhornError>(())
+/// ```
 pub trait GibbsKernel: Sync {
     /// Number of points (the kernel is `len x len`).
     fn len(&self) -> usize;
@@ -38,6 +48,13 @@ pub trait GibbsKernel: Sync {
 }
 
 /// `log(exp(x) + exp(y))`, exact at `-inf` (no `-inf - -inf = NaN`).
+///
+/// ```
+/// use sinkhorn::logaddexp;
+/// assert!((logaddexp(0.0, 0.0) - 2f64.ln()).abs() < 1e-15);
+/// assert_eq!(logaddexp(f64::NEG_INFINITY, f64::NEG_INFINITY), f64::NEG_INFINITY);
+/// assert_eq!(logaddexp(1000.0, 0.0), 1000.0);
+/// ```
 #[inline(always)]
 pub fn logaddexp(x: f64, y: f64) -> f64 {
     let (hi, lo) = if x > y { (x, y) } else { (y, x) };

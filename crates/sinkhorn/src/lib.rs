@@ -12,14 +12,21 @@
 //!
 //! - [`Problem`]: a [`Geometry`] and marginals `a`, `b`, validated once.
 //! - [`Sinkhorn`] (FS-1): standard, log or stabilised (absorption) domain ([`Domain`]),
-//!   chosen automatically from `diameter / eps`; eps-scaling, warm starts,
+//!   chosen automatically from `diameter / eps`; eps relative to the support's diameter by
+//!   default or POT's absolute `reg` ([`Eps`]); eps-scaling, warm starts,
 //!   an [`Observer`] hook and [`Sinkhorn::solve_batch`] (rayon).
 //! - [`Ipot`] (FS-2): the inexact proximal point method, converging to the exact W1.
 //! - [`SinkhornResult`]: potentials and the [`Plan`] in structured form, `<C, T>`, the
 //!   entropic objective, iterations, violation history, [`TerminationReason`].
-//! - Baselines: [`DenseKernel`] (faer, same loops), [`dense_ipot`], exact W1 by
-//!   [`w1_line`] / [`exact_w1`] (min-cost flow on grids).
+//! - Convergence is part of the answer: a solve that stops at its iteration cap without
+//!   meeting its tolerance is [`SinkhornError::NotConverged`] (carrying the last iterate)
+//!   unless [`Termination::allow_partial`] asks for it as `Ok`.
+//! - Exact W1: [`wasserstein_1d`] between raw samples (SciPy's semantics), [`w1_line`] /
+//!   [`exact_w1`] on a support (min-cost flow on grids).
+//! - Baselines: [`DenseKernel`] (faer, same loops), [`dense_ipot`].
 //! - [`timing`]: per-iteration timings and eps sweeps for `cargo xtask validate`.
+//! - Limits ([`MAX_BUFFER_BYTES`], [`MAX_ITERATIONS`], ...): sizes and options beyond them
+//!   are typed errors, not aborts or hangs.
 //!
 //! ```
 //! use sinkhorn::{Problem, Sinkhorn, Support1d, w1_line};
@@ -29,8 +36,8 @@
 //! let a: Vec<f64> = bump(0.3).map(|v| v / sa).collect();
 //! let b: Vec<f64> = bump(0.6).map(|v| v / sb).collect();
 //! let problem = Problem::line(x.clone(), a.clone(), b.clone())?;
-//! let result = Sinkhorn::with_eps(1e-3).solve(&problem)?;
-//! let exact = w1_line(&x, &a, &b);
+//! let result = Sinkhorn::with_reg(1e-3).solve(&problem)?;
+//! let exact = w1_line(&x, &a, &b)?;
 //! assert!((result.cost - exact).abs() < 0.02 * exact);
 //! # Ok::<(), sinkhorn::SinkhornError>(())
 //! ```
@@ -41,8 +48,8 @@
 //! use sinkhorn::{Ipot, IpotParams, Sinkhorn, cases::bumps_line, exact_w1};
 //!
 //! let problem = bumps_line(1000)?; // two bumps on 1000 points of [0, 1]
-//! let entropic = Sinkhorn::with_eps(1e-3).solve(&problem)?; // FS-1, O(N) per iteration
-//! let fs2 = Ipot::new(IpotParams::for_diameter(1.0)).solve(&problem)?; // FS-2 -> exact W1
+//! let entropic = Sinkhorn::with_reg(1e-3).solve(&problem)?; // FS-1, O(N) per iteration
+//! let fs2 = Ipot::new(IpotParams::default()).solve(&problem)?; // FS-2 -> exact W1
 //! let w1 = exact_w1(&problem)?; // CDF formula
 //! assert!((fs2.cost - w1).abs() < 1e-6 * w1);
 //! println!("entropic {:.6}, FS-2 {:.9}, exact {:.9}", entropic.cost, fs2.cost, w1);
@@ -61,14 +68,23 @@ mod fs1_loop;
 mod fs1_stabilized;
 mod fs2;
 mod kernel;
+mod limits;
 mod observer;
 mod params;
 mod plan;
 mod problem;
 mod result;
+mod samples;
 mod support;
 mod termination;
 pub mod timing;
+
+/// The `colt` types that appear in this crate's signatures ([`Plan::to_colt`], the
+/// `From<ColtError>` conversion of [`SinkhornError`]).
+pub use colt::{ColtError, LogColtPair};
+/// The dense matrix type of the baselines ([`DenseKernel`], [`Plan::to_dense`],
+/// [`DenseIpotIterate`]).
+pub use faer::Mat;
 
 pub use colt_kernel::ColtKernel;
 pub use dense::DenseKernel;
@@ -78,12 +94,17 @@ pub use exact::{exact_w1, w1_line, w1_two_supports};
 pub use fs1::{Sinkhorn, resolve_domain};
 pub use fs2::{Ipot, IpotParams};
 pub use kernel::{GibbsKernel, logaddexp};
+pub use limits::{
+    MAX_BUFFER_BYTES, MAX_EPS_STAGES, MAX_INNER_STEPS, MAX_ITERATIONS, MIN_EPS_OVER_DIAMETER,
+};
 pub use observer::{NoObserver, Observer, Record};
 pub use params::{
-    AUTO_STANDARD_MAX_DIAMETER_OVER_EPS, Backend, Domain, EpsScaling, Potentials, SinkhornParams,
+    AUTO_STANDARD_MAX_DIAMETER_OVER_EPS, Backend, DEFAULT_RELATIVE_EPS, Domain, Eps, EpsScaling,
+    Potentials, SinkhornParams,
 };
 pub use plan::Plan;
 pub use problem::{Problem, TOTAL_MASS_RTOL};
 pub use result::SinkhornResult;
+pub use samples::wasserstein_1d;
 pub use support::{Geometry, Grid2d, Support1d, merge_supports};
 pub use termination::{Termination, TerminationReason};

@@ -4,9 +4,19 @@
 use crate::error::{Result, SinkhornError};
 use crate::params::Domain;
 use crate::plan::Plan;
-use crate::termination::TerminationReason;
+use crate::termination::{Termination, TerminationReason};
 
 /// The outcome of a solve.
+///
+/// ```
+/// use sinkhorn::{Domain, Sinkhorn, cases::bumps_line};
+/// let r = Sinkhorn::default().solve(&bumps_line(300)?)?;
+/// assert!(r.converged() && r.violation <= 1e-9);
+/// assert_eq!(r.f().len(), 300);
+/// assert_ne!(r.domain, Domain::Auto);
+/// println!("cost {} after {} iterations", r.cost, r.iterations);
+/// # Ok::<(), sinkhorn::SinkhornError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct SinkhornResult {
     /// The plan in structured form (holds the potentials `f`, `g` and its eps).
@@ -47,18 +57,41 @@ impl SinkhornResult {
         Ok(self)
     }
 
-    /// Whether the tolerance was met.
+    /// The result if it converged or `termination` accepts partial results, else
+    /// [`SinkhornError::NotConverged`] carrying it; after [`SinkhornResult::finite`].
+    pub(crate) fn finish(self, solver: &'static str, termination: &Termination) -> Result<Self> {
+        let r = self.finite()?;
+        if r.converged() || termination.allow_partial {
+            return Ok(r);
+        }
+        Err(SinkhornError::NotConverged {
+            solver,
+            iterations: r.iterations,
+            violation: r.violation,
+            tol: termination.tol,
+            partial: Box::new(r),
+        })
+    }
+
+    /// Whether the tolerance was met (also [`SinkhornResult::f`], [`SinkhornResult::g`]).
+    ///
+    /// ```
+    /// use sinkhorn::{Sinkhorn, cases::bumps_line};
+    /// let r = Sinkhorn::default().solve(&bumps_line(50)?)?;
+    /// assert!(r.converged() && r.f().len() == 50 && r.g().len() == 50);
+    /// # Ok::<(), sinkhorn::SinkhornError>(())
+    /// ```
     pub fn converged(&self) -> bool {
         self.termination == TerminationReason::Converged
     }
 
     /// Source potential `f`.
     pub fn f(&self) -> &[f64] {
-        &self.plan.f
+        self.plan.f()
     }
 
     /// Target potential `g`.
     pub fn g(&self) -> &[f64] {
-        &self.plan.g
+        self.plan.g()
     }
 }

@@ -62,11 +62,7 @@ fn loop_input<'a>(problem: &'a Problem, f0: &'a [f64], iterations: usize) -> Loo
         a: problem.a(),
         b: problem.b(),
         f0,
-        termination: Termination {
-            max_iter: iterations,
-            tol: 0.0,
-            check_every: 10,
-        },
+        termination: Termination::new(iterations, 0.0).allowing_partial(),
         offset: 0,
         diameter_over_eps: 20.0,
     }
@@ -90,7 +86,7 @@ fn time_method(method: Method, problem: &Problem, how: Differencing) -> Result<T
     };
     let ipot = |domain| IpotParams {
         domain,
-        ..IpotParams::for_diameter(geometry.diameter())
+        ..IpotParams::default()
     };
     match method {
         Method::Fs1Standard => fs1(&ColtKernel::new(geometry, eps)?, false),
@@ -126,8 +122,9 @@ fn time_method(method: Method, problem: &Problem, how: Differencing) -> Result<T
         }
         Method::DenseIpot => {
             let p = ipot(Domain::Standard);
+            let beta = p.beta_on(geometry)?;
             difference_timing(n, how, |m| {
-                dense_ipot(problem, p.beta, p.inner, m, &[]).map(drop)
+                dense_ipot(problem, beta, p.inner, m, &[]).map(drop)
             })
         }
     }
@@ -157,6 +154,10 @@ impl Differencing {
     /// For iteration loops whose set-up is small next to one iteration (the FS-1 loops
     /// with their kernel built outside the clock): probes of 2 and 4 iterations, floor a
     /// tenth of the plain average.
+    ///
+    /// ```
+    /// assert_eq!(sinkhorn::timing::Differencing::loops(0.1, 3).probe, 2);
+    /// ```
     pub fn loops(target_seconds: f64, repeats: usize) -> Self {
         Differencing {
             target_seconds,
@@ -170,6 +171,10 @@ impl Differencing {
     /// For whole solves whose set-up (kernels, allocation, a final cost) can dominate a
     /// short run: probes of 4 and 8 iterations, floor a hundredth of the plain average, so
     /// the set-up does not cap the run length at a few iterations.
+    ///
+    /// ```
+    /// assert_eq!(sinkhorn::timing::Differencing::solves(0.1, 3).probe, 4);
+    /// ```
     pub fn solves(target_seconds: f64, repeats: usize) -> Self {
         Differencing {
             target_seconds,
@@ -182,6 +187,10 @@ impl Differencing {
 
     /// No probe: runs of `iterations` and `2 iterations`, `repeats` times each. For a
     /// baseline whose iteration lasts seconds (dense IPOT at `N = 10^4`).
+    ///
+    /// ```
+    /// assert_eq!(sinkhorn::timing::Differencing::fixed(5, 1).min_iterations, 5);
+    /// ```
     pub fn fixed(iterations: usize, repeats: usize) -> Self {
         Differencing {
             target_seconds: 0.0,
@@ -197,6 +206,18 @@ impl Differencing {
 /// `(min T(2m) - min T(m)) / m`, so one-off work (set-up, a final cost) cancels. When timer
 /// noise makes the difference non-positive (tiny sizes), the plain average of the longer
 /// run is reported instead (an overestimate).
+///
+/// ```
+/// use sinkhorn::timing::{Differencing, difference_timing};
+/// let p = difference_timing(1000, Differencing::fixed(3, 1), |m| {
+///     let mut x = 0.0f64;
+///     for i in 0..m * 1000 { x += (i as f64).sqrt(); }
+///     std::hint::black_box(x);
+///     Ok::<(), ()>(())
+/// })?;
+/// assert!(p.seconds_per_iteration > 0.0 && p.iterations == 3);
+/// # Ok::<(), ()>(())
+/// ```
 ///
 /// # Errors
 /// The first error of `run`.
@@ -244,6 +265,13 @@ pub fn difference_timing<E>(
 /// problem, outside the clock; FS-2 rebuilds its kernel every outer iteration, which is
 /// part of its per-iteration cost.
 ///
+/// ```
+/// use sinkhorn::{cases::bumps_line, timing::{Method, time_per_iteration}};
+/// let pts = time_per_iteration(Method::Fs1Standard, &[bumps_line(200)?], 1e-3, 1)?;
+/// assert!(pts[0].seconds_per_iteration > 0.0);
+/// # Ok::<(), sinkhorn::SinkhornError>(())
+/// ```
+///
 /// # Errors
 /// As [`Problem::new`] and the solvers.
 pub fn time_per_iteration(
@@ -266,6 +294,13 @@ pub fn time_per_iteration(
 
 /// [`time_per_iteration`] on [`crate::cases::bumps_line`] of each size.
 ///
+/// ```
+/// use sinkhorn::timing::{Method, time_line};
+/// let pts = time_line(Method::Fs1Log, &[100, 200], 1e-3, 1)?;
+/// assert_eq!(pts.len(), 2);
+/// # Ok::<(), sinkhorn::SinkhornError>(())
+/// ```
+///
 /// # Errors
 /// As [`time_per_iteration`].
 pub fn time_line(
@@ -282,6 +317,13 @@ pub fn time_line(
 }
 
 /// [`time_per_iteration`] on [`crate::cases::bumps_grid`] of each side (N = side^2).
+///
+/// ```
+/// use sinkhorn::timing::{Method, time_grid};
+/// let pts = time_grid(Method::Fs1Standard, &[8], 1e-3, 1)?;
+/// assert_eq!(pts[0].n, 64);
+/// # Ok::<(), sinkhorn::SinkhornError>(())
+/// ```
 ///
 /// # Errors
 /// As [`time_per_iteration`].
@@ -300,6 +342,12 @@ pub fn time_grid(
 
 /// Least-squares slope of `log(seconds)` against `log(n)`: the empirical complexity
 /// exponent (1 for O(N), 2 for O(N^2)). NaN for fewer than two points.
+///
+/// ```
+/// use sinkhorn::timing::{TimingPoint, loglog_slope};
+/// let pt = |n: usize| TimingPoint { n, seconds_per_iteration: 1e-9 * (n * n) as f64, iterations: 1 };
+/// assert!((loglog_slope(&[pt(10), pt(100), pt(1000)]) - 2.0).abs() < 1e-12);
+/// ```
 pub fn loglog_slope(points: &[TimingPoint]) -> f64 {
     let m = points.len() as f64;
     if points.len() < 2 {
@@ -331,8 +379,17 @@ pub struct EpsPoint {
     pub converged: bool,
 }
 
-/// `<C, T_eps>` for each eps (automatic domain, eps-scaling warm starts from the previous
-/// eps in the list), with the exact W1 alongside. The gap closes like `O(eps log(1/eps))`.
+/// `<C, T_eps>` for each absolute eps (automatic domain, each solve warm-started from the
+/// previous eps in the list), with the exact W1 alongside. The gap closes like
+/// `O(eps log(1/eps))`. With `termination.allow_partial`, points that hit the cap are
+/// reported with `converged == false` instead of failing the sweep.
+///
+/// ```
+/// use sinkhorn::{Termination, cases::bumps_line, timing::cost_vs_eps};
+/// let pts = cost_vs_eps(&bumps_line(200)?, &[0.1, 0.05], Termination::default())?;
+/// assert!(pts[1].cost < pts[0].cost && pts[1].cost > pts[1].exact);
+/// # Ok::<(), sinkhorn::SinkhornError>(())
+/// ```
 ///
 /// # Errors
 /// As [`Sinkhorn::solve`] and [`exact_w1`].
@@ -346,11 +403,11 @@ pub fn cost_vs_eps(
     let mut out = Vec::with_capacity(eps_list.len());
     for &eps in eps_list {
         let params = SinkhornParams {
-            eps,
             domain: Domain::Auto,
             termination,
             warm_start: warm.take(),
-            ..Default::default()
+            eps_scaling: None,
+            ..SinkhornParams::with_reg(eps)
         };
         let r = Sinkhorn::new(params).solve(problem)?;
         out.push(EpsPoint {
@@ -361,8 +418,8 @@ pub fn cost_vs_eps(
             converged: r.converged(),
         });
         warm = Some(crate::params::Potentials {
-            f: r.plan.f.clone(),
-            g: r.plan.g.clone(),
+            f: r.plan.f().to_vec(),
+            g: r.plan.g().to_vec(),
         });
     }
     Ok(out)
@@ -390,6 +447,13 @@ pub struct Fs2Point {
 }
 
 /// Solve `problem` with FS-2 and compare with the exact W1 (`exact_w1`).
+///
+/// ```
+/// use sinkhorn::{IpotParams, cases::bumps_line, timing::fs2_vs_exact};
+/// let p = fs2_vs_exact(&bumps_line(100)?, IpotParams::default())?;
+/// assert!(p.converged && p.rel_err < 1e-6);
+/// # Ok::<(), sinkhorn::SinkhornError>(())
+/// ```
 ///
 /// # Errors
 /// As [`Ipot::solve`] and [`exact_w1`].

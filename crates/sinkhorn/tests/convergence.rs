@@ -24,6 +24,7 @@ fn entropic_cost_converges_to_w1_at_rate_eps_log_eps() {
         max_iter: 20_000,
         tol: 1e-10,
         check_every: 10,
+        allow_partial: false,
     };
     let pts = cost_vs_eps(&problem, &eps_list, term).unwrap();
     let mut logs = Vec::new();
@@ -74,8 +75,9 @@ fn standard_domain_underflow_is_a_typed_error_and_auto_falls_back() {
     let problem = far_apart();
     let eps = 1e-3; // diameter / eps = 1000 > 745: exp(-1/eps) underflows f64.
     let forced = SinkhornParams {
-        eps,
+        eps: sinkhorn::Eps::Absolute(eps),
         domain: Domain::Standard,
+        eps_scaling: None,
         ..Default::default()
     };
     match Sinkhorn::new(forced).solve(&problem) {
@@ -87,7 +89,8 @@ fn standard_domain_underflow_is_a_typed_error_and_auto_falls_back() {
         other => panic!("expected KernelUnderflow, got {other:?}"),
     }
     let auto = Sinkhorn::new(SinkhornParams {
-        eps,
+        eps: sinkhorn::Eps::Absolute(eps),
+        eps_scaling: None,
         ..Default::default()
     })
     .solve(&problem)
@@ -95,8 +98,9 @@ fn standard_domain_underflow_is_a_typed_error_and_auto_falls_back() {
     assert_eq!(auto.domain, Domain::Stabilized);
     assert!(auto.cost.is_finite() && auto.converged());
     let log_params = SinkhornParams {
-        eps,
+        eps: sinkhorn::Eps::Absolute(eps),
         domain: Domain::Log,
+        eps_scaling: None,
         ..Default::default()
     };
     let log = Sinkhorn::new(log_params).solve(&problem).unwrap();
@@ -125,15 +129,16 @@ fn log_domain_stays_finite_at_eps_1e4_of_the_diameter() {
     // from eps = 0.1 and halve (continuation); each stage is warm-started.
     for domain in [Domain::Log, Domain::Stabilized] {
         let p = SinkhornParams {
-            eps,
+            eps: sinkhorn::Eps::Absolute(eps),
             domain,
             termination: Termination {
                 max_iter: 5000,
                 tol: 1e-9,
                 check_every: 10,
+                allow_partial: true, // the violation enters the slack below
             },
             eps_scaling: Some(sinkhorn::EpsScaling {
-                start: 0.1,
+                start: sinkhorn::Eps::Absolute(0.1),
                 factor: 0.5,
                 stage_tol: 1e-6,
             }),
@@ -170,19 +175,21 @@ fn eps_scaling_reaches_the_same_solution() {
         max_iter: 50_000,
         tol: 1e-11,
         check_every: 10,
+        allow_partial: false,
     };
     let plain = Sinkhorn::new(SinkhornParams {
-        eps: 0.005,
+        eps: sinkhorn::Eps::Absolute(0.005),
         termination: term,
+        eps_scaling: None,
         ..Default::default()
     })
     .solve(&problem)
     .unwrap();
     let scaled = Sinkhorn::new(SinkhornParams {
-        eps: 0.005,
+        eps: sinkhorn::Eps::Absolute(0.005),
         termination: term,
         eps_scaling: Some(sinkhorn::EpsScaling {
-            start: 0.5,
+            start: sinkhorn::Eps::Absolute(0.5),
             factor: 0.5,
             stage_tol: 1e-6,
         }),
@@ -201,5 +208,58 @@ fn eps_scaling_reaches_the_same_solution() {
     println!(
         "iterations: plain {}, eps-scaling {}",
         plain.iterations, scaled.iterations
+    );
+}
+
+#[test]
+fn auto_picks_the_standard_domain_on_a_48x48_grid_at_eps_h_over_8() {
+    // Issue 15: diameter / eps = 2 / (h/8) = 752 here. The scalings span at most
+    // e^{diameter/eps} (W1 potentials are 1-Lipschitz), inside f64's e^{1418}, so Auto runs
+    // the standard domain (about 10x faster than log-sum-exp sweeps) and must reach the
+    // log domain's answer.
+    let problem = sinkhorn::cases::bumps_grid(48).unwrap();
+    let h = 1.0 / 47.0;
+    let params = |domain| SinkhornParams {
+        eps: sinkhorn::Eps::Absolute(h / 8.0),
+        domain,
+        eps_scaling: None,
+        ..Default::default()
+    };
+    let auto = Sinkhorn::new(params(Domain::Auto)).solve(&problem).unwrap();
+    let log = Sinkhorn::new(params(Domain::Log)).solve(&problem).unwrap();
+    assert_eq!(auto.domain, Domain::Standard);
+    assert!(auto.converged() && log.converged());
+    // Both plans meet the 1e-9 relative L1 marginal tolerance; two such plans' costs differ
+    // by at most diameter x (sum of violations) ~ 2 x 2e-9, plus rounding: 1e-8 relative.
+    let gap = (auto.cost - log.cost).abs() / log.cost;
+    println!(
+        "48x48, eps = h/8: auto {} ({} its), log {} ({} its), rel gap {gap:e}",
+        auto.cost, auto.iterations, log.cost, log.iterations
+    );
+    assert!(gap < 1e-8, "auto {} vs log {}", auto.cost, log.cost);
+}
+
+#[test]
+fn eps_scaling_stages_keep_the_standard_domain_usable() {
+    // Regression: the first stage (eps = diameter, POT's u = 1/n) leaves f near
+    // -ln(n) x diameter; carried unshifted to eps = 1e-2, e^{f/eps} ~ e^{-850} underflowed
+    // the standard domain at N = 5000. Stages now hand over gauge-balanced potentials.
+    let problem = bumps_line(5000).unwrap();
+    let params = |eps_scaling| SinkhornParams {
+        domain: Domain::Standard,
+        eps_scaling,
+        ..SinkhornParams::with_relative_eps(1e-2)
+    };
+    let scaled = Sinkhorn::new(params(Some(sinkhorn::EpsScaling::default())))
+        .solve(&problem)
+        .unwrap();
+    let plain = Sinkhorn::new(params(None)).solve(&problem).unwrap();
+    assert_eq!(scaled.domain, Domain::Standard);
+    // Both meet the 1e-9 marginal tolerance: costs agree to diameter x violations.
+    assert!(
+        (scaled.cost - plain.cost).abs() < 1e-8,
+        "{} vs {}",
+        scaled.cost,
+        plain.cost
     );
 }

@@ -98,7 +98,7 @@ fn mass_errors() {
     // Within TOTAL_MASS_RTOL the target is rescaled to the source total.
     let q = p(ok.clone(), vec![0.5, 0.5 + 1e-9]).unwrap();
     assert!((q.b().iter().sum::<f64>() - 1.0).abs() < 1e-15);
-    let grid = Grid2d::new(line(2), line(3));
+    let grid = Grid2d::new(line(2), line(3)).unwrap();
     assert!(matches!(
         Problem::grid(grid, vec![1.0 / 6.0; 6], vec![0.25; 4]),
         Err(SinkhornError::LengthMismatch {
@@ -117,7 +117,7 @@ fn mass_errors() {
 fn option_errors() {
     let problem = Problem::line(line(3), vec![0.2, 0.3, 0.5], vec![0.5, 0.3, 0.2]).unwrap();
     for eps in [0.0, -1.0, f64::NAN, f64::INFINITY] {
-        let r = Sinkhorn::with_eps(eps).solve(&problem);
+        let r = Sinkhorn::with_reg(eps).solve(&problem);
         assert!(
             matches!(r, Err(SinkhornError::InvalidParameter { name: "eps", .. })),
             "eps = {eps}: {r:?}"
@@ -128,6 +128,7 @@ fn option_errors() {
             check_every: 0,
             ..Default::default()
         },
+        eps_scaling: None,
         ..Default::default()
     };
     assert!(matches!(
@@ -139,7 +140,7 @@ fn option_errors() {
     ));
     let bad_scaling = SinkhornParams {
         eps_scaling: Some(EpsScaling {
-            start: 1.0,
+            start: sinkhorn::Eps::Absolute(1.0),
             factor: 1.5,
             stage_tol: 1e-6,
         }),
@@ -154,6 +155,7 @@ fn option_errors() {
             f: vec![0.0; 2],
             g: vec![0.0; 3],
         }),
+        eps_scaling: None,
         ..Default::default()
     };
     assert!(matches!(
@@ -165,6 +167,7 @@ fn option_errors() {
             f: vec![0.0, f64::NEG_INFINITY, 0.0],
             g: vec![0.0; 3],
         }),
+        eps_scaling: None,
         ..Default::default()
     };
     assert!(matches!(
@@ -172,7 +175,7 @@ fn option_errors() {
         Err(SinkhornError::InvalidWarmStart { .. })
     ));
     let bad_beta = IpotParams {
-        beta: 0.0,
+        beta: sinkhorn::Eps::Absolute(0.0),
         ..Default::default()
     };
     assert!(matches!(
@@ -193,15 +196,15 @@ fn option_errors() {
 fn two_d_plans_are_not_one_colt_pair() {
     let grid = Grid2d::unit_square(3).unwrap();
     let problem = Problem::grid(grid, vec![1.0 / 9.0; 9], vec![1.0 / 9.0; 9]).unwrap();
-    let r = Sinkhorn::with_eps(0.1).solve(&problem).unwrap();
+    let r = Sinkhorn::with_reg(0.1).solve(&problem).unwrap();
     assert!(matches!(
         r.plan.to_colt(),
         Err(SinkhornError::Unsupported { .. })
     ));
     let line_problem = Problem::line(line(4), vec![0.25; 4], vec![0.1, 0.2, 0.3, 0.4]).unwrap();
-    let r = Sinkhorn::with_eps(0.1).solve(&line_problem).unwrap();
+    let r = Sinkhorn::with_reg(0.1).solve(&line_problem).unwrap();
     let pair = r.plan.to_colt().unwrap();
-    let dense = r.plan.to_dense();
+    let dense = r.plan.to_dense().unwrap();
     for i in 0..4 {
         for j in 0..4 {
             let e = pair.log_entry(i, j).unwrap().exp();
@@ -218,7 +221,13 @@ fn a_cost_past_f64_range_is_a_typed_error_not_an_infinity() {
     // Found by tests/no_panic.rs: mass 1 at 1e300 moved to 0 (W1 = 1e300, finite) drives the
     // potentials past f64's range; the solve says so instead of returning cost = inf.
     let problem = Problem::on_two_supports(&[1e300], &[1.0], &[0.0], &[1.0]).unwrap();
-    match Sinkhorn::new(SinkhornParams::with_eps(0.38)).solve(&problem) {
+    // An absolute eps of 0.38 is far below what potentials of size 1e300 resolve.
+    assert!(matches!(
+        Sinkhorn::new(SinkhornParams::with_reg(0.38)).solve(&problem),
+        Err(SinkhornError::EpsTooSmall { .. })
+    ));
+    // A relative eps is resolvable; the cost then leaves f64's range or is finite.
+    match Sinkhorn::new(SinkhornParams::with_relative_eps(0.38)).solve(&problem) {
         Err(SinkhornError::NonFinite { .. }) => {}
         Ok(r) => assert!(r.cost.is_finite(), "cost {}", r.cost),
         Err(e) => panic!("expected NonFinite, got {e}"),

@@ -14,14 +14,14 @@ fn cdf_formula_matches_closed_forms() {
     let mut b = vec![0.0; 11];
     a[0] = 1.0;
     b[10] = 1.0;
-    assert!((w1_line(&x, &a, &b) - 1.0).abs() < 1e-15);
+    assert!((w1_line(&x, &a, &b).unwrap() - 1.0).abs() < 1e-15);
     // A shift by one grid step of any histogram costs exactly one step.
     let mut rng = Rng(3);
     let mut m = random_masses(&mut rng, 10);
     m.push(0.0);
     let mut shifted = vec![0.0];
     shifted.extend_from_slice(&m[..10]);
-    assert!((w1_line(&x, &m, &shifted) - 0.1).abs() < 1e-15);
+    assert!((w1_line(&x, &m, &shifted).unwrap() - 0.1).abs() < 1e-15);
 }
 
 #[test]
@@ -43,11 +43,12 @@ fn grid_flow_equals_line_formula_on_one_row() {
         let pts = random_points(&mut rng, n);
         let a = random_masses(&mut rng, n);
         let b = random_masses(&mut rng, n);
-        let line = w1_line(&Support1d::points(pts.clone()).unwrap(), &a, &b);
+        let line = w1_line(&Support1d::points(pts.clone()).unwrap(), &a, &b).unwrap();
         let grid = Grid2d::new(
             Support1d::points(vec![0.0]).unwrap(),
             Support1d::points(pts).unwrap(),
-        );
+        )
+        .unwrap();
         let flow = exact_w1(&Problem::grid(grid, a, b).unwrap()).unwrap();
         assert!(
             (flow - line).abs() < 1e-12 * line,
@@ -72,8 +73,9 @@ fn grid_flow_is_additive_on_product_measures() {
             .flat_map(|a| v.iter().map(move |b| a * b))
             .collect()
     };
-    let want = w1_line(&xs, &p, &pp) + w1_line(&ys, &q, &qq);
-    let problem = Problem::grid(Grid2d::new(xs, ys), outer(&p, &q), outer(&pp, &qq)).unwrap();
+    let want = w1_line(&xs, &p, &pp).unwrap() + w1_line(&ys, &q, &qq).unwrap();
+    let problem =
+        Problem::grid(Grid2d::new(xs, ys).unwrap(), outer(&p, &q), outer(&pp, &qq)).unwrap();
     let got = exact_w1(&problem).unwrap();
     assert!(
         (got - want).abs() < 1e-12 * want,

@@ -12,14 +12,16 @@ use sinkhorn::{Backend, Domain, Problem, Sinkhorn, SinkhornParams, Termination};
 
 fn agree(problem: &Problem, eps: f64, domain: Domain) {
     let params = |backend| SinkhornParams {
-        eps,
+        eps: sinkhorn::Eps::Absolute(eps),
         domain,
         backend,
         termination: Termination {
             max_iter: 300,
             tol: 1e-12,
             check_every: 10,
+            allow_partial: true, // compares the two backends' iterates, converged or not
         },
+        eps_scaling: None,
         ..Default::default()
     };
     let fast = Sinkhorn::new(params(Backend::Colt)).solve(problem).unwrap();
@@ -81,7 +83,7 @@ fn different_supports_with_zero_masses_agree() {
         agree(&problem, 0.05, domain);
     }
     // The plan has no mass on rows/columns with zero marginal.
-    let r = Sinkhorn::with_eps(0.05).solve(&problem).unwrap();
+    let r = Sinkhorn::with_reg(0.05).solve(&problem).unwrap();
     let rows = r.plan.row_sums().unwrap();
     for (i, (&ri, &ai)) in rows.iter().zip(problem.a()).enumerate() {
         if ai == 0.0 {
@@ -97,13 +99,15 @@ fn standard_and_log_domain_agree_when_both_work() {
     let problem = random_line_problem(&mut rng, 80, false);
     let run = |domain| {
         let p = SinkhornParams {
-            eps: 0.02,
+            eps: sinkhorn::Eps::Absolute(0.02),
             domain,
             termination: Termination {
                 max_iter: 200,
                 tol: 0.0,
                 check_every: 10,
+                allow_partial: true,
             },
+            eps_scaling: None,
             ..Default::default()
         };
         Sinkhorn::new(p).solve(&problem).unwrap()
@@ -125,7 +129,7 @@ fn batch_equals_one_by_one() {
     let pairs: Vec<(Vec<f64>, Vec<f64>)> = (0..6)
         .map(|_| (random_masses(&mut rng, 50), random_masses(&mut rng, 50)))
         .collect();
-    let solver = Sinkhorn::with_eps(0.05);
+    let solver = Sinkhorn::with_reg(0.05);
     let batch = solver.solve_batch(problem.geometry(), &pairs);
     for ((a, b), r) in pairs.iter().zip(batch) {
         let one = solver
@@ -149,13 +153,15 @@ fn stabilized_equals_log_domain() {
         for eps in [0.05, 2e-3] {
             let run = |domain| {
                 let p = SinkhornParams {
-                    eps,
+                    eps: sinkhorn::Eps::Absolute(eps),
                     domain,
                     termination: Termination {
                         max_iter: 300,
                         tol: 0.0,
                         check_every: 10,
+                        allow_partial: true,
                     },
+                    eps_scaling: None,
                     ..Default::default()
                 };
                 Sinkhorn::new(p).solve(&problem).unwrap()

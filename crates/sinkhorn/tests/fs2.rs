@@ -23,7 +23,7 @@ fn iterates_match(problem: &Problem, beta: f64, inner: usize) {
     let keep: Vec<usize> = (1..=outer).collect();
     let dense = dense_ipot(problem, beta, inner, outer, &keep).unwrap();
     let ipot = Ipot::new(IpotParams {
-        beta,
+        beta: sinkhorn::Eps::Absolute(beta),
         inner,
         ..Default::default()
     });
@@ -63,12 +63,13 @@ fn colt_and_dense_backends_agree() {
     let problem = random_line_problem(&mut rng, 50, false);
     let run = |backend| {
         let p = IpotParams {
-            beta: 0.05,
+            beta: sinkhorn::Eps::Absolute(0.05),
             inner: 5,
             termination: Termination {
                 max_iter: 100,
                 tol: 0.0,
                 check_every: 10,
+                allow_partial: true,
             },
             cost_tol: 0.0,
             backend,
@@ -112,12 +113,13 @@ fn converges_in(problem: &Problem, params: IpotParams) {
 #[test]
 fn cost_converges_to_exact_w1_on_a_line() {
     let params = IpotParams {
-        beta: 0.05,
+        beta: sinkhorn::Eps::Absolute(0.05),
         inner: 5,
         termination: Termination {
             max_iter: 3000,
             tol: 1e-8,
             check_every: 10,
+            allow_partial: false,
         },
         cost_tol: 1e-10,
         backend: Backend::Colt,
@@ -145,12 +147,13 @@ fn cost_converges_to_exact_w1_on_a_line() {
 #[test]
 fn cost_converges_to_exact_w1_on_a_grid() {
     let params = IpotParams {
-        beta: 0.1,
+        beta: sinkhorn::Eps::Absolute(0.1),
         inner: 5,
         termination: Termination {
             max_iter: 3000,
             tol: 1e-8,
             check_every: 10,
+            allow_partial: false,
         },
         cost_tol: 1e-10,
         backend: Backend::Colt,
@@ -176,7 +179,7 @@ fn dense_ipot_breaks_down_for_small_beta_where_fs2_does_not() {
         Err(SinkhornError::NonFinite { .. })
     ));
     let params = IpotParams {
-        beta,
+        beta: sinkhorn::Eps::Absolute(beta),
         ..IpotParams::default()
     };
     let (la, lb) = Ipot::new(params).iterate_potentials(&problem, 3).unwrap();

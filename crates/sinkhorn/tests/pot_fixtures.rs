@@ -41,7 +41,7 @@ fn fs1_matches_pot_sinkhorn_and_sinkhorn_log() {
         let problem = match geom["kind"].as_str().unwrap() {
             "line" => Problem::line(support(&geom["x"]), a, b).unwrap(),
             _ => Problem::grid(
-                Grid2d::new(support(&geom["rows"]), support(&geom["cols"])),
+                Grid2d::new(support(&geom["rows"]), support(&geom["cols"])).unwrap(),
                 a,
                 b,
             )
@@ -49,7 +49,7 @@ fn fs1_matches_pot_sinkhorn_and_sinkhorn_log() {
         };
         let method = case["method"].as_str().unwrap();
         let params = SinkhornParams {
-            eps: case["reg"].as_f64().unwrap(),
+            eps: sinkhorn::Eps::Absolute(case["reg"].as_f64().unwrap()),
             domain: if method == "sinkhorn_log" {
                 Domain::Log
             } else {
@@ -59,11 +59,13 @@ fn fs1_matches_pot_sinkhorn_and_sinkhorn_log() {
                 max_iter: case["iterations"].as_u64().unwrap() as usize,
                 tol: 0.0,
                 check_every: 10,
+                allow_partial: true,
             },
+            eps_scaling: None,
             ..Default::default()
         };
         let r = Sinkhorn::new(params).solve(&problem).unwrap();
-        let dense = r.plan.to_dense();
+        let dense = r.plan.to_dense().unwrap();
         let n = problem.len();
         let plan: Vec<f64> = (0..n * n).map(|k| dense[(k / n, k % n)]).collect();
         let want: Vec<f64> = case["plan"]

@@ -59,7 +59,8 @@ pub fn random_grid_problem(rng: &mut Rng, nr: usize, nc: usize) -> Problem {
     let grid = Grid2d::new(
         Support1d::points(random_points(rng, nr)).unwrap(),
         Support1d::linspace(0.0, 0.7, nc).unwrap(),
-    );
+    )
+    .unwrap();
     Problem::grid(
         grid,
         random_masses(rng, nr * nc),
