@@ -8,7 +8,7 @@
 //! The cost product uses `C ⊙ K = M^x ⊗ K^y + K^x ⊗ M^y` with `M = C ⊙ K` per axis
 //! (`colt`'s distance-weighted product).
 
-use colt::{ColtPair, LogColtPair};
+use colt::{ColtError, ColtPair, LogColtPair};
 
 use crate::error::{Result, SinkhornError};
 use crate::kernel::{GibbsKernel, logaddexp};
@@ -24,6 +24,20 @@ struct Axis {
 }
 
 const LENGTHS: &str = "lengths fixed at construction";
+
+/// Accept a colt product's result inside an iteration. colt checks every product: a NaN or
+/// `+inf` input entry is `NonFinite` (nothing computed), a result that leaves the float range
+/// is `Overflow` (computed values left in `out`). Inside Sinkhorn both mean the iterate broke
+/// down (a scaling vector divided by an underflowed product), which the solvers detect from
+/// the iterate itself, so `out` is made to show it: NaN where colt computed nothing.
+/// Lengths are fixed at construction, so any other error is a bug.
+pub(crate) fn computed(r: colt::Result<()>, out: &mut [f64]) {
+    match r {
+        Ok(()) | Err(ColtError::Overflow { .. }) => {}
+        Err(ColtError::NonFinite { .. }) => out.fill(f64::NAN),
+        Err(e) => unreachable!("{LENGTHS}: {e}"),
+    }
+}
 
 impl Axis {
     fn new(support: &Support1d, eps: f64) -> Result<Self> {
@@ -47,9 +61,8 @@ impl Axis {
     }
 
     fn log_cost_apply(&self, g: &[f64], out: &mut [f64]) {
-        self.log_pair
-            .log_distance_apply_in_place(&self.x, g, out)
-            .expect(LENGTHS);
+        let r = self.log_pair.log_distance_apply_in_place(&self.x, g, out);
+        computed(r, out);
     }
 }
 
@@ -143,32 +156,36 @@ impl GibbsKernel for ColtKernel {
 
     fn apply(&self, v: &[f64], out: &mut [f64], scratch: &mut [f64]) {
         match &self.shape {
-            Shape::Line(a) => a.pair.apply_in_place(v, out).expect(LENGTHS),
+            Shape::Line(a) => computed(a.pair.apply_in_place(v, out), out),
             Shape::Grid { rows, cols } => {
                 let (nr, nc) = (rows.len(), cols.len());
                 let tmp = &mut scratch[..nr * nc];
-                cols.pair
-                    .apply_axis_in_place(v, nr, nc, colt::Axis::One, tmp)
-                    .expect(LENGTHS);
-                rows.pair
-                    .apply_axis_in_place(tmp, nr, nc, colt::Axis::Zero, out)
-                    .expect(LENGTHS);
+                let r = cols
+                    .pair
+                    .apply_axis_in_place(v, nr, nc, colt::Axis::One, tmp);
+                computed(r, tmp);
+                let r = rows
+                    .pair
+                    .apply_axis_in_place(tmp, nr, nc, colt::Axis::Zero, out);
+                computed(r, out);
             }
         }
     }
 
     fn log_apply(&self, g: &[f64], out: &mut [f64], scratch: &mut [f64]) {
         match &self.shape {
-            Shape::Line(a) => a.log_pair.log_apply_in_place(g, out).expect(LENGTHS),
+            Shape::Line(a) => computed(a.log_pair.log_apply_in_place(g, out), out),
             Shape::Grid { rows, cols } => {
                 let (nr, nc) = (rows.len(), cols.len());
                 let tmp = &mut scratch[..nr * nc];
-                cols.log_pair
-                    .log_apply_axis_in_place(g, nr, nc, colt::Axis::One, tmp)
-                    .expect(LENGTHS);
-                rows.log_pair
-                    .log_apply_axis_in_place(tmp, nr, nc, colt::Axis::Zero, out)
-                    .expect(LENGTHS);
+                let r = cols
+                    .log_pair
+                    .log_apply_axis_in_place(g, nr, nc, colt::Axis::One, tmp);
+                computed(r, tmp);
+                let r = rows
+                    .log_pair
+                    .log_apply_axis_in_place(tmp, nr, nc, colt::Axis::Zero, out);
+                computed(r, out);
             }
         }
     }
@@ -183,9 +200,10 @@ impl GibbsKernel for ColtKernel {
                 let (t1, rest) = scratch[..3 * n].split_at_mut(n);
                 let (t2, t3) = rest.split_at_mut(n);
                 // Term 1: K^y along rows, then M^x down columns (on the transpose).
-                cols.log_pair
-                    .log_apply_axis_in_place(g, nr, nc, colt::Axis::One, t1)
-                    .expect(LENGTHS);
+                let r = cols
+                    .log_pair
+                    .log_apply_axis_in_place(g, nr, nc, colt::Axis::One, t1);
+                computed(r, t1);
                 transpose(t1, t2, nr, nc);
                 for (s, d) in t2.chunks_exact(nr).zip(t3.chunks_exact_mut(nr)) {
                     rows.log_cost_apply(s, d);
@@ -195,9 +213,10 @@ impl GibbsKernel for ColtKernel {
                 for (s, d) in g.chunks_exact(nc).zip(t2.chunks_exact_mut(nc)) {
                     cols.log_cost_apply(s, d);
                 }
-                rows.log_pair
-                    .log_apply_axis_in_place(t2, nr, nc, colt::Axis::Zero, out)
-                    .expect(LENGTHS);
+                let r = rows
+                    .log_pair
+                    .log_apply_axis_in_place(t2, nr, nc, colt::Axis::Zero, out);
+                computed(r, out);
                 for (o, p) in out.iter_mut().zip(t1.iter()) {
                     *o = logaddexp(*o, *p);
                 }

@@ -18,7 +18,7 @@
 
 use colt::ColtPair;
 
-use crate::colt_kernel::ColtKernel;
+use crate::colt_kernel::{ColtKernel, computed};
 use crate::error::{Result, SinkhornError};
 use crate::fs1_loop::{
     Checks, LoopInput, LoopOutput, column_violation_std, run_log, update_scaling,
@@ -131,9 +131,7 @@ pub(crate) fn run_stabilized(
             // Parameters not representable: finish this stage in the log domain.
             return finish_in_log(kernel, input, &alpha, done, checks.into_history(), observer);
         };
-        st.pair
-            .apply_transpose_in_place(&u, &mut ktu)
-            .expect("lengths fixed");
+        computed(st.pair.apply_transpose_in_place(&u, &mut ktu), &mut ktu);
         if checks.stop(done, observer, || column_violation_std(&v, &ktu, b, mass)) {
             break;
         }
@@ -141,7 +139,7 @@ pub(crate) fn run_stabilized(
         let mut bad = v_flags.degenerate();
         let mut big = v_flags.out_of_bounds;
         if !bad {
-            st.pair.apply_in_place(&v, &mut kv).expect("lengths fixed");
+            computed(st.pair.apply_in_place(&v, &mut kv), &mut kv);
             let u_flags = update_scaling(&mut u, a, &kv, E_NEG_TAU..=E_TAU);
             bad = u_flags.degenerate();
             big |= u_flags.out_of_bounds;

@@ -17,7 +17,7 @@
 //! for the Hadamard power, `LogColtPair::scale` for the diagonal scaling, `to_linear` for
 //! ratio form), and the inner steps run the fast standard-domain CoLT products on it.
 
-use crate::colt_kernel::ColtKernel;
+use crate::colt_kernel::{ColtKernel, computed};
 use crate::dense::DenseKernel;
 use crate::error::{Result, SinkhornError};
 use crate::kernel::GibbsKernel;
@@ -531,12 +531,11 @@ fn linear_inner(
     let mut u = vec![0.0; n];
     let mut prod = vec![0.0; n];
     for _ in 0..inner {
-        q.apply_in_place(&v, &mut prod).expect("lengths fixed");
+        computed(q.apply_in_place(&v, &mut prod), &mut prod);
         for ((ui, &ai), &p) in u.iter_mut().zip(a).zip(&prod) {
             *ui = if ai > 0.0 { ai / p } else { 0.0 };
         }
-        q.apply_transpose_in_place(&u, &mut prod)
-            .expect("lengths fixed");
+        computed(q.apply_transpose_in_place(&u, &mut prod), &mut prod);
         for ((vj, &bj), &p) in v.iter_mut().zip(b).zip(&prod) {
             *vj = if bj > 0.0 { bj / p } else { 0.0 };
         }
