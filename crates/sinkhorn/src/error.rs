@@ -165,6 +165,20 @@ pub enum SinkhornError {
         /// The iteration.
         iteration: usize,
     },
+    /// An exact solver's primal and dual bounds disagree by more than rounding, so its
+    /// value is not returned (a bug in the solver; please report it with the input).
+    #[error(
+        "{what} is not certified: upper - lower bound = {gap:e} > {tolerance:e} (the \
+         rounding bound); the value is withheld, please report this with the input"
+    )]
+    Uncertified {
+        /// Which solver.
+        what: &'static str,
+        /// Upper minus lower bound on the value.
+        gap: f64,
+        /// The largest gap rounding explains.
+        tolerance: f64,
+    },
     /// A warm start has the wrong length or a non-finite value where the mass is positive.
     #[error("warm start {what}: {reason}")]
     InvalidWarmStart {

@@ -1,0 +1,165 @@
+//! Exact W1 on 2D grids (`exact_w1`, min-cost flow) against the number of cells, with the
+//! fitted log-log slope, on random non-uniform masses over non-uniform axes.
+//!
+//! `cargo bench -p sinkhorn --bench exact_grid` runs a small criterion group (64^2) and
+//! then the sweep 64^2 .. 256^2 (minimum of a few solves per size), printing seconds, the
+//! slope and the issue-16 targets (256^2 < 10 s, 512^2 < 60 s) as met or missed.
+//! `SINKHORN_BENCH_QUICK=1` stops the sweep at 128^2; `SINKHORN_BENCH_FULL=1` extends it
+//! to 512^2 (tens of minutes with the current solver). Every timed answer is checked: against POT's `ot.emd2` and a HiGHS
+//! LP (the test fixture) where those exist, and at every size against the closed form for
+//! product measures, `W1(p x q, p' x q') = W1(p, p') + W1(q, q')`, on a grid of that size.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::Criterion;
+use sinkhorn::timing::{TimingPoint, loglog_slope};
+use sinkhorn::{Grid2d, Problem, Support1d, exact_w1, w1_line};
+
+/// SplitMix64 (as the tests' generator) for reproducible masses and axes.
+struct Rng(u64);
+
+impl Rng {
+    fn uniform(&mut self) -> f64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        #[allow(clippy::cast_precision_loss)]
+        let u = ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64;
+        u
+    }
+    fn masses(&mut self, n: usize) -> Vec<f64> {
+        let v: Vec<f64> = (0..n).map(|_| 0.05 + self.uniform()).collect();
+        let s: f64 = v.iter().sum();
+        v.into_iter().map(|x| x / s).collect()
+    }
+    fn points(&mut self, n: usize, scale: f64) -> Support1d {
+        let mut x = Vec::with_capacity(n);
+        let mut acc = 0.0;
+        for _ in 0..n {
+            x.push(acc);
+            acc += 0.2 + self.uniform();
+        }
+        let last = x[n - 1];
+        Support1d::points(x.into_iter().map(|v| v / last * scale).collect()).expect("sorted")
+    }
+}
+
+/// The test fixture's case generator (`grid_case` in tests/exact_grid.rs).
+fn random_case(seed: u64, n: usize) -> Problem {
+    let mut rng = Rng(seed);
+    let rows = rng.points(n, 1.0);
+    let cols = rng.points(n, 0.7);
+    let (a, b) = (rng.masses(n * n), rng.masses(n * n));
+    Problem::grid(Grid2d::new(rows, cols), a, b).expect("valid problem")
+}
+
+/// A product-measure problem of the same size with its closed-form W1.
+fn product_case(seed: u64, n: usize) -> (Problem, f64) {
+    let mut rng = Rng(seed);
+    let (rows, cols) = (rng.points(n, 1.0), rng.points(n, 0.7));
+    let (p, pp, q, qq) = (rng.masses(n), rng.masses(n), rng.masses(n), rng.masses(n));
+    let want = w1_line(&rows, &p, &pp) + w1_line(&cols, &q, &qq);
+    let outer = |u: &[f64], v: &[f64]| -> Vec<f64> {
+        u.iter()
+            .flat_map(|x| v.iter().map(move |y| x * y))
+            .collect()
+    };
+    let problem =
+        Problem::grid(Grid2d::new(rows, cols), outer(&p, &q), outer(&pp, &qq)).expect("valid");
+    (problem, want)
+}
+
+/// Fixture values (POT `ot.emd2`, HiGHS LP) for the sizes that have them.
+fn fixture_w1(seed: u64, n: usize) -> Option<f64> {
+    let text = include_str!("../tests/fixtures/grid_w1.json");
+    let fixture: serde_json::Value = serde_json::from_str(text).expect("fixture JSON");
+    fixture["cases"].as_array()?.iter().find_map(|c| {
+        let same = c["seed"].as_u64() == Some(seed)
+            && c["rows"].as_u64() == Some(n as u64)
+            && c["cols"].as_u64() == Some(n as u64);
+        same.then(|| c["emd2"].as_f64()).flatten()
+    })
+}
+
+/// Seconds for one exact solve (minimum over `repeats`), after checking the answer.
+fn time_size(n: usize, repeats: usize) -> f64 {
+    // The fixture's seeds for its square cases: 6464 (64^2), 128128 (128^2).
+    let seed = if n == 64 { 6464 } else { 128_128 };
+    let problem = random_case(seed, n);
+    let mut best = f64::INFINITY;
+    let mut w = f64::NAN;
+    for _ in 0..repeats {
+        let t = Instant::now();
+        w = exact_w1(black_box(&problem)).expect("certified exact W1");
+        best = best.min(t.elapsed().as_secs_f64());
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let tol = 2.0 * (n * n) as f64 * f64::EPSILON;
+    if let Some(emd) = fixture_w1(seed, n) {
+        let rel = (w - emd).abs() / emd;
+        assert!(rel <= tol, "{n}^2: exact_w1 {w} vs ot.emd2 {emd}: {rel:e}");
+    }
+    let (product, want) = product_case(n as u64, n);
+    let got = exact_w1(&product).expect("certified exact W1");
+    let rel = (got - want).abs() / want;
+    assert!(
+        rel <= tol,
+        "{n}^2: product measure {got} vs closed form {want}: {rel:e}"
+    );
+    best
+}
+
+fn main() {
+    let mut c = Criterion::default().configure_from_args();
+    {
+        let mut g = c.benchmark_group("exact_w1_grid");
+        g.sample_size(10)
+            .warm_up_time(Duration::from_millis(300))
+            .measurement_time(Duration::from_secs(2));
+        let problem = random_case(6464, 64);
+        g.bench_function("random_64x64", |b| {
+            b.iter(|| exact_w1(black_box(&problem)).expect("certified"))
+        });
+        g.finish();
+    }
+    c.final_summary();
+
+    let sizes: &[usize] = if std::env::var_os("SINKHORN_BENCH_QUICK").is_some() {
+        &[64, 90, 128]
+    } else if std::env::var_os("SINKHORN_BENCH_FULL").is_some() {
+        &[64, 90, 128, 181, 256, 362, 512]
+    } else {
+        &[64, 90, 128, 181, 256]
+    };
+    let mut points = Vec::new();
+    println!("exact W1 on n x n grids, random non-uniform masses (min of repeats):");
+    for &n in sizes {
+        let repeats = if n <= 128 { 3 } else { 1 };
+        let s = time_size(n, repeats);
+        println!("  {n:>4} x {n:<4} ({:>7} cells): {s:>9.4} s", n * n);
+        points.push(TimingPoint {
+            n: n * n,
+            seconds_per_iteration: s,
+            iterations: 1,
+        });
+    }
+    println!(
+        "log-log slope of time vs cells: {:.2}",
+        loglog_slope(&points)
+    );
+    for (n, limit) in [(256usize, 10.0), (512, 60.0)] {
+        if let Some(p) = points.iter().find(|p| p.n == n * n) {
+            let verdict = if p.seconds_per_iteration < limit {
+                "met"
+            } else {
+                "MISSED"
+            };
+            println!(
+                "  target {n}^2 < {limit} s: {verdict} ({:.2} s)",
+                p.seconds_per_iteration
+            );
+        }
+    }
+}
