@@ -1,5 +1,5 @@
-//! Prints the full report of the three kernels on one workload, and writes a Chrome trace of
-//! the PASA run: `cargo run --release -p npu-sim --example report -- SEQ HEAD_DIM [trace.json [GM_SCALE]]`.
+//! Prints the full report of every simulated kernel on one workload, and writes a Chrome
+//! trace of cluster 0 in the authors' PASA run: `cargo run --release -p npu-sim --example report -- SEQ HEAD_DIM [trace.json [GM_SCALE]]`.
 
 use npu_sim::{KernelKind, LaunchParams, Machine, simulate_attention};
 use pasa_core::AttentionShape;
@@ -33,10 +33,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let launch = simulate_attention(&machine, &kind.kernel(), &shape, &params)?;
         println!("{}", serde_json::to_string_pretty(&launch.report)?);
         if let (KernelKind::Pasa, Some(path)) = (kind, args.get(3)) {
-            std::fs::write(
-                path,
-                npu_sim::trace::chrome_trace_json(&launch.trace, machine.clock_ghz),
-            )?;
+            std::fs::write(path, launch.chrome_trace_json(machine.clock_ghz))?;
         }
     }
     Ok(())

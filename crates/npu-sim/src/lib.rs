@@ -16,11 +16,12 @@
 //!   barriers, buffer reservations) and [`InstrSink`], where kernels stream instructions.
 //! - [`Executor`] ([`executor`]): the timing model of one cluster (a cube core and its
 //!   vector cores), one in-order queue per pipe, costs from the machine description.
-//! - [`kernels`]: Flash Attention (vendor-style fp32 softmax, naive fp16) and PASA written in
-//!   the IR, tiled from the buffers ([`tiling`]); [`simulate_attention`] (timing only) and
+//! - [`kernels`]: Flash Attention (vendor-style fp32 softmax, naive fp16) and PASA (the
+//!   authors' algorithm, [`KernelKind::Pasa`], and our variants) written in the IR, tiled from the buffers ([`tiling`]); [`simulate_attention`] (timing only) and
 //!   [`run_attention`] (timing and the numbers, through `pasa-core`'s tile steps).
-//! - [`Report`] ([`report`]) and [`trace::chrome_trace_json`]: cycles, time, utilisation,
-//!   bytes per path, peak buffer use, TFLOP/s, and a Perfetto timeline.
+//! - [`Report`] ([`report`]) and [`Launch::chrome_trace_json`]: cycles, time, utilisation,
+//!   bytes per path, peak buffer use, TFLOP/s, and a Perfetto timeline of cluster 0 (set
+//!   [`LaunchParams::trace_events`]).
 //! - [`sweep`]: PASA against the fp32-softmax baseline over sequence length and head
 //!   dimension, next to the paper's range, and its sensitivity to assumed machine values.
 //!
@@ -69,3 +70,4 @@ pub use kernels::{KernelKind, Launch, LaunchParams, run_attention, simulate_atte
 pub use machine::Machine;
 pub use report::{ClusterReport, Report};
 pub use tiling::Tiling;
+pub use trace::{TraceEvent, chrome_trace_json};

@@ -24,7 +24,28 @@ pub struct TraceEvent {
 /// viewer shows "aic / M", "aiv0 / V" and so on.
 #[must_use]
 pub fn chrome_trace_json(events: &[TraceEvent], clock_ghz: f64) -> String {
+    trace_json(events, clock_ghz, None)
+}
+
+/// As [`chrome_trace_json`], for the events of cluster `cluster` of `clusters`: process
+/// names read "cluster 0 aic" and the file's `otherData` records which cluster it shows
+/// (what [`crate::Launch::chrome_trace_json`] writes).
+#[must_use]
+pub fn cluster_trace_json(
+    events: &[TraceEvent],
+    clock_ghz: f64,
+    cluster: u32,
+    clusters: u32,
+) -> String {
+    trace_json(events, clock_ghz, Some((cluster, clusters)))
+}
+
+fn trace_json(events: &[TraceEvent], clock_ghz: f64, cluster: Option<(u32, u32)>) -> String {
     let us_per_cycle = 1e-3 / clock_ghz;
+    let core_name = |core: Core| match cluster {
+        Some((c, _)) => format!("cluster {c} {}", core.name()),
+        None => core.name(),
+    };
     let mut records: Vec<Value> = Vec::with_capacity(events.len() + 32);
     let mut named: Vec<(usize, usize)> = Vec::new();
     for e in events {
@@ -33,7 +54,7 @@ pub fn chrome_trace_json(events: &[TraceEvent], clock_ghz: f64) -> String {
         if !named.contains(&(pid, tid)) {
             if !named.iter().any(|&(p, _)| p == pid) {
                 records.push(json!({"name": "process_name", "ph": "M", "pid": pid,
-                    "args": {"name": e.core.name()}}));
+                    "args": {"name": core_name(e.core)}}));
             }
             records.push(
                 json!({"name": "thread_name", "ph": "M", "pid": pid, "tid": tid,
@@ -52,5 +73,13 @@ pub fn chrome_trace_json(events: &[TraceEvent], clock_ghz: f64) -> String {
             "ts": ts, "dur": dur, "args": {"start_cycle": e.start, "cycles": e.duration}}),
         );
     }
-    json!({"traceEvents": records, "displayTimeUnit": "ns"}).to_string()
+    let mut trace = json!({"traceEvents": records, "displayTimeUnit": "ns"});
+    if let Some((c, n)) = cluster {
+        trace["otherData"] = json!({
+            "cluster": c,
+            "clusters": n,
+            "note": format!("timeline of cluster {c} of {n}; the others are not traced"),
+        });
+    }
+    trace.to_string()
 }

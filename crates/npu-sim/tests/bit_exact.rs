@@ -1,6 +1,7 @@
 //! The simulated kernels' outputs equal `pasa_core::attention` bit for bit, with the same
 //! kernel (algorithm + precision) and the same block sizes, over random shapes (MHA, GQA,
-//! MQA, short last blocks, causal and not, rows split unevenly over the vector cores).
+//! MQA, short last blocks, causal and not, rows split unevenly over the vector cores), for
+//! every preset a simulated core can run: the authors' PASA and our key-means included.
 //!
 //! No tolerance: the comparison is of the f16 bit patterns (both sides hold fp16-rounded
 //! values widened exactly to f64), because the simulator computes every value through
@@ -76,14 +77,14 @@ fn check(
     assert_eq!(launch.beta, reference.beta, "{what}: beta differs");
 }
 
-/// Every `pasa-core` preset a simulated core can run (all but the f64 ones and the authors'
-/// running-average PASA, not simulated yet; the fp16 accumulators of `NaiveFp16Hmma` need a
-/// machine with `l0c_f16_accumulation`), so a preset added to `pasa-core` is covered
-/// automatically.
+/// Every `pasa-core` preset a simulated core can run (all but the f64 ones; the fp16
+/// accumulators of `NaiveFp16Hmma` need a machine with `l0c_f16_accumulation`), so a preset
+/// added to `pasa-core` is covered automatically. The authors' `Pasa` and `PasaHybrid` are
+/// among them.
 fn presets() -> Vec<Preset> {
     Preset::ALL
         .into_iter()
-        .filter(|p| !p.kernel().precision.needs_f64() && !p.is_authors())
+        .filter(|p| !p.kernel().precision.needs_f64())
         .collect()
 }
 
@@ -143,6 +144,55 @@ fn random_shapes_with_explicit_small_tiles() {
     }
 }
 
+/// The two PASA kernels the issue asks the simulator to run, the authors' and our
+/// key-means, on random ragged shapes: lengths that are not multiples of the key block
+/// (query and key lengths drawn independently), MHA and GQA, causal and not, biases up to
+/// 100 (where the authors' padding and running mean matter), blocks of 32, 64 and 128.
+#[test]
+fn authors_pasa_and_key_means_on_random_ragged_shapes() {
+    let machine = machine();
+    let mut rng = StdRng::seed_from_u64(14);
+    let mut ragged = 0;
+    for case in 0..16 {
+        let hk = [1, 2][case % 2];
+        let h = hk * [1, 4][(case / 2) % 2]; // MHA, GQA (and MQA when hk = 1)
+        let causal = (case / 4) % 2 == 1;
+        let block_k = [32, 64, 128][case % 3];
+        let sk = rng.random_range(1..300);
+        let sq = if causal {
+            rng.random_range(1..=sk)
+        } else {
+            rng.random_range(1..300)
+        };
+        ragged += usize::from(sk % block_k != 0);
+        let d = [16, 64][case % 2];
+        let bias = [0.0, 20.0, 100.0][case % 3];
+        let ins = inputs(&mut rng, (1, h, hk, sq, sk, d, d), bias);
+        let tiling = Tiling {
+            block_q: [16, 48, 128][rng.random_range(0..3)],
+            block_k,
+            sub_k: 0,
+            vec_rows: [0, 5][case % 2],
+        };
+        let params = LaunchParams {
+            causal,
+            tiling: Some(tiling),
+            ..LaunchParams::default()
+        };
+        for preset in [Preset::Pasa, Preset::PasaKeyMeans] {
+            check(
+                &machine,
+                preset,
+                &ins,
+                &params,
+                &format!("case {case} h {h}/{hk} sq {sq} sk {sk} causal {causal} {tiling:?}"),
+            );
+        }
+    }
+    // Almost every draw is ragged; the test is about those.
+    assert!(ragged >= 12, "only {ragged} ragged key lengths");
+}
+
 #[test]
 fn tiling_chosen_from_the_machine_and_odd_rows() {
     let machine = machine();
@@ -188,7 +238,12 @@ fn overflowing_inputs_give_the_same_non_finite_bits() {
         tiling: Some(Tiling::blocks(32, 64)),
         ..LaunchParams::default()
     };
-    for preset in [Preset::NaiveFp16, Preset::PasaAbsolute] {
+    for preset in [
+        Preset::NaiveFp16,
+        Preset::Pasa,
+        Preset::PasaKeyMeans,
+        Preset::PasaAbsolute,
+    ] {
         check(&machine, preset, &ins, &params, "bias 40");
     }
 }
@@ -214,7 +269,7 @@ fn numbers_do_not_change_the_timing() {
             causal,
             ..LaunchParams::default()
         };
-        for preset in [Preset::Fp32Softmax, Preset::PasaAbsolute] {
+        for preset in [Preset::Fp32Softmax, Preset::Pasa, Preset::PasaKeyMeans] {
             let kernel = preset.kernel();
             let with = run_attention(&machine, &kernel, &ins, &params).unwrap();
             let without =

@@ -1,6 +1,7 @@
 //! Kernel-level properties of the simulated launches: tiling adapts to the machine and
 //! overflows are typed errors naming the buffer; byte counts follow from the precisions;
-//! the identical-cluster shortcut changes nothing; the trace has one track per unit.
+//! the identical-cluster shortcut changes nothing; the trace has one track per unit and says
+//! which cluster it shows.
 //!
 //! Expected byte counts are derived in the comments from the shapes; they are exact.
 
@@ -251,8 +252,30 @@ fn trace_has_one_track_per_unit_and_parses() {
     let launch =
         simulate_attention(&m, &KernelKind::Pasa.kernel(), &shape(1, 1, 2048, 128), &p).unwrap();
     assert!(!launch.trace.is_empty() && launch.trace.len() <= 5_000);
-    let json = npu_sim::trace::chrome_trace_json(&launch.trace, m.clock_ghz);
+    let json = launch.chrome_trace_json(m.clock_ghz);
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    // The file says which cluster it shows, and the process names carry it.
+    assert_eq!(v["otherData"]["cluster"], 0);
+    assert_eq!(v["otherData"]["clusters"], launch.report.clusters_used);
+    let processes: Vec<String> = v["traceEvents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["name"] == "process_name")
+        .map(|e| e["args"]["name"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        processes.iter().any(|p| p == "cluster 0 aic"),
+        "{processes:?}"
+    );
+    assert!(processes.iter().all(|p| p.starts_with("cluster 0 ")));
+    // The crate-root function gives the same events without the cluster label.
+    let plain = npu_sim::chrome_trace_json(&launch.trace, m.clock_ghz);
+    let p: serde_json::Value = serde_json::from_str(&plain).unwrap();
+    assert_eq!(
+        p["traceEvents"].as_array().unwrap().len(),
+        v["traceEvents"].as_array().unwrap().len()
+    );
     let events = v["traceEvents"].as_array().unwrap();
     let threads: Vec<String> = events
         .iter()

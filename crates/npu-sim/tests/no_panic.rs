@@ -4,7 +4,7 @@
 //! public fields were set without validation, launch parameters (block sizes 0, 1, odd,
 //! huge; special scales), attention shapes (zeros, heads not divisible by kv_heads, huge
 //! dimensions) go through `Machine`, `simulate_attention`, `run_attention`, the sweep and its
-//! tables; every `Ok` report has finite time, throughput and bytes that add up, and
+//! tables, for every kernel (the authors' PASA and key-means included); every `Ok` report has finite time, throughput and bytes that add up, and
 //! utilisations in [0, 1].
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -422,11 +422,15 @@ fn check_launch(launch: &Launch, machine: &Machine, what: &str) {
     if let Some(beta) = launch.beta {
         assert!(beta.is_finite(), "{what}: beta {beta}");
     }
-    let json = chrome_trace_json(&launch.trace, machine.clock_ghz);
-    assert!(
-        !json.contains("NaN") && !json.contains("inf"),
-        "{what}: {json}"
-    );
+    for json in [
+        chrome_trace_json(&launch.trace, machine.clock_ghz),
+        launch.chrome_trace_json(machine.clock_ghz),
+    ] {
+        assert!(
+            !json.contains("NaN") && !json.contains("inf"),
+            "{what}: {json}"
+        );
+    }
 }
 
 /// Machine-level public functions and a small launch of each kernel.
@@ -573,6 +577,7 @@ proptest! {
                     prop_assert!((0.0..=1.0).contains(&k.vector_util), "{:?}", r);
                 }
                 prop_assert!(r.speedup.is_finite() && r.speedup > 0.0, "{:?}", r);
+                prop_assert!(r.speedup_key_means.is_finite() && r.speedup_key_means > 0.0, "{:?}", r);
                 prop_assert!(r.bytes_ratio.is_finite() && r.bytes_ratio > 0.0, "{:?}", r);
             }
             let table = markdown_table(&rows);
@@ -807,4 +812,96 @@ fn cycles_include_the_scalar_issue_time() {
     let m = preset_with("issue_cycles = 1", "issue_cycles = 4294967295").unwrap();
     let launch = launch_small(&m, KernelKind::FaFp32Softmax, 2, 33).unwrap();
     check_report(&launch.report, &m, "issue 2^32 - 1");
+}
+
+/// The authors' PASA and key-means (the kernels issue 14 added to the simulator) on bad
+/// input: a beta outside (0, 1), a causal launch with more queries than keys, zero lengths,
+/// head counts that do not divide, a zero block and an unaligned `sub_k` are each a typed
+/// error from both entry points; ragged lengths of 1 and 2 tokens run.
+#[test]
+fn pasa_kernels_reject_bad_input_with_typed_errors() {
+    let m = Machine::ascend910b_like().unwrap();
+    let ok = small_shape(2, 37);
+    let x = inputs(&ok, 3);
+    for kind in [KernelKind::Pasa, KernelKind::PasaKeyMeans] {
+        let mut kernel = kind.kernel();
+        if let pasa_core::Algorithm::Pasa(ref mut p) = kernel.algorithm {
+            p.beta = Some(1.0);
+        }
+        let p = LaunchParams::default();
+        let err = simulate_attention(&m, &kernel, &ok, &p).unwrap_err();
+        assert!(
+            matches!(err, SimError::Numerics { .. }),
+            "{kind:?}: {err:?}"
+        );
+        let err = run_attention(&m, &kernel, &x, &p).unwrap_err();
+        assert!(
+            matches!(err, SimError::Numerics { .. }),
+            "{kind:?}: {err:?}"
+        );
+
+        let kernel = kind.kernel();
+        let causal = LaunchParams {
+            causal: true,
+            ..LaunchParams::default()
+        };
+        let more_queries = AttentionShape {
+            seq_q: 40,
+            seq_k: 20,
+            ..ok
+        };
+        let err = simulate_attention(&m, &kernel, &more_queries, &causal).unwrap_err();
+        assert!(
+            matches!(err, SimError::Numerics { .. }),
+            "{kind:?}: {err:?}"
+        );
+        let err = run_attention(&m, &kernel, &inputs(&more_queries, 4), &causal).unwrap_err();
+        assert!(
+            matches!(err, SimError::Numerics { .. }),
+            "{kind:?}: {err:?}"
+        );
+
+        for bad in [
+            AttentionShape { seq_k: 0, ..ok },
+            AttentionShape { seq_q: 0, ..ok },
+            AttentionShape {
+                heads: 3,
+                kv_heads: 2,
+                ..ok
+            },
+        ] {
+            let err = simulate_attention(&m, &kernel, &bad, &p).unwrap_err();
+            assert!(
+                matches!(err, SimError::BadShape { .. }),
+                "{kind:?} {bad:?}: {err:?}"
+            );
+        }
+        for tiling in [
+            Tiling::blocks(0, 32),
+            Tiling {
+                sub_k: 7,
+                ..Tiling::blocks(16, 32)
+            },
+        ] {
+            let params = LaunchParams {
+                tiling: Some(tiling),
+                ..LaunchParams::default()
+            };
+            let err = run_attention(&m, &kernel, &x, &params).unwrap_err();
+            assert!(
+                matches!(err, SimError::BadShape { .. }),
+                "{kind:?} {tiling:?}: {err:?}"
+            );
+        }
+        for seq in [1, 2] {
+            let tiny = small_shape(1, seq);
+            let l = run_attention(&m, &kernel, &inputs(&tiny, 5), &causal).unwrap();
+            check_launch(&l, &m, &format!("{kind:?} seq {seq}"));
+            let out = l.output.unwrap();
+            assert!(
+                out.data().iter().all(|v| v.is_finite()),
+                "{kind:?} seq {seq}"
+            );
+        }
+    }
 }

@@ -19,7 +19,7 @@ pub(crate) mod schedule;
 
 use std::collections::BTreeMap;
 
-use pasa_core::{AttentionInputs, AttentionShape, Kernel, Preset, Tensor};
+use pasa_core::{AttentionInputs, AttentionShape, InputDtype, Kernel, Preset, Tensor};
 
 use crate::error::SimError;
 use crate::executor::{ExecParams, Executor};
@@ -39,7 +39,8 @@ pub(crate) fn u(x: usize) -> u32 {
     u32::try_from(x).unwrap_or(u32::MAX)
 }
 
-/// The three kernels of the issue, as `pasa-core` configurations.
+/// The simulated kernels, as `pasa-core` presets, named as `pasa-core` names them: `Pasa` is
+/// the authors' algorithm, the others say what they are.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum KernelKind {
     /// Flash Attention with fp32 scores and softmax (vendor-style baseline,
@@ -48,23 +49,49 @@ pub enum KernelKind {
     /// Flash Attention with everything in fp16 but the cube's accumulator
     /// ([`Preset::NaiveFp16`]).
     FaFp16,
-    /// PASA, all fp16, our absolute-recovery reconstruction ([`Preset::PasaAbsolute`]; the
-    /// authors' algorithm, [`Preset::Pasa`], is not simulated yet).
+    /// The authors' PASA, all fp16 ([`Preset::Pasa`], running pseudo-average recovery):
+    /// row means of `S'` on the cube, running mean and correction terms on the vector unit.
     Pasa,
+    /// Our key-means PASA variant, all fp16 ([`Preset::PasaKeyMeans`]): one extra score
+    /// column `Q (mean K_j - mean K_0)` on the cube instead of the row means.
+    PasaKeyMeans,
+    /// Our absolute-recovery reconstruction, all fp16 ([`Preset::PasaAbsolute`]).
+    PasaAbsolute,
 }
 
 impl KernelKind {
-    /// All three, baseline first.
-    pub const ALL: [Self; 3] = [Self::FaFp32Softmax, Self::FaFp16, Self::Pasa];
+    /// All of them, baseline first.
+    pub const ALL: [Self; 5] = [
+        Self::FaFp32Softmax,
+        Self::FaFp16,
+        Self::Pasa,
+        Self::PasaKeyMeans,
+        Self::PasaAbsolute,
+    ];
+
+    /// The `pasa-core` preset.
+    #[must_use]
+    pub fn preset(self) -> Preset {
+        match self {
+            Self::FaFp32Softmax => Preset::Fp32Softmax,
+            Self::FaFp16 => Preset::NaiveFp16,
+            Self::Pasa => Preset::Pasa,
+            Self::PasaKeyMeans => Preset::PasaKeyMeans,
+            Self::PasaAbsolute => Preset::PasaAbsolute,
+        }
+    }
 
     /// The `pasa-core` kernel (algorithm and precision).
     #[must_use]
     pub fn kernel(self) -> Kernel {
-        match self {
-            Self::FaFp32Softmax => Preset::Fp32Softmax.kernel(),
-            Self::FaFp16 => Preset::NaiveFp16.kernel(),
-            Self::Pasa => Preset::PasaAbsolute.kernel(),
-        }
+        self.preset().kernel()
+    }
+
+    /// The preset's stable short name ([`Preset::name`]: `fp32-softmax`, `fp16`, `pasa`,
+    /// `pasa-key-means`, `pasa-absolute`).
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        self.preset().name()
     }
 }
 
@@ -77,7 +104,8 @@ pub struct LaunchParams {
     pub scale: Option<f64>,
     /// Block sizes; `None` = chosen from the machine's buffers ([`crate::tiling::choose_tiling`]).
     pub tiling: Option<Tiling>,
-    /// Timeline events to keep for the Chrome trace of the first cluster (0 = none).
+    /// Timeline events to keep (0 = none) for the trace of cluster 0, the cluster with the
+    /// most work (items are dealt round-robin from cluster 0); see [`Launch::trace`].
     pub trace_events: usize,
     /// Simulate every cluster even when several have identical work (a check of the
     /// shortcut; the result is the same).
@@ -96,8 +124,20 @@ pub struct Launch {
     /// The output (batch, heads, seq_q, value_dim), widened exactly to f64, when numbers
     /// were on.
     pub output: Option<Tensor<f64>>,
-    /// Timeline of the first cluster (see [`crate::trace::chrome_trace_json`]).
+    /// Timeline of cluster 0 only (at most [`LaunchParams::trace_events`] events; the
+    /// other clusters run the same program on other heads, or a shorter one). Open it with
+    /// [`Launch::chrome_trace_json`].
     pub trace: Vec<TraceEvent>,
+}
+
+impl Launch {
+    /// [`Launch::trace`] as Chrome trace-event JSON for Perfetto or chrome://tracing
+    /// ([`crate::chrome_trace_json`]), labelled as cluster 0 of the
+    /// [`Report::clusters_used`] clusters.
+    #[must_use]
+    pub fn chrome_trace_json(&self, clock_ghz: f64) -> String {
+        crate::trace::cluster_trace_json(&self.trace, clock_ghz, 0, self.report.clusters_used)
+    }
 }
 
 /// Simulates the timing of `kernel` on `shape` (no numbers).
@@ -118,6 +158,7 @@ pub fn simulate_attention(
         machine,
         kernel,
         shape,
+        InputDtype::F16,
         params.causal,
         params.scale,
         params.tiling,
@@ -141,6 +182,7 @@ pub fn run_attention(
         machine,
         kernel,
         &shape,
+        inputs.dtype(),
         params.causal,
         params.scale,
         params.tiling,

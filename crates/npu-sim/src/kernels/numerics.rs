@@ -8,10 +8,17 @@
 //! split the hardware makes); they are row-wise, so the split changes no bit, and the
 //! bit-exactness tests check that it does not.
 //!
+//! The authors' PASA ([`Recovery::RunningAverage`]) issues the steps of
+//! `pasa_core::steps::running_average` in the order that module's table gives (scaled
+//! shifting matrix in the prepass, unscaled score tile, row means before masking, the
+//! additive padding mask, the running-average softmax, the two-factor output merge); the
+//! other kernels issue the shared steps in the order of `pasa_core::steps`.
+//!
 //! The numbers are attached to tile steps, not to single IR instructions: the IR carries the
 //! costs, this file the values (docs/npu-sim.md).
 
 use pasa_core::key_blocks::{KeyBlocks, Prepass};
+use pasa_core::steps::running_average::{self, RunningRows};
 use pasa_core::steps::{self, TileDims};
 use pasa_core::workspace::TileWorkspace;
 use pasa_core::{AttentionInputs, AttentionParams, Precision, Real, Recovery, Tensor};
@@ -32,6 +39,8 @@ pub(crate) struct Numerics<'a, T> {
     params: AttentionParams,
     pasa: Option<(f64, Recovery)>,
     scale: f64,
+    /// The authors' recovery factor `beta/(1-beta)` in the stats type (zero otherwise).
+    gamma: T,
     blocks: Vec<KeyBlocks<T>>,
     /// Per-item state (rows x ...), allocated once at the largest block.
     ws: TileWorkspace<T>,
@@ -53,10 +62,16 @@ impl<'a, T: Real> Numerics<'a, T> {
             shape.value_dim,
         );
         let prec = plan.kernel.precision;
+        let scale = params.scale_for(&shape);
         let shifting = match plan.pasa {
-            Some((beta, _)) => {
+            Some((beta, recovery)) => {
                 let mut m = vec![T::ZERO; s * s];
-                steps::shifting_matrix_in_place(&mut m, s, beta, &prec).map_err(numerics_err)?;
+                if recovery == Recovery::RunningAverage {
+                    running_average::scaled_shifting_matrix_in_place(&mut m, s, beta, scale, &prec)
+                } else {
+                    steps::shifting_matrix_in_place(&mut m, s, beta, &prec)
+                }
+                .map_err(numerics_err)?;
                 Some(m)
             }
             None => None,
@@ -80,12 +95,20 @@ impl<'a, T: Real> Numerics<'a, T> {
             prec,
             params,
             pasa: plan.pasa,
-            scale: params.scale_for(&shape),
+            scale,
+            gamma: plan.pasa.map_or(T::ZERO, |(beta, _)| {
+                running_average::recovery_factor::<T>(beta, &prec)
+            }),
             blocks,
             ws: TileWorkspace::new(r, s, d, dv),
             first: true,
             out: Tensor::filled(shape.output_shape(), 0.0),
         })
+    }
+
+    /// Whether this is the authors' PASA ([`Recovery::RunningAverage`]).
+    fn authors(&self) -> bool {
+        matches!(self.pasa, Some((_, Recovery::RunningAverage)))
     }
 
     fn dims(&self, rows: usize) -> TileDims {
@@ -102,15 +125,25 @@ impl<'a, T: Real> Numerics<'a, T> {
     pub(crate) fn begin_item(&mut self, item: &WorkItem) -> Result<(), SimError> {
         let shape = self.inputs.shape();
         let d = shape.head_dim;
+        let authors = self.authors();
         let q = &mut self.ws.q[..item.rows * d];
         let src = &self.inputs.q().head(item.batch, item.head)
             [item.row0 * d..(item.row0 + item.rows) * d];
         steps::load_tile_in_place(q, src).map_err(numerics_err)?;
         let scale = self.scale;
         for share in item.shares(d) {
-            steps::scale_query_in_place(&mut q[share], scale, &self.prec);
+            if authors {
+                // The scale lives in the authors' shifting matrix: a cast only.
+                running_average::cast_query_in_place(&mut q[share], &self.prec);
+            } else {
+                steps::scale_query_in_place(&mut q[share], scale, &self.prec);
+            }
         }
-        self.ws.m[..item.rows].fill(T::NEG_INFINITY);
+        self.ws.m[..item.rows].fill(if authors {
+            T::from_f64_rounded(running_average::INITIAL_MAX, self.prec.stats)
+        } else {
+            T::NEG_INFINITY
+        });
         self.ws.l[..item.rows].fill(T::ZERO);
         self.ws.o[..item.rows * shape.value_dim].fill(T::ZERO);
         self.first = true;
@@ -129,14 +162,25 @@ impl<'a, T: Real> Numerics<'a, T> {
         for (i, vis) in self.ws.visible[..rows].iter_mut().enumerate() {
             *vis = self.params.visible(&shape, item.row0 + i, j);
         }
+        let authors = self.authors();
         let prec = &self.prec;
-        // Cube core: S = Q K^T for the whole block.
+        // Keys of this block that are in the sequence (the rest is padding).
+        let real = (shape.seq_k - j * s).min(s);
+        // Cube core: S = Q K^T for the whole block (the authors' K' carries the scale).
         let scores = &mut self.ws.scores[..rows * s];
-        steps::score_tile_in_place(scores, &self.ws.q[..rows * d], k_t, self.scale, dims, prec)
-            .map_err(numerics_err)?;
+        let q = &self.ws.q[..rows * d];
+        if authors {
+            running_average::shifted_score_tile_in_place(scores, q, k_t, dims, prec)
+        } else {
+            steps::score_tile_in_place(scores, q, k_t, self.scale, dims, prec)
+        }
+        .map_err(numerics_err)?;
         if matches!(
             self.pasa,
-            Some((_, Recovery::Absolute | Recovery::RelativeToFirstBlock))
+            Some((
+                _,
+                Recovery::Absolute | Recovery::RelativeToFirstBlock | Recovery::RunningAverage
+            ))
         ) {
             // Cube core: the row means of S' (a product with the 1/keys column).
             steps::row_mean_in_place(&mut self.ws.means[..rows], scores, dims, prec)
@@ -150,19 +194,37 @@ impl<'a, T: Real> Numerics<'a, T> {
             }
             let sub = TileDims { rows: n, ..dims };
             let sc = &mut scores[share.start * s..share.end * s];
-            steps::mask_in_place(sc, &self.ws.visible[share.clone()], sub).map_err(numerics_err)?;
+            let visible = &self.ws.visible[share.clone()];
+            if authors {
+                running_average::mask_padding_in_place(sc, visible, real, sub, prec)
+                    .map_err(numerics_err)?;
+                let state = RunningRows {
+                    m: &mut self.ws.m[share.clone()],
+                    l: &mut self.ws.l[share.clone()],
+                    average: &mut self.ws.reference[share.clone()],
+                    keep: &mut self.ws.alpha[share.clone()],
+                    take: &mut self.ws.shift[share.clone()],
+                };
+                running_average::running_average_softmax_in_place(
+                    sc,
+                    &self.ws.means[share.clone()],
+                    visible,
+                    state,
+                    j,
+                    self.gamma,
+                    sub,
+                    prec,
+                )
+                .map_err(numerics_err)?;
+                continue;
+            }
+            steps::mask_in_place(sc, visible, sub).map_err(numerics_err)?;
             let (m, l, a) = (
                 &mut self.ws.m[share.clone()],
                 &mut self.ws.l[share.clone()],
                 &mut self.ws.alpha[share.clone()],
             );
             match self.pasa {
-                Some((_, Recovery::RunningAverage)) => {
-                    return Err(SimError::UnsupportedPrecision {
-                        what: "the authors' running-average PASA",
-                        fix: "not simulated yet; use Preset::PasaAbsolute or Preset::PasaKeyMeans",
-                    });
-                }
                 None => steps::flash_softmax_in_place(sc, m, l, a, sub, prec),
                 Some((beta, Recovery::RelativeKeyMeans)) => {
                     // One extra score column (q . diff) on the cube, times beta.
@@ -174,7 +236,7 @@ impl<'a, T: Real> Numerics<'a, T> {
                     .map_err(numerics_err)?;
                     steps::pasa_softmax_in_place(sc, shift, m, l, a, sub, prec)
                 }
-                Some((beta, recovery @ (Recovery::Absolute | Recovery::RelativeToFirstBlock))) => {
+                Some((beta, recovery)) => {
                     let means = &self.ws.means[share.clone()];
                     let reference = if recovery == Recovery::RelativeToFirstBlock {
                         if self.first {
@@ -197,19 +259,24 @@ impl<'a, T: Real> Numerics<'a, T> {
         let pv = &mut self.ws.pv[..rows * dv];
         steps::pv_tile_in_place(pv, &self.ws.scores[..rows * s], v, dims, prec)
             .map_err(numerics_err)?;
-        // Vector cores: O = alpha O + P V on each share.
+        // Vector cores: O = alpha O + P V (the authors: O = keep O + take P V) on each share.
         for share in item.row_shares() {
             let n = share.len();
             if n == 0 {
                 continue;
             }
-            steps::rescale_accumulate_in_place(
+            let (o, pv) = (
                 &mut self.ws.o[share.start * dv..share.end * dv],
-                &self.ws.alpha[share.clone()],
                 &pv[share.start * dv..share.end * dv],
-                TileDims { rows: n, ..dims },
-                prec,
-            )
+            );
+            let sub = TileDims { rows: n, ..dims };
+            let alpha = &self.ws.alpha[share.clone()];
+            if authors {
+                let take = &self.ws.shift[share.clone()];
+                running_average::merge_output_in_place(o, alpha, take, pv, j, sub, prec)
+            } else {
+                steps::rescale_accumulate_in_place(o, alpha, pv, sub, prec)
+            }
             .map_err(numerics_err)?;
         }
         Ok(())

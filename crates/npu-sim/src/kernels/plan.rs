@@ -136,13 +136,6 @@ fn check_shape(shape: &AttentionShape) -> Result<(), SimError> {
 
 fn check_precision(kernel: &Kernel, machine: &Machine) -> Result<(), SimError> {
     let p = &kernel.precision;
-    if matches!(kernel.algorithm, Algorithm::Pasa(ref pasa) if pasa.recovery == Recovery::RunningAverage)
-    {
-        return Err(SimError::UnsupportedPrecision {
-            what: "the authors' running-average PASA",
-            fix: "not simulated yet; use Preset::PasaAbsolute or Preset::PasaKeyMeans",
-        });
-    }
     if p.needs_f64() {
         return Err(SimError::UnsupportedPrecision {
             what: "an f64 stage",
@@ -207,10 +200,13 @@ fn explicit_tiling(machine: &Machine, t: Tiling, ty: &TileTypes) -> Result<Tilin
 
 impl Plan {
     /// Validates the launch, picks (or checks) the tiling and assigns work to clusters.
+    /// `dtype` (the inputs' storage type) only picks the authors' default beta.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         machine: &Machine,
         kernel: &Kernel,
         shape: &AttentionShape,
+        dtype: InputDtype,
         causal: bool,
         scale: Option<f64>,
         tiling: Option<Tiling>,
@@ -236,13 +232,10 @@ impl Plan {
         })?;
         let pasa = match kernel.algorithm {
             Algorithm::Flash => None,
-            // The input dtype only picks the default beta of the authors' algorithm, which
-            // `check_precision` refuses.
             Algorithm::Pasa(p) => Some((
-                p.resolve_beta(InputDtype::F16)
-                    .map_err(|e| SimError::Numerics {
-                        message: e.to_string(),
-                    })?,
+                p.resolve_beta(dtype).map_err(|e| SimError::Numerics {
+                    message: e.to_string(),
+                })?,
                 p.recovery,
             )),
         };
@@ -291,6 +284,24 @@ impl Plan {
             vector_cores,
             clusters,
         })
+    }
+}
+
+impl Plan {
+    /// Whether this is the authors' PASA ([`Recovery::RunningAverage`]).
+    pub(crate) fn authors(&self) -> bool {
+        matches!(self.pasa, Some((_, Recovery::RunningAverage)))
+    }
+
+    /// Whether the row means of `S'` are computed on the cube (every PASA but key-means).
+    pub(crate) fn row_means(&self) -> bool {
+        matches!(
+            self.pasa,
+            Some((
+                _,
+                Recovery::Absolute | Recovery::RelativeToFirstBlock | Recovery::RunningAverage
+            ))
+        )
     }
 }
 

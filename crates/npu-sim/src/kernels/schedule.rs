@@ -3,14 +3,18 @@
 //! # Structure (Ascend FlashAttentionScore on a split core, [FAD] in the preset's sources)
 //! For every (query block, key block) tile `t` of the cluster's work, four stages:
 //! - **A(t)**, cube core: load K_j (PASA: the shifted K'_j of the prepass) GM->L1->L0B,
-//!   Q L1->L0A, `Mmad` S = Q K^T, FixPipe S -> GM, in `sub_k`-column pieces. PASA adds the row means of S' on the
-//!   cube: FixPipe S' -> L1, L1->L0A, `Mmad` with the `1/keys` column, FixPipe -> GM.
-//! - **B(t)**, each vector core on its share of the rows, `vec_rows` at a time: S GM->UB, online softmax (the
-//!   vector instructions of `pasa_core::steps::{flash,pasa}_softmax_in_place`, counted one
-//!   by one), P UB->GM.
+//!   Q L1->L0A, `Mmad` S = Q K^T, FixPipe S -> GM, in `sub_k`-column pieces. PASA (the
+//!   authors' and our absolute and first-block variants) adds the row means of S' on the
+//!   cube: FixPipe S' -> L1, L1->L0A, `Mmad` with the `1/keys` column, FixPipe -> GM;
+//!   key-means adds one score column `Q (mean K_j - mean K_0)` instead.
+//! - **B(t)**, each vector core on its share of the rows, `vec_rows` at a time: S GM->UB,
+//!   online softmax (the vector instructions of `pasa_core::steps::{flash,pasa}_softmax_in_place`
+//!   or, for the authors' PASA, of `running_average::{mask_padding,running_average_softmax}_in_place`
+//!   with its running mean and correction terms, counted one by one), P UB->GM.
 //! - **C(t)**, cube core: V_j and P GM->L1->L0B/L0A in `sub_k`-key pieces, `Mmad` P V
 //!   accumulated in L0C over the pieces, FixPipe -> GM.
-//! - **D(t)**, each vector core: P V GM->UB, `O = alpha O + P V`; after the last key block
+//! - **D(t)**, each vector core: P V GM->UB, `O = alpha O + P V` (the authors' PASA:
+//!   `O = keep O + take P V`, one more multiply); after the last key block
 //!   of a query block, `O / l` and O UB->GM.
 //!
 //! Stages are issued as A(t), B(t-1), C(t-2), D(t-2): the cube core runs two score tiles
@@ -441,10 +445,8 @@ impl<'a, S: InstrSink> Emitter<'a, S> {
         if last {
             self.set(core, Pipe::Mte1, q_free)?;
         }
-        let pasa = matches!(
-            self.plan.pasa,
-            Some((_, Recovery::Absolute | Recovery::RelativeToFirstBlock))
-        );
+        // Every PASA but key-means takes the row means of S' on the cube.
+        let pasa = self.plan.row_means();
         let key_means = matches!(self.plan.pasa, Some((_, Recovery::RelativeKeyMeans)));
         let (c_full, c_free, s1_free, s1_full) = (
             self.aic.c_full,

@@ -10,6 +10,45 @@ use crate::ir::{Core, InstrSink, Op, Path, Pipe, VecClass};
 use crate::kernels::plan::WorkItem;
 
 impl<S: InstrSink> Emitter<'_, S> {
+    /// The vector instructions of the authors' online softmax on `rows` rows of `c` keys,
+    /// key block `pos` of its query block: one instruction per pass of
+    /// `running_average::{mask_padding,running_average_softmax}_in_place`. Tile-sized: the
+    /// cast to the vector type, the mask, row max, `S - m_j`, exp, the row sum, the cast of
+    /// `P`. Per row (the extra vector work of PASA): the running mean (2 mul, 1 add),
+    /// `a_j` and `b_j` (2 sub, 2 mul), `m_new` (2 add, 1 max), `take` (sub, add, exp), from
+    /// the second block on `keep` (sub, add, exp), and `l` (1 mul, or 2 mul and 1 add).
+    fn running_average_ops(
+        &mut self,
+        core: Core,
+        rows: usize,
+        c: usize,
+        pos: usize,
+        masked: bool,
+    ) -> Result<(), SimError> {
+        let p = self.plan.kernel.precision;
+        let tile = u(rows * c);
+        let row_n = u(rows);
+        self.cast(core, p.score, p.vector, tile)?;
+        if masked {
+            self.vec(core, VecClass::Elementwise, p.vector, tile)?;
+        }
+        self.vec(core, VecClass::Reduce, p.vector, tile)?; // m_j = row max
+        self.vec(core, VecClass::Elementwise, p.vector, tile)?; // S - m_j
+        self.vec(core, VecClass::Exp, p.vector, tile)?;
+        self.vec(core, VecClass::Reduce, p.row_sum.scalar(), tile)?; // l_j
+        self.cast(core, p.vector, p.operand, tile)?;
+        let later = pos > 0;
+        // Running mean 3, a_j 2, b_j 2, m_new 3, take 2 (+ exp), l 1 or 3, keep 2 (+ exp).
+        let elementwise = 3 + 2 + 2 + 3 + 2 + if later { 3 + 2 } else { 1 };
+        for _ in 0..elementwise {
+            self.vec(core, VecClass::Elementwise, p.stats, row_n)?;
+        }
+        for _ in 0..if later { 2 } else { 1 } {
+            self.vec(core, VecClass::Exp, p.stats, row_n)?;
+        }
+        Ok(())
+    }
+
     /// The vector instructions of the online softmax on `rows` rows of `c` keys (those of
     /// `pasa_core::steps::{flash,pasa}_softmax_in_place`, one instruction per pass).
     fn softmax_ops(
@@ -118,7 +157,11 @@ impl<S: InstrSink> Emitter<'_, S> {
                         .params
                         .visible(&self.plan.shape, first_row + r0, j)
                         < c;
-                self.softmax_ops(core, n, c, masked)?;
+                if self.plan.authors() {
+                    self.running_average_ops(core, n, c, pos, masked)?;
+                } else {
+                    self.softmax_ops(core, n, c, masked)?;
+                }
                 self.set(core, Pipe::V, ubp_done)?;
                 self.wait(core, Pipe::Mte3, ubp_done)?;
                 if k == 0 {
@@ -162,8 +205,17 @@ impl<S: InstrSink> Emitter<'_, S> {
             if first {
                 self.wait(core, Pipe::V, o_free)?;
             }
-            self.vec(core, VecClass::Elementwise, p.out, n)?; // alpha O
-            self.vec(core, VecClass::Elementwise, p.out, n)?; // + P V
+            if self.plan.authors() {
+                // take P V; from the second block on also keep O and the sum.
+                self.vec(core, VecClass::Elementwise, p.out, n)?;
+                if !first {
+                    self.vec(core, VecClass::Elementwise, p.out, n)?;
+                    self.vec(core, VecClass::Elementwise, p.out, n)?;
+                }
+            } else {
+                self.vec(core, VecClass::Elementwise, p.out, n)?; // alpha O
+                self.vec(core, VecClass::Elementwise, p.out, n)?; // + P V
+            }
             self.set(core, Pipe::V, ubpv_free)?;
             if last {
                 self.vec(core, VecClass::Elementwise, p.out, n)?; // O / l
