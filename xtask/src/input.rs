@@ -231,6 +231,17 @@ fn verdict(layers: &[Layer]) -> String {
             format!("{} non-finite on {k}", v.name)
         });
     }
+    // Exact attention on the FP16-rounded inputs: what the FP16 cast of the inputs alone
+    // costs against the reference of the source values, before any kernel rounds.
+    let cast = layers
+        .iter()
+        .filter_map(|l| l.report.variant("fa-f64"))
+        .map(|v| v.rel_rmse)
+        .fold(0.0_f64, f64::max);
+    parts.push(format!(
+        "the FP16 cast of the inputs alone (fa-f64: exact attention on them) costs a relative RMSE of up to {}",
+        fmt_num(cast)
+    ));
     let beyond: usize = layers.iter().map(|l| l.report.inputs_beyond_f16).sum();
     if beyond > 0 {
         parts.push(format!(
