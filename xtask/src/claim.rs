@@ -211,6 +211,43 @@ impl Verdict {
     }
 }
 
+/// A paper's claim that our measurement does not reproduce: what the paper says and why
+/// ours differs. The claim's threshold then pins *our* number, so that a change of it is
+/// noticed ([`Outcome::Regression`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NotReproduced {
+    /// What the paper (or the authors' script) states, with its number if it gives one.
+    pub paper: String,
+    /// The investigated reason ours differs.
+    pub reason: String,
+}
+
+/// What a claim came to: the paper's statement reproduced, not reproduced (our pinned
+/// measurement differs, for a stated reason), or a regression (the measurement misses its
+/// threshold: fails the run).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// The measurement meets the paper's statement.
+    Reproduced,
+    /// The measurement meets our pinned number, which differs from the paper's.
+    NotReproduced,
+    /// The measurement misses its threshold.
+    Regression,
+}
+
+impl Outcome {
+    /// "reproduced", "not reproduced" or "regression".
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Reproduced => "reproduced",
+            Self::NotReproduced => "not reproduced",
+            Self::Regression => "regression",
+        }
+    }
+}
+
 /// One checked statement.
 #[derive(Debug, Clone, Serialize)]
 pub struct Claim {
@@ -230,6 +267,8 @@ pub struct Claim {
     pub notes: Vec<String>,
     /// Why the check could not measure (set by [`Claim::errored`]).
     pub error: Option<String>,
+    /// Set when the paper's statement is not reproduced ([`Claim::not_reproduced`]).
+    pub not_reproduced: Option<NotReproduced>,
 }
 
 impl Claim {
@@ -245,6 +284,7 @@ impl Claim {
             threshold: Threshold::at_most(f64::NAN),
             notes: Vec::new(),
             error: None,
+            not_reproduced: None,
         }
     }
 
@@ -275,6 +315,29 @@ impl Claim {
     pub fn note(mut self, note: impl Into<String>) -> Self {
         self.notes.push(note.into());
         self
+    }
+
+    /// Marks the paper's statement as not reproduced here: `paper` is what it states,
+    /// `reason` why ours differs; the threshold must pin our own measurement.
+    #[must_use]
+    pub fn not_reproduced(mut self, paper: impl Into<String>, reason: impl Into<String>) -> Self {
+        self.not_reproduced = Some(NotReproduced {
+            paper: paper.into(),
+            reason: reason.into(),
+        });
+        self
+    }
+
+    /// Reproduced, not reproduced, or regression (any failed verdict).
+    #[must_use]
+    pub fn outcome(&self) -> Outcome {
+        if !self.verdict().passed() {
+            Outcome::Regression
+        } else if self.not_reproduced.is_some() {
+            Outcome::NotReproduced
+        } else {
+            Outcome::Reproduced
+        }
     }
 
     /// Pass or fail, and why.
@@ -399,6 +462,21 @@ mod tests {
         assert!(!unset.verdict().passed());
         let err = Claim::errored("t.e", "s", "shape mismatch".to_owned());
         assert!(matches!(err.verdict(), Verdict::Fail(r) if r.contains("shape mismatch")));
+    }
+
+    #[test]
+    fn outcomes_follow_the_verdict_and_the_pin() {
+        assert_eq!(
+            claim(0.0, Threshold::at_most(0.0)).outcome(),
+            Outcome::Reproduced
+        );
+        let pinned = claim(7.0, Threshold::within(7.0, 0.0))
+            .not_reproduced("0 failing cells", "FP16 row statistics");
+        assert_eq!(pinned.outcome(), Outcome::NotReproduced);
+        let moved = claim(8.0, Threshold::within(7.0, 0.0))
+            .not_reproduced("0 failing cells", "FP16 row statistics");
+        assert_eq!(moved.outcome(), Outcome::Regression);
+        assert_eq!(Outcome::NotReproduced.label(), "not reproduced");
     }
 
     #[test]

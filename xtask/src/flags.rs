@@ -56,11 +56,14 @@ pub struct ValidateArgs {
     /// Folder for report.md, report.html, results.json and the SVG plots.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Diagnose your own captured Q/K/V (.safetensors with q/k/v or PREFIX.q/.k/.v
-    /// tensors, or a Q .npy with K and V beside it) instead of running the suites; add
-    /// --suite to run both.
+    /// Diagnose your own captured Q/K/V (.safetensors with q/k/v, query/key/value or
+    /// Hugging Face q_proj/k_proj/v_proj tensors, any layer prefix; or a Q .npy with K and
+    /// V beside it) instead of running the suites; add --suite to run both.
     #[arg(long, value_name = "FILE")]
     pub input: Option<PathBuf>,
+    /// With --input alone: print the analysis as one JSON object on stdout.
+    #[arg(long, requires = "input", conflicts_with = "suites")]
+    pub json: bool,
 }
 
 /// Flags of `cargo xtask bench`.

@@ -111,6 +111,9 @@ pub fn select(names: &[String]) -> anyhow::Result<Vec<Suite>> {
 pub fn run(args: &ValidateArgs) -> anyhow::Result<Validation> {
     let mode = args.size.mode();
     let out = args.out.clone().unwrap_or_else(default_out);
+    if let Some(file) = args.input.as_ref().filter(|_| args.suites.is_empty()) {
+        return input::run(file, args.json, &out, mode);
+    }
     let mut suites = if args.input.is_some() && args.suites.is_empty() {
         Vec::new()
     } else {
