@@ -25,6 +25,7 @@ use pasa_core::{
 use serde::Serialize;
 
 use crate::claim::{Claim, Source, Threshold, fmt_num};
+use crate::flags::ensure_regular_file;
 use crate::plot::{LinePlot, Scale, Series};
 use crate::suite::{Check, Recorder, Suite, Table};
 
@@ -64,6 +65,7 @@ struct Case {
 }
 
 fn load_cases(path: &Path) -> anyhow::Result<Vec<Case>> {
+    ensure_regular_file(path)?;
     match path.extension().and_then(|e| e.to_str()) {
         Some("safetensors") => load_safetensors(path),
         Some("npy") => load_npy(path),
@@ -133,11 +135,14 @@ fn load_npy(path: &Path) -> anyhow::Result<Vec<Case>> {
             path.display()
         );
     };
-    let sibling = |c: char| path.with_file_name(format!("{base}{c}.npy"));
+    let sibling = |c: char| {
+        let p = path.with_file_name(format!("{base}{c}.npy"));
+        ensure_regular_file(&p).map(|()| p)
+    };
     let inputs = AttentionInputs::new(
         load_npy_f16(path)?,
-        load_npy_f16(sibling('k'))?,
-        load_npy_f16(sibling('v'))?,
+        load_npy_f16(sibling('k')?)?,
+        load_npy_f16(sibling('v')?)?,
     )?;
     Ok(vec![Case {
         name: stem.to_owned(),
