@@ -31,7 +31,7 @@ fn products(c: &mut Criterion) {
         let problem = bumps_line(n).expect("valid problem");
         let x = Support1d::linspace(0.0, 1.0, n).expect("valid support");
         let kernel = ColtKernel::new(problem.geometry(), EPS).expect("kernel");
-        let pair = ColtPair::gibbs(x.coords(), EPS).expect("pair");
+        let pair = ColtPair::gibbs(&x.coords(), EPS).expect("pair");
         let v = problem.a().to_vec();
         let mut out = vec![0.0; n];
         let mut scratch = vec![0.0; kernel.scratch_len()];

@@ -64,7 +64,7 @@ fn main() {
         problems.push(json!({
             "kind": "sinkhorn", "n": n, "reg": REG, "tol": TOL, "repeats": 5,
             "iterations": [10, 20], "converged_iterations": 100_000,
-            "x": write(format!("x{n}.f64"), x.coords()),
+            "x": write(format!("x{n}.f64"), &x.coords()),
             "a": write(format!("a{n}.f64"), problem.a()),
             "b": write(format!("b{n}.f64"), problem.b()),
         }));
@@ -83,7 +83,7 @@ fn main() {
         }
         problems.push(json!({
             "kind": "w1", "n": n, "repeats": 5,
-            "x": write(format!("wx{n}.f64"), x.coords()),
+            "x": write(format!("wx{n}.f64"), &x.coords()),
             "a": write(format!("wa{n}.f64"), problem.a()),
             "b": write(format!("wb{n}.f64"), problem.b()),
         }));

@@ -47,8 +47,8 @@ impl Samples {
         self.0.iter().copied().fold(f64::INFINITY, f64::min)
     }
 
-    /// Relative noise of [`Samples::min`]: (the slowest of the fastest quarter of the runs
-    /// - the fastest) / the fastest. Near 0 when many runs land on the minimum (a quiet
+    /// Relative noise of [`Samples::min`]: the slowest of the fastest quarter of the runs,
+    /// minus the fastest, over the fastest. Near 0 when many runs land on the minimum (a quiet
     /// machine, a trustworthy minimum); large when even the best runs scatter. With fewer
     /// than two runs nothing is known: infinite.
     #[must_use]
@@ -379,7 +379,7 @@ pub fn ratio(a: &[(f64, f64, f64)], b: &[(f64, f64, f64)]) -> Vec<(f64, f64, f64
     a.iter()
         .filter_map(|&(n, t, e)| {
             b.iter()
-                .find(|p| p.0 == n)
+                .find(|p| p.0.to_bits() == n.to_bits())
                 .map(|&(_, s, f)| (n, t / s, e + f))
         })
         .collect()

@@ -124,7 +124,8 @@ pub fn markdown(v: &Validation) -> String {
             "**{} of {total} claims pass; {n} timing claim(s) NOISY (undecided under load), none fails.**",
             total - n
         ),
-        (f, n) => format!("**{f} of {total} claims FAIL** ({n} noisy)."),
+        (f, 0) => format!("**{f} of {total} claims FAIL.**"),
+        (f, n) => format!("**{f} of {total} claims FAIL**, {n} noisy."),
     };
     let _ = writeln!(
         md,

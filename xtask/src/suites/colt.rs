@@ -272,7 +272,7 @@ fn scaling(rec: &mut Recorder) -> anyhow::Result<()> {
     let ratio_at = |name| {
         ratio(&series(&points, name), &stream)
             .iter()
-            .find(|p| p.0 == 1e6)
+            .find(|p| p.0.to_bits() == 1e6f64.to_bits())
             .map_or(f64::NAN, |p| p.1)
     };
     let range = format!("N = {}..{}", sizes[0], sizes[sizes.len() - 1]);

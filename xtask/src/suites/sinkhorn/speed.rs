@@ -179,7 +179,9 @@ fn xy(s: &[(f64, f64, f64)]) -> Vec<(f64, f64)> {
 }
 
 fn at(s: &[(f64, f64, f64)], n: usize) -> f64 {
-    s.iter().find(|p| p.0 == n as f64).map_or(f64::NAN, |p| p.1)
+    s.iter()
+        .find(|p| p.0.to_bits() == (n as f64).to_bits())
+        .map_or(f64::NAN, |p| p.1)
 }
 
 /// The timing table of a sweep: seconds per unit, noise and ratio to the pass.
