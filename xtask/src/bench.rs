@@ -1,6 +1,10 @@
-//! `cargo xtask bench`: runs the criterion benches of every crate that has them, then the
-//! suites' timing checks (scaling sweeps), and writes `bench.md` and `bench.json` with each
-//! measurement's ratio against the baseline timed in the same run.
+//! `cargo xtask bench`: runs the criterion benches of every crate that has them (the
+//! per-crate micro-benches and the top-level `benches` package, whose `peers` bench times
+//! POT and SciPy in the same run when a Python with them is importable), then the suites'
+//! timing checks (scaling sweeps), and writes one report: `bench.md` / `bench.html` with
+//! log-log scaling plots of every sized criterion group, ratio tables against the baselines
+//! timed in the same run, the peer comparison (or why it was not measured), and
+//! `bench.json` with every number.
 //!
 //! A baseline is recognised by its criterion function id: within one group and parameter
 //! value, the function whose id contains one of [`BASELINE_MARKERS`] is the baseline of
@@ -17,11 +21,13 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::claim::fmt_num;
-use crate::flags::BenchArgs;
+use crate::flags::{BenchArgs, ensure_writable_dir};
 use crate::machine::Machine;
+use crate::plot::{LinePlot, Scale, Series};
 use crate::progress::Progress;
 use crate::report::{html, table_markdown};
-use crate::suite::{Mode, Suite, Table};
+use crate::scaling::PowerFit;
+use crate::suite::{Figure, Mode, Suite, Table};
 use crate::validate::run_suites;
 use crate::{project_root, suites};
 
@@ -58,12 +64,9 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| project_root().join("target/bench"));
+    ensure_writable_dir(&out)?;
+    let crates = select_crates(crates_with_benches()?, &args.packages)?;
     let started = SystemTime::now();
-    let mut crates = crates_with_benches()?;
-    if !args.packages.is_empty() {
-        crates.retain(|(c, _)| args.packages.contains(c));
-    }
-    fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     for (krate, benches) in &crates {
         println!(
             "cargo bench -p {krate} ({} mode); output in {krate}.log",
@@ -75,10 +78,13 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         for bench in benches {
             cmd.args(["--bench", bench]);
         }
-        cmd.arg("--");
+        cmd.arg("--").env("BENCH_OUT", &out);
         if mode == Mode::Quick {
-            // criterion's quick mode; the sinkhorn bench's own sweep stops at 1e6 / 512^2.
-            cmd.arg("--quick").env("SINKHORN_BENCH_QUICK", "1");
+            // criterion's quick mode; the sinkhorn bench's own sweep stops at 1e6 / 512^2,
+            // the `benches` package takes its quick sizes.
+            cmd.arg("--quick")
+                .env("SINKHORN_BENCH_QUICK", "1")
+                .env("BENCH_QUICK", "1");
         }
         let status = run_teed(&mut cmd, &out.join(format!("{krate}.log")))
             .with_context(|| format!("running cargo bench -p {krate}"))?;
@@ -107,11 +113,26 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     );
     let machine = Machine::detect();
     let crate_names: Vec<String> = crates.into_iter().map(|(c, _)| c).collect();
-    let md = markdown(&machine, mode, &crate_names, &measurements, &sweeps);
-    for suite in &sweeps.suites {
-        for fig in &suite.figures {
-            fs::write(out.join(&fig.file), &fig.svg)?;
-        }
+    let peers = read_peers(&out.join("peers.json"), started, &crate_names);
+    let plots = scaling_plots(&measurements)?;
+    let md = markdown(
+        &machine,
+        mode,
+        &crate_names,
+        &measurements,
+        &Extras {
+            plots: &plots,
+            peers: &peers,
+        },
+        &sweeps,
+    );
+    for fig in sweeps
+        .suites
+        .iter()
+        .flat_map(|s| s.figures.iter())
+        .chain(&plots)
+    {
+        fs::write(out.join(&fig.file), &fig.svg)?;
     }
     fs::write(out.join("bench.md"), &md)?;
     fs::write(out.join("bench.html"), html(&md, "Benchmarks"))?;
@@ -120,6 +141,10 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         "machine": machine,
         "crates": crate_names,
         "criterion": measurements,
+        "peers": match &peers {
+            Ok(v) => v.clone(),
+            Err(reason) => serde_json::json!({ "status": reason }),
+        },
         "sweeps": crate::report::json(&sweeps),
     });
     fs::write(out.join("bench.json"), serde_json::to_string_pretty(&json)?)?;
@@ -157,6 +182,33 @@ fn target_dir() -> PathBuf {
 
 fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
+}
+
+/// The crates of `all` named in `requested` (every one when it is empty).
+///
+/// # Errors
+/// When a requested name is not among them; the message lists them.
+pub fn select_crates(
+    all: Vec<(String, Vec<String>)>,
+    requested: &[String],
+) -> anyhow::Result<Vec<(String, Vec<String>)>> {
+    if let Some(unknown) = requested
+        .iter()
+        .find(|r| !all.iter().any(|(name, _)| name == *r))
+    {
+        let names: Vec<&str> = all.iter().map(|(name, _)| name.as_str()).collect();
+        bail!(
+            "unknown crate '{unknown}' for -p; the crates with benches are: {}",
+            names.join(", ")
+        );
+    }
+    if requested.is_empty() {
+        return Ok(all);
+    }
+    Ok(all
+        .into_iter()
+        .filter(|(name, _)| requested.contains(name))
+        .collect())
 }
 
 /// Workspace packages with their bench targets, from `cargo metadata`, sorted by name.
@@ -305,11 +357,174 @@ fn add_baselines(ms: &mut [Measurement]) {
     }
 }
 
+/// The peer comparison written by the `benches` package's `peers` bench in this run, or why
+/// there is none.
+fn read_peers(path: &Path, since: SystemTime, crates: &[String]) -> Result<Value, String> {
+    if !crates.iter().any(|c| c == "benches") {
+        return Err(
+            "peers (POT, SciPy) not measured: the `benches` package was not run (-p)".to_owned(),
+        );
+    }
+    let fresh = fs::metadata(path)
+        .and_then(|m| m.modified())
+        .is_ok_and(|t| t >= since);
+    if !fresh {
+        return Err(format!(
+            "peers not measured: {} was not written in this run",
+            path.display()
+        ));
+    }
+    let text =
+        fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("{} is not JSON: {e}", path.display()))
+}
+
+/// Log-log plots (time against size, one series per function) of every criterion group
+/// measured at three or more numeric sizes.
+fn scaling_plots(ms: &[Measurement]) -> anyhow::Result<Vec<Figure>> {
+    let mut groups: Vec<&str> = ms.iter().map(|m| m.group.as_str()).collect();
+    groups.dedup();
+    let mut figures = Vec::new();
+    for group in groups {
+        let rows: Vec<&Measurement> = ms.iter().filter(|m| m.group == group).collect();
+        let mut functions: Vec<&str> = rows.iter().map(|m| m.function.as_str()).collect();
+        functions.sort_unstable();
+        functions.dedup();
+        let mut plot = LinePlot::new(
+            format!("{group}: time against size"),
+            "size (parameter of the bench)",
+            "mean time per iteration, s",
+            Scale::Log,
+            Scale::Log,
+        );
+        let mut widest = 0;
+        for f in functions {
+            let points: Vec<(f64, f64)> = rows
+                .iter()
+                .filter(|m| m.function == f)
+                .filter_map(|m| Some((m.value.parse::<f64>().ok()?, m.mean_ns * 1e-9)))
+                .collect();
+            widest = widest.max(points.len());
+            let label = match PowerFit::fit(&points) {
+                Some(fit) if points.len() >= 3 => format!("{f} (slope {})", fmt_num(fit.slope)),
+                _ => f.to_owned(),
+            };
+            if !points.is_empty() {
+                plot = plot.with(Series::line(label, points));
+            }
+        }
+        if widest >= 3 {
+            figures.push(Figure {
+                file: format!("bench-{}.svg", group.replace(['/', ' '], "_")),
+                caption: format!(
+                    "{group}: criterion mean time against size, log-log, with the fitted slope of each function (1 is O(N), 2 is O(N^2))."
+                ),
+                svg: plot.svg()?,
+            });
+        }
+    }
+    Ok(figures)
+}
+
+/// What the report adds to the criterion table: plots and the peer comparison.
+struct Extras<'a> {
+    plots: &'a [Figure],
+    peers: &'a Result<Value, String>,
+}
+
+/// The peer comparison as a Markdown section.
+fn peers_markdown(md: &mut String, peers: &Result<Value, String>) {
+    let _ = writeln!(md, "\n## Against the tools users pick today (POT, SciPy)\n");
+    let v = match peers {
+        Ok(v) => v,
+        Err(reason) => {
+            let _ = writeln!(md, "**Not measured**: {reason}.");
+            return;
+        }
+    };
+    let _ = writeln!(
+        md,
+        "Interpreter `{}`: {}. Both sides time the same inputs in the same run (minimum of \
+         repeats; Sinkhorn iterations differenced so set-up cancels); each row's answers were \
+         asserted to agree before it was written.\n",
+        v["python"].as_str().unwrap_or("?"),
+        v["status"].as_str().unwrap_or("?")
+    );
+    let mut table = Table::new(
+        "Ours against the peers",
+        &[
+            "comparison",
+            "N",
+            "ours",
+            "peer",
+            "speed-up (peer time / ours)",
+            "relative difference of the answers (tolerance)",
+        ],
+    );
+    let secs = |x: &Value| {
+        x.as_f64()
+            .map_or_else(|| "n/a".to_owned(), |s| fmt_time(s * 1e9))
+    };
+    for r in v["rows"].as_array().into_iter().flatten() {
+        let peer = match r["unavailable"].as_str() {
+            Some(reason) => format!(
+                "{}: not measured ({reason})",
+                r["peer"].as_str().unwrap_or("")
+            ),
+            None => format!(
+                "{} {}",
+                r["peer"].as_str().unwrap_or(""),
+                secs(&r["peer_seconds"])
+            ),
+        };
+        table.row(vec![
+            r["comparison"].as_str().unwrap_or("").to_owned(),
+            r["n"].to_string(),
+            format!(
+                "{} {}",
+                r["ours"].as_str().unwrap_or(""),
+                secs(&r["ours_seconds"])
+            ),
+            peer,
+            r["speedup"]
+                .as_f64()
+                .map_or_else(|| "n/a".to_owned(), |s| format!("{}x", fmt_num(s))),
+            match (r["relative_difference"].as_f64(), r["tolerance"].as_f64()) {
+                (Some(d), Some(t)) => format!("{} (<= {})", fmt_num(d), fmt_num(t)),
+                _ => "n/a".to_owned(),
+            },
+        ]);
+    }
+    table_markdown(md, &table);
+}
+
+/// Each measurement as a multiple of its group's baselines at the same size (the form
+/// "3.2x a streaming pass"): this time / the baseline's.
+fn ratio_table(ms: &[Measurement]) -> Table {
+    let mut table = Table::new(
+        "Ratios to the same-run baselines (this time / baseline time; < 1 is faster)",
+        &["group", "size", "function", "ratio", "baseline"],
+    );
+    for m in ms {
+        for (baseline, speedup) in &m.speedups {
+            table.row(vec![
+                m.group.clone(),
+                m.value.clone(),
+                m.function.clone(),
+                format!("{}x", fmt_num(1.0 / speedup)),
+                baseline.clone(),
+            ]);
+        }
+    }
+    table
+}
+
 fn markdown(
     machine: &Machine,
     mode: Mode,
     crates: &[String],
     ms: &[Measurement],
+    extras: &Extras<'_>,
     sweeps: &crate::validate::Validation,
 ) -> String {
     let mut md = String::new();
@@ -363,10 +578,22 @@ fn markdown(
         ]);
     }
     table_markdown(&mut md, &table);
+    let ratios = ratio_table(ms);
+    if !ratios.rows.is_empty() {
+        table_markdown(&mut md, &ratios);
+    }
+    for fig in extras.plots {
+        let _ = writeln!(
+            md,
+            "\n![{}]({})\n\n*{}*",
+            fig.caption, fig.file, fig.caption
+        );
+    }
+    peers_markdown(&mut md, extras.peers);
     for suite in &sweeps.suites {
         let _ = writeln!(md, "\n## Scaling sweeps: {}\n", suite.title);
         for c in &suite.claims {
-            let verdict = if c.verdict().passed() { "PASS" } else { "FAIL" };
+            let verdict = c.verdict().label();
             let _ = writeln!(
                 md,
                 "- {verdict} `{}`: {} measured {}, threshold {}",
@@ -446,6 +673,50 @@ mod tests {
         let large = ms.iter().find(|m| m.value == "10000").expect("row");
         assert!(large.speedups.is_empty(), "no baseline at that size");
         assert_eq!(ms[0].value, "1000", "sizes sort numerically");
+    }
+
+    #[test]
+    fn unknown_crates_are_refused_with_the_list() {
+        let all = || {
+            vec![
+                ("colt".to_owned(), vec!["matvec".to_owned()]),
+                ("sinkhorn".to_owned(), vec!["iteration".to_owned()]),
+            ]
+        };
+        let err = select_crates(all(), &["sinkhorm".to_owned()]).expect_err("a typo");
+        assert_eq!(
+            err.to_string(),
+            "unknown crate 'sinkhorm' for -p; the crates with benches are: colt, sinkhorn"
+        );
+        let picked = select_crates(all(), &["sinkhorn".to_owned()]).expect("known");
+        assert_eq!(picked.len(), 1);
+        assert_eq!(select_crates(all(), &[]).expect("all").len(), 2);
+    }
+
+    #[test]
+    fn bad_flags_fail_before_anything_runs() {
+        let args = |packages: &[&str], out: PathBuf| BenchArgs {
+            size: crate::flags::SizeFlags {
+                quick: true,
+                full: false,
+            },
+            out: Some(out),
+            packages: packages.iter().map(|p| (*p).to_owned()).collect(),
+        };
+        let dir = std::env::temp_dir().join(format!("xtask-bench-flags-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).expect("temp dir");
+        let file = dir.join("file");
+        fs::write(&file, b"x").expect("temp file");
+        let start = std::time::Instant::now();
+        let err = run(&args(&[], file.join("out"))).expect_err("--out under a file");
+        assert!(format!("{err:#}").contains("--out"), "{err:#}");
+        let err = run(&args(&["nope"], dir.join("out"))).expect_err("unknown crate");
+        assert!(err.to_string().contains("unknown crate 'nope'"), "{err:#}");
+        // Neither ran a bench: a `cargo metadata` at most.
+        assert!(start.elapsed().as_secs() < 60);
+        assert!(!dir.join("out/bench.md").exists());
+        let _ = fs::remove_dir_all(&dir);
     }
 
     #[test]

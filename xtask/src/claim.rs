@@ -1,6 +1,11 @@
 //! A claim: one statement from a paper, the number measured for it here, and the threshold
 //! that number must meet. The verdict is computed from those, never set by hand, so a
 //! report cannot say "pass" for a number that misses its threshold.
+//!
+//! A timing claim also carries the noise measured with it ([`TimingNoise`]): how far the
+//! number could move on this machine right now. A timing that misses its threshold by less
+//! than that, after re-measuring, is [`Verdict::Noisy`] (undecided under this load), apart
+//! from one that misses it by more, which has regressed ([`Verdict::Fail`]).
 
 use std::fmt;
 
@@ -158,6 +163,24 @@ impl Threshold {
         }
     }
 
+    /// Whether some value within `margin` of `measured` passes: the measured value, moved
+    /// by at most its noise, could meet the threshold. NaN never passes.
+    #[must_use]
+    pub fn admits_within(&self, measured: f64, margin: f64) -> bool {
+        if measured.is_nan() || margin.is_nan() {
+            return false;
+        }
+        let m = margin.abs();
+        match self.comparator {
+            Comparator::AtMost => measured - m <= self.value,
+            Comparator::Below => measured - m < self.value,
+            Comparator::AtLeast => measured + m >= self.value,
+            Comparator::Above => measured + m > self.value,
+            Comparator::Within { tolerance } => (measured - self.value).abs() <= tolerance + m,
+            Comparator::Between { low } => measured + m >= low && measured - m <= self.value,
+        }
+    }
+
     /// The comparison a failing value broke, e.g. "> 1.00e-3" for an at-most threshold.
     fn negation(&self) -> String {
         match self.comparator {
@@ -193,13 +216,29 @@ impl fmt::Display for Threshold {
     }
 }
 
-/// Pass or fail, with the reason for a failure.
+/// The noise of a timing claim's measured value, measured in the same run.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct TimingNoise {
+    /// How far the measured value could be off, in its unit: derived from the spread of
+    /// the fastest repeats of each timing it rests on (`crate::interleave`).
+    pub margin: f64,
+    /// How many times the check measured it (re-measuring only while it missed the
+    /// threshold).
+    pub attempts: usize,
+}
+
+/// Pass, noisy or fail, with the reason for the last two.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "status", content = "reason", rename_all = "snake_case")]
 pub enum Verdict {
     /// The measured value meets the threshold.
     Pass,
-    /// It does not, or the check could not measure it; the string says why.
+    /// A timing missed the threshold, but by less than the noise measured with it, even
+    /// after re-measuring: this machine was too busy to decide. Not a failure (the exit
+    /// status stays 0); the string says by how much and suggests a quieter re-run.
+    Noisy(String),
+    /// It does not meet the threshold (for a timing: by more than its noise, so it has
+    /// regressed), or the check could not measure it; the string says why.
     Fail(String),
 }
 
@@ -208,6 +247,31 @@ impl Verdict {
     #[must_use]
     pub fn passed(&self) -> bool {
         matches!(self, Self::Pass)
+    }
+
+    /// Whether this is a failure (a noisy timing is not).
+    #[must_use]
+    pub fn failed(&self) -> bool {
+        matches!(self, Self::Fail(_))
+    }
+
+    /// "PASS", "NOISY" or "FAIL".
+    #[must_use]
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::Pass => "PASS",
+            Self::Noisy(_) => "NOISY",
+            Self::Fail(_) => "FAIL",
+        }
+    }
+
+    /// Why it did not pass (`None` for a pass).
+    #[must_use]
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            Self::Pass => None,
+            Self::Noisy(r) | Self::Fail(r) => Some(r),
+        }
     }
 }
 
@@ -269,6 +333,8 @@ pub struct Claim {
     pub error: Option<String>,
     /// Set when the paper's statement is not reproduced ([`Claim::not_reproduced`]).
     pub not_reproduced: Option<NotReproduced>,
+    /// For a timing claim: the noise measured with the value (set by [`Claim::noise`]).
+    pub noise: Option<TimingNoise>,
 }
 
 impl Claim {
@@ -285,6 +351,7 @@ impl Claim {
             notes: Vec::new(),
             error: None,
             not_reproduced: None,
+            noise: None,
         }
     }
 
@@ -310,6 +377,15 @@ impl Claim {
         self
     }
 
+    /// Marks a timing claim: its measured value could be off by `margin` (its unit) on this
+    /// machine now, after `attempts` measurements. A miss within the margin is
+    /// [`Verdict::Noisy`], a larger one [`Verdict::Fail`].
+    #[must_use]
+    pub fn noise(mut self, margin: f64, attempts: usize) -> Self {
+        self.noise = Some(TimingNoise { margin, attempts });
+        self
+    }
+
     /// Adds a note (conditions of the measurement, a caveat).
     #[must_use]
     pub fn note(mut self, note: impl Into<String>) -> Self {
@@ -331,7 +407,7 @@ impl Claim {
     /// Reproduced, not reproduced, or regression (any failed verdict).
     #[must_use]
     pub fn outcome(&self) -> Outcome {
-        if !self.verdict().passed() {
+        if self.verdict().failed() {
             Outcome::Regression
         } else if self.not_reproduced.is_some() {
             Outcome::NotReproduced
@@ -340,7 +416,7 @@ impl Claim {
         }
     }
 
-    /// Pass or fail, and why.
+    /// Pass, noisy or fail, and why.
     #[must_use]
     pub fn verdict(&self) -> Verdict {
         if let Some(error) = &self.error {
@@ -353,24 +429,43 @@ impl Claim {
             return Verdict::Fail("nothing was measured (NaN)".to_owned());
         }
         if self.threshold.admits(self.measured) {
-            Verdict::Pass
-        } else {
-            let unit = unit_suffix(&self.unit);
-            Verdict::Fail(format!(
-                "measured {}{unit} is {}{unit}",
-                fmt_num(self.measured),
-                self.threshold.negation()
-            ))
+            return Verdict::Pass;
+        }
+        let unit = unit_suffix(&self.unit);
+        let missed = format!(
+            "measured {}{unit} is {}{unit}",
+            fmt_num(self.measured),
+            self.threshold.negation()
+        );
+        match self.noise {
+            None => Verdict::Fail(missed),
+            Some(noise) => {
+                let context = format!(
+                    "the noise measured with it, ±{}{unit} after {} measurement(s)",
+                    fmt_num(noise.margin),
+                    noise.attempts
+                );
+                if self.threshold.admits_within(self.measured, noise.margin) {
+                    Verdict::Noisy(format!(
+                        "{missed}, within {context}: too busy a machine to decide; re-run on a quieter one"
+                    ))
+                } else {
+                    Verdict::Fail(format!("regressed: {missed}, beyond {context}"))
+                }
+            }
         }
     }
 
-    /// The measured value with its unit, for tables.
+    /// The measured value with its unit (and ± its noise for a timing), for tables.
     #[must_use]
     pub fn measured_text(&self) -> String {
         if self.error.is_some() {
-            "error".to_owned()
-        } else {
-            format!("{}{}", fmt_num(self.measured), unit_suffix(&self.unit))
+            return "error".to_owned();
+        }
+        let unit = unit_suffix(&self.unit);
+        match self.noise {
+            Some(n) => format!("{} ± {}{unit}", fmt_num(self.measured), fmt_num(n.margin)),
+            None => format!("{}{unit}", fmt_num(self.measured)),
         }
     }
 
@@ -477,6 +572,42 @@ mod tests {
             .not_reproduced("0 failing cells", "FP16 row statistics");
         assert_eq!(moved.outcome(), Outcome::Regression);
         assert_eq!(Outcome::NotReproduced.label(), "not reproduced");
+    }
+
+    #[test]
+    fn a_timing_within_its_noise_is_noisy_and_beyond_it_regressed() {
+        let slope = |measured: f64, margin: f64| {
+            claim(measured, Threshold::at_most(1.1))
+                .noise(margin, 3)
+                .verdict()
+        };
+        assert_eq!(slope(1.05, 0.2), Verdict::Pass);
+        let noisy = slope(1.2, 0.15);
+        assert!(
+            matches!(&noisy, Verdict::Noisy(r) if r.contains("3 measurement")),
+            "{noisy:?}"
+        );
+        assert!(!noisy.passed() && !noisy.failed());
+        let regressed = slope(2.0, 0.15);
+        assert!(
+            matches!(&regressed, Verdict::Fail(r) if r.starts_with("regressed")),
+            "{regressed:?}"
+        );
+        // A NaN margin cannot excuse a miss.
+        assert!(slope(1.2, f64::NAN).failed());
+        // Without a noise record a miss is a plain failure, however small.
+        assert!(claim(1.11, Threshold::at_most(1.1)).verdict().failed());
+    }
+
+    #[test]
+    fn margins_widen_every_comparator() {
+        assert!(Threshold::at_least(1000.0).admits_within(950.0, 60.0));
+        assert!(!Threshold::at_least(1000.0).admits_within(900.0, 60.0));
+        assert!(Threshold::below(1.0).admits_within(1.05, 0.1));
+        assert!(Threshold::above(1.0).admits_within(0.95, 0.1));
+        assert!(Threshold::within(1.0, 0.1).admits_within(1.25, 0.2));
+        assert!(Threshold::between(1.2, 1.65).admits_within(1.1, 0.15));
+        assert!(!Threshold::between(1.2, 1.65).admits_within(1.9, 0.15));
     }
 
     #[test]

@@ -1,7 +1,10 @@
-//! Every subcommand and flag of `cargo xtask`, declared in one place.
+//! Every subcommand and flag of `cargo xtask`, declared in one place, with the checks of
+//! the paths they name, so that a bad path fails before any computing starts.
 
-use std::path::PathBuf;
+use std::fs;
+use std::path::{Path, PathBuf};
 
+use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 
 use crate::suite::Mode;
@@ -86,11 +89,123 @@ pub struct BenchArgs {
     pub packages: Vec<String>,
 }
 
+/// Checks that `path` is a regular file (a link to one is fine) before it is opened: a
+/// FIFO or a device would be read forever, a folder fails obscurely later.
+///
+/// # Errors
+/// When `path` does not exist or is not a regular file; the message names its kind.
+pub fn ensure_regular_file(path: &Path) -> anyhow::Result<()> {
+    let meta =
+        fs::metadata(path).with_context(|| format!("cannot read --input {}", path.display()))?;
+    if meta.is_file() {
+        return Ok(());
+    }
+    bail!(
+        "--input {} is {}, not a regular file: give a .safetensors or .npy file",
+        path.display(),
+        file_kind(&meta.file_type())
+    )
+}
+
+/// "a folder", "a FIFO (named pipe)", "a character device", ...
+fn file_kind(kind: &fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if kind.is_char_device() {
+            return "a character device";
+        }
+        if kind.is_block_device() {
+            return "a block device";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+    }
+    if kind.is_dir() {
+        "a folder"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// Creates `dir` (with its parents) and proves it writable by creating and removing a probe
+/// file in it, so that `--out` fails before minutes of measuring rather than after.
+///
+/// # Errors
+/// When the folder cannot be created or written; the message names the flag.
+pub fn ensure_writable_dir(dir: &Path) -> anyhow::Result<()> {
+    let fail = || format!("--out {} is not a writable folder", dir.display());
+    fs::create_dir_all(dir).with_context(fail)?;
+    let probe = dir.join(format!(".xtask-write-probe-{}", std::process::id()));
+    fs::write(&probe, b"").with_context(fail)?;
+    fs::remove_file(&probe).with_context(fail)?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use clap::CommandFactory;
 
     use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("xtask-flags-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).expect("temp dir is writable");
+        dir
+    }
+
+    #[test]
+    fn only_regular_files_pass_as_input() {
+        let dir = scratch("input");
+        let file = dir.join("q.npy");
+        fs::write(&file, b"x").expect("temp file");
+        assert!(ensure_regular_file(&file).is_ok());
+        let folder = ensure_regular_file(&dir).expect_err("a folder is refused");
+        assert!(format!("{folder:#}").contains("a folder"), "{folder:#}");
+        let missing = ensure_regular_file(&dir.join("none.npy")).expect_err("missing");
+        assert!(
+            format!("{missing:#}").contains("cannot read --input"),
+            "{missing:#}"
+        );
+        #[cfg(unix)]
+        {
+            let fifo = dir.join("pipe.npy");
+            let made = std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .expect("mkfifo runs");
+            assert!(made.success());
+            // Returns at once: the check never opens the FIFO (opening it would block).
+            let err = ensure_regular_file(&fifo).expect_err("a FIFO is refused");
+            assert!(format!("{err:#}").contains("FIFO"), "{err:#}");
+            let err = ensure_regular_file(Path::new("/dev/zero")).expect_err("a device");
+            assert!(format!("{err:#}").contains("character device"), "{err:#}");
+        }
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn out_must_be_a_writable_folder() {
+        let dir = scratch("out");
+        let nested = dir.join("a/b");
+        ensure_writable_dir(&nested).expect("created with its parents");
+        assert!(nested.is_dir());
+        assert_eq!(
+            fs::read_dir(&nested).map(Iterator::count).ok(),
+            Some(0),
+            "probe removed"
+        );
+        let file = dir.join("file");
+        fs::write(&file, b"x").expect("temp file");
+        let err = ensure_writable_dir(&file.join("sub")).expect_err("under a file");
+        assert!(format!("{err:#}").contains("--out"), "{err:#}");
+        let _ = fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn flags_are_consistent() {

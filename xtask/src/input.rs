@@ -40,6 +40,7 @@ use pasa_core::{
 use serde::Serialize;
 
 use crate::claim::{Claim, Source, Threshold, fmt_num};
+use crate::flags::ensure_regular_file;
 use crate::machine::Machine;
 use crate::plot::{LinePlot, Scale, Series};
 use crate::progress::Progress;
@@ -156,6 +157,7 @@ pub fn analyse(path: &Path) -> anyhow::Result<Analysis> {
 type Loaded = (String, [String; 3], SourceInputs, Option<Tensor<f64>>);
 
 fn load(path: &Path) -> anyhow::Result<Vec<Loaded>> {
+    ensure_regular_file(path)?;
     match path.extension().and_then(|e| e.to_str()) {
         Some("safetensors") => {
             let file = SafetensorsFile::open(path)?;
@@ -192,6 +194,9 @@ fn load(path: &Path) -> anyhow::Result<Vec<Loaded>> {
             };
             let sibling = |c: char| path.with_file_name(format!("{base}{c}.npy"));
             let names = [path.to_path_buf(), sibling('k'), sibling('v')];
+            for name in &names[1..] {
+                ensure_regular_file(name)?;
+            }
             let [q, k, v] = [&names[0], &names[1], &names[2]].map(load_npy_f64);
             let inputs = SourceInputs::new(q?, k?, v?, InputDtype::F16)?;
             let names = names.map(|p| p.display().to_string());

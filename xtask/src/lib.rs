@@ -19,6 +19,7 @@ pub mod bench;
 pub mod claim;
 pub mod flags;
 pub mod input;
+pub mod interleave;
 pub mod machine;
 pub mod plot;
 pub mod progress;

@@ -57,11 +57,8 @@ pub fn console(v: &Validation) -> String {
             "", "claim", "measured", "threshold"
         );
         for c in &suite.claims {
-            let status = if c.verdict().passed() {
-                paint("PASS", "32")
-            } else {
-                paint("FAIL", "31;1")
-            };
+            let verdict = c.verdict();
+            let status = paint(verdict.label(), verdict_color(&verdict));
             let _ = writeln!(
                 out,
                 "  {status}  {:<40} {:>16}  {:<18} {}",
@@ -73,20 +70,34 @@ pub fn console(v: &Validation) -> String {
         }
     }
     let failures: Vec<&Claim> = v.failures().collect();
+    let noisy: Vec<&Claim> = v.noisy().collect();
     let total = v.claims().count();
     let _ = writeln!(
         out,
-        "\n{} of {total} claims pass ({} mode, {:.0} s).",
-        total - failures.len(),
+        "\n{} of {total} claims pass, {} noisy, {} fail ({} mode, {:.0} s).",
+        total - failures.len() - noisy.len(),
+        noisy.len(),
+        failures.len(),
         v.mode.name(),
         v.seconds
     );
-    for c in failures {
-        if let Verdict::Fail(reason) = c.verdict() {
-            let _ = writeln!(out, "  {} {}: {reason}", paint("FAIL", "31;1"), c.id);
+    for c in noisy.into_iter().chain(failures) {
+        let verdict = c.verdict();
+        if let Some(reason) = verdict.reason() {
+            let label = paint(verdict.label(), verdict_color(&verdict));
+            let _ = writeln!(out, "  {label} {}: {reason}", c.id);
         }
     }
     out
+}
+
+/// ANSI colour of a verdict: green, yellow, bold red.
+fn verdict_color(verdict: &Verdict) -> &'static str {
+    match verdict {
+        Verdict::Pass => "32",
+        Verdict::Noisy(_) => "33;1",
+        Verdict::Fail(_) => "31;1",
+    }
 }
 
 fn truncate(s: &str, width: usize) -> String {
@@ -104,12 +115,17 @@ fn truncate(s: &str, width: usize) -> String {
 pub fn markdown(v: &Validation) -> String {
     let mut md = String::new();
     let failures: Vec<&Claim> = v.failures().collect();
+    let noisy: Vec<&Claim> = v.noisy().collect();
     let total = v.claims().count();
     let _ = writeln!(md, "# Validation report\n");
-    let verdict = if failures.is_empty() {
-        format!("**All {total} claims pass.**")
-    } else {
-        format!("**{} of {total} claims FAIL.**", failures.len())
+    let verdict = match (failures.len(), noisy.len()) {
+        (0, 0) => format!("**All {total} claims pass.**"),
+        (0, n) => format!(
+            "**{} of {total} claims pass; {n} timing claim(s) NOISY (undecided under load), none fails.**",
+            total - n
+        ),
+        (f, 0) => format!("**{f} of {total} claims FAIL.**"),
+        (f, n) => format!("**{f} of {total} claims FAIL**, {n} noisy."),
     };
     let _ = writeln!(
         md,
@@ -131,26 +147,37 @@ pub fn markdown(v: &Validation) -> String {
     );
     let _ = writeln!(
         md,
-        "| suite | claims | pass | fail | time |\n|---|---:|---:|---:|---:|"
+        "| suite | claims | pass | noisy | fail | time |\n|---|---:|---:|---:|---:|---:|"
     );
     for s in &v.suites {
         let fails = s.failures().count();
+        let noisy = s.noisy().count();
         let _ = writeln!(
             md,
-            "| [{}](#{}) | {} | {} | {} | {:.1} s |",
+            "| [{}](#{}) | {} | {} | {} | {} | {:.1} s |",
             s.title,
             anchor(s.title),
             s.claims.len(),
-            s.claims.len() - fails,
+            s.claims.len() - fails - noisy,
+            noisy,
             fails,
             s.seconds
         );
     }
-    if !failures.is_empty() {
-        let _ = writeln!(md, "\n## Failed claims\n");
-        for c in &failures {
-            if let Verdict::Fail(reason) = c.verdict() {
-                let _ = writeln!(md, "- `{}`: {}", c.id, escape(&reason));
+    for (title, claims) in [
+        ("Failed claims", &failures),
+        (
+            "Noisy timing claims (undecided on this machine now)",
+            &noisy,
+        ),
+    ] {
+        if claims.is_empty() {
+            continue;
+        }
+        let _ = writeln!(md, "\n## {title}\n");
+        for c in claims {
+            if let Some(reason) = c.verdict().reason() {
+                let _ = writeln!(md, "- `{}`: {}", c.id, escape(reason));
             }
         }
     }
@@ -168,10 +195,10 @@ fn suite_markdown(md: &mut String, s: &SuiteResult) {
     );
     let _ = writeln!(md, "|---|---|---|---:|---:|---|");
     for c in &s.claims {
-        let status = if c.verdict().passed() {
-            "PASS"
-        } else {
-            "**FAIL**"
+        let status = match c.verdict() {
+            Verdict::Pass => "PASS",
+            Verdict::Noisy(_) => "*NOISY*",
+            Verdict::Fail(_) => "**FAIL**",
         };
         let _ = writeln!(
             md,
@@ -193,8 +220,10 @@ fn suite_markdown(md: &mut String, s: &SuiteResult) {
         let _ = writeln!(md);
         for c in noted {
             let mut parts: Vec<String> = c.notes.iter().map(|n| escape(n)).collect();
-            if let Verdict::Fail(reason) = c.verdict() {
-                parts.push(format!("**failed**: {}", escape(&reason)));
+            match c.verdict() {
+                Verdict::Pass => {}
+                Verdict::Noisy(reason) => parts.push(format!("*noisy*: {}", escape(&reason))),
+                Verdict::Fail(reason) => parts.push(format!("**failed**: {}", escape(&reason))),
             }
             let _ = writeln!(md, "- `{}`: {}", c.id, parts.join(" "));
         }
@@ -303,7 +332,8 @@ pub fn html(md: &str, title: &str) -> String {
         .replace(
             "<td><strong>FAIL</strong></td>",
             "<td class=\"fail\">FAIL</td>",
-        );
+        )
+        .replace("<td><em>NOISY</em></td>", "<td class=\"noisy\">NOISY</td>");
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
@@ -323,6 +353,7 @@ margin:2em auto;padding:0 1em;color:#222;line-height:1.45}\
 table{border-collapse:collapse;margin:1em 0;font-size:.9em}\
 th,td{border:1px solid #ccc;padding:.3em .6em;vertical-align:top}th{background:#f3f3f3}\
 td.pass{color:#0a7d32;font-weight:600}td.fail{color:#fff;background:#c62828;font-weight:700}\
+td.noisy{color:#222;background:#ffd54f;font-weight:700}\
 code{background:#f4f4f4;padding:0 .2em;border-radius:3px;font-size:.92em}\
 img{max-width:100%;border:1px solid #ddd;margin-top:1em}h2{border-bottom:2px solid #ddd;margin-top:2em}";
 
@@ -348,6 +379,7 @@ pub fn json(v: &Validation) -> Value {
         })
         .collect();
     let failed = v.failures().count();
+    let noisy = v.noisy().count();
     json!({
         "mode": v.mode,
         "command": v.command,
@@ -355,6 +387,7 @@ pub fn json(v: &Validation) -> Value {
         "seconds": v.seconds,
         "claims": v.claims().count(),
         "failed": failed,
+        "noisy": noisy,
         "passed": failed == 0,
         "suites": suites,
     })
@@ -365,8 +398,12 @@ fn claim_json(c: &Claim) -> Value {
     if let Value::Object(map) = &mut value {
         let verdict = c.verdict();
         map.insert("passed".to_owned(), Value::Bool(verdict.passed()));
-        if let Verdict::Fail(reason) = verdict {
-            map.insert("reason".to_owned(), Value::String(reason));
+        map.insert(
+            "status".to_owned(),
+            Value::String(verdict.label().to_ascii_lowercase()),
+        );
+        if let Some(reason) = verdict.reason() {
+            map.insert("reason".to_owned(), Value::String(reason.to_owned()));
         }
         map.insert(
             "measured_text".to_owned(),

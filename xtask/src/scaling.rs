@@ -70,6 +70,28 @@ impl PowerFit {
         })
     }
 
+    /// The fit of `(x, y, noise)` points, and the most its slope can move when each y is off
+    /// by up to its relative noise: `sum_i |w_i| log10(1 + noise_i)`, with `w_i` the
+    /// least-squares weights `(log10 x_i - mean) / Sxx` (every error lined up against the
+    /// slope: a worst case, not a standard error). `None` as for [`PowerFit::fit`].
+    #[must_use]
+    pub fn fit_with_margin(points: &[(f64, f64, f64)]) -> Option<(Self, f64)> {
+        let kept: Vec<(f64, f64, f64)> = points
+            .iter()
+            .copied()
+            .filter(|p| p.0 > 0.0 && p.1 > 0.0 && p.0.is_finite() && p.1.is_finite())
+            .collect();
+        let fit = Self::fit(&kept.iter().map(|p| (p.0, p.1)).collect::<Vec<_>>())?;
+        let n = kept.len() as f64;
+        let mx = kept.iter().map(|p| p.0.log10()).sum::<f64>() / n;
+        let sxx: f64 = kept.iter().map(|p| (p.0.log10() - mx).powi(2)).sum();
+        let margin = kept
+            .iter()
+            .map(|p| (p.0.log10() - mx).abs() / sxx * p.2.ln_1p() / std::f64::consts::LN_10)
+            .sum();
+        Some((fit, margin))
+    }
+
     /// The fitted y at `x`.
     #[must_use]
     pub fn at(&self, x: f64) -> f64 {
@@ -107,6 +129,20 @@ mod tests {
         // Exact data: only rounding in log10 and the sums, a few ulps of the values.
         assert!((fit.slope - 1.5).abs() < 1e-12, "slope {}", fit.slope);
         assert!((fit.at(1e5) / 3e-9 / 1e5f64.powf(1.5) - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn slope_margin_is_the_worst_case_of_the_point_noises() {
+        // Two points a decade apart, each 10 % noisy: the slope can move by 2 log10(1.1).
+        let (fit, margin) =
+            PowerFit::fit_with_margin(&[(1e3, 1e-6, 0.1), (1e4, 1e-5, 0.1)]).expect("fits");
+        assert!((fit.slope - 1.0).abs() < 1e-12);
+        assert!((margin - 2.0 * 1.1f64.log10()).abs() < 1e-12, "{margin}");
+        // Noise-free points leave no margin.
+        let (_, zero) =
+            PowerFit::fit_with_margin(&[(1e3, 1.0, 0.0), (1e4, 3.0, 0.0), (1e5, 7.0, 0.0)])
+                .expect("fits");
+        assert!(zero.abs() < 1e-15);
     }
 
     #[test]

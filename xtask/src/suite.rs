@@ -9,7 +9,7 @@ use std::time::Instant;
 use indicatif::ProgressBar;
 use serde::Serialize;
 
-use crate::claim::Claim;
+use crate::claim::{Claim, Verdict};
 use crate::progress::Progress;
 
 /// Problem sizes: small enough for CI, or the papers' sizes.
@@ -218,9 +218,16 @@ pub struct SuiteResult {
 }
 
 impl SuiteResult {
-    /// The claims that failed.
+    /// The claims that failed (a noisy timing is not a failure).
     pub fn failures(&self) -> impl Iterator<Item = &Claim> {
-        self.claims.iter().filter(|c| !c.verdict().passed())
+        self.claims.iter().filter(|c| c.verdict().failed())
+    }
+
+    /// The timing claims too noisy to decide on this machine now.
+    pub fn noisy(&self) -> impl Iterator<Item = &Claim> {
+        self.claims
+            .iter()
+            .filter(|c| matches!(c.verdict(), Verdict::Noisy(_)))
     }
 }
 

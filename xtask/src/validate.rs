@@ -8,7 +8,7 @@ use anyhow::bail;
 use serde::Serialize;
 
 use crate::claim::Claim;
-use crate::flags::ValidateArgs;
+use crate::flags::{ValidateArgs, ensure_regular_file, ensure_writable_dir};
 use crate::machine::Machine;
 use crate::progress::Progress;
 use crate::suite::{Mode, Suite, SuiteResult, run_suite};
@@ -40,7 +40,13 @@ impl Validation {
         self.suites.iter().flat_map(SuiteResult::failures)
     }
 
-    /// The process exit status: 0 when every claim passes, 1 otherwise.
+    /// The timing claims too noisy to decide (reported, not failed).
+    pub fn noisy(&self) -> impl Iterator<Item = &Claim> {
+        self.suites.iter().flat_map(SuiteResult::noisy)
+    }
+
+    /// The process exit status: 0 when no claim fails (every claim passes or is a noisy
+    /// timing), 1 otherwise.
     #[must_use]
     pub fn exit_code(&self) -> i32 {
         i32::from(self.failures().next().is_some())
@@ -61,8 +67,9 @@ pub fn run_suites(
         .map(|suite| {
             let result = run_suite(suite, mode, progress);
             let failed = result.failures().count();
+            let noisy = result.noisy().count();
             progress.println(&format!(
-                "{:<10} {} claims, {failed} failed, {:.1} s",
+                "{:<10} {} claims, {failed} failed, {noisy} noisy, {:.1} s",
                 suite.name,
                 result.claims.len(),
                 result.seconds
@@ -106,11 +113,17 @@ pub fn select(names: &[String]) -> anyhow::Result<Vec<Suite>> {
 /// The whole command: returns the run so that `main` can exit with its status.
 ///
 /// # Errors
-/// On an unknown suite, an unreadable `--input`, or a report that cannot be written. A
-/// failed claim is not an error: it is in the returned run's exit code.
+/// On an unknown suite, an `--input` that is not a regular file, an `--out` that cannot be
+/// written (all three before any suite runs), an unreadable `--input`, or a report that
+/// cannot be written. A failed claim is not an error: it is in the returned run's exit
+/// code.
 pub fn run(args: &ValidateArgs) -> anyhow::Result<Validation> {
     let mode = args.size.mode();
     let out = args.out.clone().unwrap_or_else(default_out);
+    if let Some(file) = &args.input {
+        ensure_regular_file(file)?;
+    }
+    ensure_writable_dir(&out)?;
     if let Some(file) = args.input.as_ref().filter(|_| args.suites.is_empty()) {
         return input::run(file, args.json, &out, mode);
     }
