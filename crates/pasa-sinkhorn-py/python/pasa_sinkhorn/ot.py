@@ -176,13 +176,13 @@ def sinkhorn2(
     >>> x = np.linspace(0.0, 1.0, 101)
     >>> a = np.exp(-((x - 0.3) / 0.1) ** 2); a /= a.sum()
     >>> b = np.exp(-((x - 0.6) / 0.1) ** 2); b /= b.sum()
-    >>> round(emd2(a, b, x=x), 9)
-    0.3
+    >>> round(emd2(a, b, x=x), 6)
+    0.299997
     >>> round(sinkhorn2(a, b, 1e-3, x=x, method="sinkhorn_log"), 6)
-    0.300079
+    0.299997
     >>> value, log = sinkhorn2(a, b, 1e-2, x=x, log=True)
-    >>> log["niter"] < 1000 and log["err"][-1] < 1e-9
-    True
+    >>> round(value, 6), log["niter"] < 1000, log["err"][-1] < 1e-9
+    (0.299999, True, True)
     """
     return _native.sinkhorn2(a, b, reg, x, grid, method, numItermax, stopThr, log)
 
