@@ -93,3 +93,25 @@ def test_python_examples_of_the_docs_run(monkeypatch, capsys):
     for block in blocks:
         exec(compile(block, "<docs example>", "exec"), {})
     assert capsys.readouterr().out.count("\n") >= 2  # the examples print their results
+
+
+def test_float64_is_read_without_a_numpy_copy():
+    # NumPy reports its array allocations to tracemalloc: a float64 input passes with no
+    # new NumPy array, a float32 one is converted once (8 bytes per element per array).
+    import tracemalloc
+
+    n = 1_000_000
+    x = np.linspace(0.0, 1.0, n)
+    a = np.full(n, 1.0 / n)
+    b = np.exp(-x); b /= b.sum()
+    peaks = {}
+    for dtype in (np.float64, np.float32):
+        aa, bb = a.astype(dtype), b.astype(dtype)
+        if dtype is np.float32:
+            bb = (bb / bb.sum(dtype=np.float64)).astype(dtype)
+        tracemalloc.start()
+        ot.emd2(aa, bb, x=x)
+        peaks[dtype] = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    assert peaks[np.float64] < 100_000, peaks
+    assert 2 * 8 * n <= peaks[np.float32] < 3 * 8 * n, peaks
