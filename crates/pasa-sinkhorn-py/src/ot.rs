@@ -131,9 +131,13 @@ struct Failure {
 
 impl Failure {
     fn context(&self) -> String {
-        self.index
-            .map_or_else(String::new, |j| format!("histogram {j} of the batch: "))
+        context(self.index)
     }
+}
+
+/// The prefix of an error message about histogram `index` of a batch (none for a pair).
+fn context(index: Option<usize>) -> String {
+    index.map_or_else(String::new, |j| format!("histogram {j} of the batch: "))
 }
 
 fn shape_error(message: String) -> PyErr {
@@ -357,15 +361,11 @@ fn sinkhorn2<'py>(
         .map_err(|f| sinkhorn_error(&f.error, &f.context()))?;
     for (j, r) in results.iter().enumerate() {
         if !r.converged() {
-            let context = if m.batched() {
-                format!("histogram {j} of the batch: ")
-            } else {
-                String::new()
-            };
             return Err(ConvergenceError::new_err(format!(
-                "{context}{method} did not converge: after {} iterations the relative L1 \
+                "{}{method} did not converge: after {} iterations the relative L1 \
                  marginal violation is {:e} >= stopThr = {:e}; raise numItermax, use a larger \
                  reg, or loosen stopThr",
+                context(m.batched().then_some(j)),
                 r.iterations,
                 r.violation,
                 solver.tolerance()
