@@ -1,8 +1,8 @@
 //! `pasa_sinkhorn._native`: the compiled half of the Python package `pasa_sinkhorn`.
 //!
-//! A thin layer: one module per Python submodule ([`ot`] for `pasa_sinkhorn.ot`,
-//! [`attention`] for `pasa_sinkhorn.attention`), plus [`input`] (reading NumPy arrays
-//! once, checking shapes and dtypes before any work) and [`errors`] (Rust errors as
+//! A thin layer: one module per Python submodule (`ot` for `pasa_sinkhorn.ot`,
+//! `attention` for `pasa_sinkhorn.attention`), plus `input` (reading NumPy arrays
+//! once, checking shapes and dtypes before any work) and `errors` (Rust errors as
 //! Python exceptions). Every algorithm lives in `sinkhorn` or `pasa-core`; this crate
 //! only converts arguments, releases the GIL around the solves, and converts results.
 //! The Python modules in `python/pasa_sinkhorn/` wrap these functions with POT- and
