@@ -1,0 +1,151 @@
+"""Will FP16 attention overflow on these Q, K, V, and how wrong is each kernel?
+
+Bit-faithful emulation of FP16 Flash Attention and PASA (online pseudo-average shifting
+attention, arXiv:2503.01873) from crate ``pasa-core``, on NumPy arrays of shape
+``(heads, seq, dim)`` or ``(batch, heads, seq, dim)``. Inputs are float16 (read as they
+are) or float32/float64 (rounded once to float16, as an FP16 kernel would read them);
+K and V may have fewer heads than Q (grouped-query attention). The softmax scale
+defaults to ``1 / sqrt(dim)``.
+
+Variants (``VARIANTS``): ``"fa-fp32-softmax"``, ``"fa-fp16"``, ``"fa-fp16-hmma"``,
+``"pasa"``, ``"pasa-relative"``, ``"pasa-key-means"``, ``"pasa-fp32-stats"``,
+``"pasa-f64"``, ``"fa-f64"``; :func:`attention` also takes ``"reference"`` (f64).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Dict, Optional, Sequence, Union
+
+import numpy as np
+from numpy.typing import NDArray
+
+from . import _native
+
+__all__ = ["VARIANTS", "REPORT_VARIANTS", "attention", "load", "overflow_report"]
+
+#: Every kernel variant, by name.
+VARIANTS: tuple = tuple(_native.ATTENTION_VARIANTS)
+#: The variants :func:`overflow_report` compares by default (those of
+#: ``cargo xtask validate --input``).
+REPORT_VARIANTS: tuple = tuple(_native.REPORT_VARIANTS)
+
+Array = NDArray[Union[np.float16, np.float32, np.float64]]
+
+
+def attention(
+    q: Array,
+    k: Array,
+    v: Array,
+    variant: str = "pasa",
+    *,
+    causal: bool = False,
+    scale: Optional[float] = None,
+    block_q: int = 128,
+    block_k: int = 128,
+) -> NDArray[np.float64]:
+    """Output of the emulated kernel ``variant`` (or the f64 ``"reference"``).
+
+    Returns an array of the shape of ``q`` with ``v``'s last dimension, in float64
+    (the kernel's output values widened exactly). Overflowed outputs are ``inf`` or
+    ``nan``, as on the hardware.
+
+    ``causal`` aligns queries to the end of the keys (query ``i`` sees keys
+    ``j <= i + seq_k - seq_q``); ``block_q`` and ``block_k`` are the tile sizes (PASA's
+    shifting matrix is ``block_k x block_k``).
+
+    Raises
+    ------
+    ValueError
+        Shapes that do not match, an empty dimension, non-finite inputs (also values
+        beyond float16's 65504), an unknown variant, a zero block size.
+    TypeError
+        An array that is not float16, float32 or float64.
+    SizeLimitError
+        A ``block_k`` whose tiles would exceed 2^30 elements.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pasa_sinkhorn.attention import attention
+    >>> rng = np.random.default_rng(0)
+    >>> q, k, v = (rng.standard_normal((2, 64, 16)).astype(np.float16) for _ in range(3))
+    >>> out = attention(q, k, v, "pasa")
+    >>> ref = attention(q, k, v, "reference")
+    >>> out.shape, bool(np.abs(out - ref).max() < 1e-2)
+    ((2, 64, 16), True)
+    """
+    return _native.attention(q, k, v, variant, causal, scale, block_q, block_k)
+
+
+def overflow_report(
+    q: Array,
+    k: Array,
+    v: Array,
+    *,
+    causal: bool = False,
+    scale: Optional[float] = None,
+    block_q: int = 128,
+    block_k: int = 128,
+    variants: Optional[Sequence[str]] = None,
+) -> Dict[str, Dict[str, Union[float, int, None]]]:
+    """Per variant: FP16 overflows, the largest |score| and the error against f64.
+
+    Runs each variant (default ``REPORT_VARIANTS``, as ``cargo xtask validate --input``)
+    and the f64 reference on the same float16 inputs. Keys of each variant's dict:
+    ``max_abs_score`` (largest finite |score| written by the matrix unit; for PASA the
+    shifted scores), ``score_non_finite`` (scores that overflowed to inf/nan) of
+    ``scores_seen``, ``max_abs_shift`` and ``shift_non_finite`` (PASA's recovered
+    shift), ``prob_non_finite``, ``stats_non_finite``, ``accumulator_non_finite``,
+    ``rmse``, ``max_abs_error`` and ``relative_error`` over the finite outputs,
+    ``output_non_finite`` of ``outputs``, and ``beta`` (PASA's, else ``None``).
+
+    Raises as :func:`attention`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pasa_sinkhorn.attention import overflow_report
+    >>> rng = np.random.default_rng(7)
+    >>> q = (100 + 4 * rng.standard_normal((1, 256, 64))).astype(np.float16)
+    >>> k = (100 + 4 * rng.standard_normal((1, 256, 64))).astype(np.float16)
+    >>> v = rng.standard_normal((1, 256, 64)).astype(np.float16)
+    >>> report = overflow_report(q, k, v)
+    >>> report["fa-fp16"]["score_non_finite"] > 0  # scores ~8e4 overflow FP16
+    True
+    >>> report["pasa-key-means"]["output_non_finite"], report["pasa-key-means"]["rmse"] < 0.05
+    (0, True)
+    """
+    return _native.overflow_report(
+        q, k, v, causal, scale, block_q, block_k, None if variants is None else list(variants)
+    )
+
+
+def load(path: Union[str, os.PathLike]) -> Union[Dict[str, NDArray[np.float16]], NDArray[np.float16]]:
+    """Tensors of a ``.safetensors`` file (a dict by name) or the array of a ``.npy`` file.
+
+    Values are float16 (f16, bf16, f32 and f64 files are rounded once) of shape
+    ``(batch, heads, seq, dim)`` (a file's ``(seq, dim)`` and ``(heads, seq, dim)``
+    get leading 1s). For a safetensors file holding just ``q``, ``k`` and ``v`` the
+    report is one line, ``overflow_report(**load(path))``; otherwise pick them by name.
+
+    Raises
+    ------
+    FileNotFoundError
+        No such file.
+    ValueError
+        Not a ``.safetensors`` or ``.npy`` file, unreadable, or an unsupported dtype or
+        rank.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from pasa_sinkhorn.attention import load
+    >>> path = os.path.join(tempfile.mkdtemp(), "q.npy")
+    >>> np.save(path, np.ones((2, 8, 4), dtype=np.float32))
+    >>> q = load(path)
+    >>> q.shape, q.dtype
+    ((1, 2, 8, 4), dtype('float16'))
+    """
+    return _native.load(os.fspath(path))

@@ -1,0 +1,169 @@
+"""pasa_sinkhorn.attention: the f64 reference against an independent NumPy softmax, the
+FP16 kernels against pasa-core's own test fixture (a real MiniLM layer with its captured
+output) with the Rust suite's bounds, the overflow case of the paper, input conversion
+and loading, and every bad input."""
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from safetensors.numpy import save_file
+
+import pasa_sinkhorn
+from pasa_sinkhorn.attention import REPORT_VARIANTS, VARIANTS, attention, load, overflow_report
+
+FIXTURE = (
+    Path(__file__).resolve().parents[2]
+    / "pasa-core"
+    / "tests"
+    / "fixtures"
+    / "minilm_layer0_2heads.safetensors"
+)
+
+
+def numpy_attention(q, k, v, causal=False):
+    """Softmax(q k^T / sqrt(d)) v in float64, grouped-query heads, causal end-aligned."""
+    q, k, v = (t.astype(np.float64) for t in (q, k, v))
+    group = q.shape[-3] // k.shape[-3]
+    k, v = np.repeat(k, group, axis=-3), np.repeat(v, group, axis=-3)
+    s = q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1])
+    if causal:
+        sq, sk = s.shape[-2:]
+        s = np.where(np.arange(sk)[None, :] <= np.arange(sq)[:, None] + sk - sq, s, -np.inf)
+    p = np.exp(s - s.max(axis=-1, keepdims=True))
+    return (p / p.sum(axis=-1, keepdims=True)) @ v
+
+
+def f16(rng, shape, bias=0.0, amp=1.0):
+    return (bias + amp * rng.standard_normal(shape)).astype(np.float16)
+
+
+@pytest.mark.parametrize(
+    "qs, ks, causal",
+    [
+        ((2, 33, 16), (2, 33, 16), False),
+        ((1, 4, 70, 8), (1, 2, 70, 8), False),  # grouped-query: 2 kv heads for 4 heads
+        ((3, 50, 8), (3, 65, 8), True),  # causal, queries aligned to the last keys
+    ],
+)
+def test_reference_matches_numpy_softmax(rng, qs, ks, causal):
+    q, k, v = f16(rng, qs), f16(rng, ks), f16(rng, ks)
+    out = attention(q, k, v, "reference", causal=causal, block_q=16, block_k=32)
+    # Both in f64 from the same float16 values, different summation orders: ~1e-15.
+    np.testing.assert_allclose(out, numpy_attention(q, k, v, causal), rtol=0, atol=1e-12)
+    assert out.dtype == np.float64 and out.shape == qs
+
+
+def test_fixture_report_matches_the_rust_suite():
+    tensors = load(FIXTURE)
+    assert sorted(tensors) == ["k", "out", "q", "v"]
+    q, k, v, captured = (tensors[n] for n in ("q", "k", "v", "out"))
+    assert q.dtype == np.float16 and q.ndim == 4
+    # crates/pasa-core/tests/real_data.rs: the reference is within 1e-2 of the captured
+    # f32 output (input rounding to f16), and with 64-blocks each kernel's RMSE is below
+    # twice its measured value (fp32-softmax 1.4e-4, fa-fp16 1.1e-3, pasa-key-means 1.1e-3)
+    # with |scores| < 100.
+    reference = attention(q, k, v, "reference")
+    assert np.abs(reference - captured).max() < 1e-2
+    report = overflow_report(q, k, v, block_q=64, block_k=64)
+    assert list(report) == list(REPORT_VARIANTS)
+    for name, bound in zip(REPORT_VARIANTS, [1.4e-4, 1.1e-3, 1.1e-3]):
+        row = report[name]
+        assert row["output_non_finite"] == 0 and row["score_non_finite"] == 0, row
+        assert row["rmse"] < bound and row["max_abs_score"] < 100, row
+        # The report's error is that of attention() against the reference.
+        out = attention(q, k, v, name, block_q=64, block_k=64)
+        assert row["rmse"] == pytest.approx(np.sqrt(np.mean((out - reference) ** 2)), rel=1e-12)
+
+
+def test_biased_inputs_overflow_fp16_and_pasa_fixes_them(rng):
+    # pasa-core's crate example: q, k = 100 + 4 N(0, 1), scaled scores ~ 8e4 > 65504.
+    q, k = f16(rng, (1, 256, 64), 100, 4), f16(rng, (1, 256, 64), 100, 4)
+    v = f16(rng, (1, 256, 64))
+    report = overflow_report(q, k, v, variants=["fa-fp16", "pasa-key-means", "fa-f64"])
+    assert report["fa-fp16"]["score_non_finite"] > 0
+    assert report["fa-fp16"]["output_non_finite"] > 0
+    assert report["fa-f64"]["max_abs_score"] > 65504
+    pasa = report["pasa-key-means"]
+    assert pasa["output_non_finite"] == 0 and pasa["score_non_finite"] == 0
+    assert pasa["rmse"] < 5e-2 and 0 < pasa["beta"] < 1
+    assert report["fa-fp16"]["beta"] is None
+
+
+def test_every_variant_runs_and_float32_is_rounded_once(rng):
+    q32 = rng.standard_normal((2, 40, 8)).astype(np.float32)
+    k32 = rng.standard_normal((2, 40, 8)).astype(np.float32)
+    v32 = rng.standard_normal((2, 40, 8)).astype(np.float32)
+    for name in VARIANTS:
+        out = attention(q32, k32, v32, name, block_q=16, block_k=16)
+        same = attention(*(t.astype(np.float16) for t in (q32, k32, v32)), name, block_q=16, block_k=16)
+        np.testing.assert_array_equal(out, same)
+    # Non-contiguous views read like their contiguous copies.
+    qt = np.swapaxes(q32.astype(np.float16).reshape(2, 8, 40), 1, 2)
+    np.testing.assert_array_equal(
+        attention(qt, k32, v32), attention(np.ascontiguousarray(qt), k32, v32)
+    )
+
+
+def test_load_npy_and_safetensors(tmp_path, rng):
+    q = rng.standard_normal((3, 9, 4)).astype(np.float32)
+    np.save(tmp_path / "q.npy", q)
+    np.testing.assert_array_equal(load(tmp_path / "q.npy"), q.astype(np.float16)[None])
+    tensors = {n: f16(rng, (2, 10, 8)) for n in ("q", "k", "v")}
+    save_file(tensors, str(tmp_path / "qkv.safetensors"))
+    loaded = load(str(tmp_path / "qkv.safetensors"))
+    for n, t in tensors.items():
+        np.testing.assert_array_equal(loaded[n], t[None])
+    report = overflow_report(**loaded)  # the one-line check of a q/k/v file
+    assert report["fa-fp16"]["output_non_finite"] == 0
+
+
+BAD = {
+    "rank 2": (dict(q=np.zeros((4, 8), np.float16)), ValueError, "expected \\(heads, seq, dim\\)"),
+    "ranks differ": (dict(k=np.zeros((1, 2, 16, 8), np.float16)), ValueError, "dimensions"),
+    "head_dim": (dict(k=np.zeros((2, 16, 4), np.float16)), ValueError, "head_dim"),
+    "seq_k of v": (dict(v=np.zeros((2, 15, 8), np.float16)), ValueError, "seq_k"),
+    "heads": (dict(k=np.zeros((3, 16, 8), np.float16), v=np.zeros((3, 16, 8), np.float16)), ValueError, "heads"),
+    "empty": (dict(q=np.zeros((2, 0, 8), np.float16)), ValueError, "seq_q"),
+    "nan": (dict(q=np.full((2, 16, 8), np.nan, np.float16)), ValueError, "q"),
+    "beyond f16": (dict(v=np.full((2, 16, 8), 1e5, np.float32)), ValueError, "v"),
+    "int dtype": (dict(q=np.zeros((2, 16, 8), np.int32)), TypeError, "int32"),
+    "a list": (dict(q=[[[0.0]]]), TypeError, "list"),
+    "variant": (dict(variant="flash"), ValueError, "unknown variant"),
+    "zero block": (dict(block_k=0), ValueError, "block_k"),
+    "negative block": (dict(block_q=-1), ValueError, "block_q"),
+    "causal": (dict(q=np.zeros((2, 20, 8), np.float16), causal=True), ValueError, "causal"),
+    "scale": (dict(scale=float("inf")), ValueError, "scale"),
+    "huge block": (dict(block_k=1 << 16), pasa_sinkhorn.SizeLimitError, "block_k"),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD))
+@pytest.mark.parametrize("fn", ["attention", "overflow_report"])
+def test_bad_inputs_raise(name, fn):
+    z = np.zeros((2, 16, 8), np.float16)
+    kw, error, message = BAD[name]
+    args = dict(dict(q=z, k=z, v=z), **kw)
+    if fn == "overflow_report":
+        if "variant" in args:
+            args["variants"] = [args.pop("variant")]
+        with pytest.raises(error, match=message):
+            overflow_report(**args)
+    else:
+        with pytest.raises(error, match=message):
+            attention(**args)
+
+
+def test_load_errors(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        load(tmp_path / "missing.npy")
+    (tmp_path / "x.txt").write_text("q")
+    with pytest.raises(ValueError, match="safetensors or .npy"):
+        load(tmp_path / "x.txt")
+    (tmp_path / "bad.safetensors").write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not json}")
+    with pytest.raises(ValueError, match="bad.safetensors"):
+        load(tmp_path / "bad.safetensors")
+    np.save(tmp_path / "i.npy", np.zeros((2, 2), np.int64))
+    with pytest.raises(ValueError):
+        load(tmp_path / "i.npy")
