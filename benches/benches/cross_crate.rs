@@ -65,13 +65,14 @@ fn products(c: &mut Criterion) {
 
 fn params(backend: Backend, iterations: usize) -> SinkhornParams {
     SinkhornParams {
-        eps: EPS,
+        eps: sinkhorn::Eps::Absolute(EPS),
         domain: Domain::Standard,
         backend,
         termination: Termination {
             max_iter: iterations,
             tol: 0.0,
             check_every: 10,
+            allow_partial: true,
         },
         ..Default::default()
     }

@@ -27,13 +27,9 @@ const COST_TOL: f64 = 1e-8;
 
 fn solve(problem: &Problem, max_iter: usize, tol: f64) -> f64 {
     let params = SinkhornParams {
-        eps: REG,
+        eps: sinkhorn::Eps::Absolute(REG),
         domain: Domain::Standard,
-        termination: Termination {
-            max_iter,
-            tol,
-            check_every: 10,
-        },
+        termination: Termination::new(max_iter, tol),
         ..Default::default()
     };
     Sinkhorn::new(params)

@@ -484,7 +484,9 @@ pub fn run(file: &Path, json: bool, out: &Path, mode: Mode) -> anyhow::Result<Va
     let errors: Vec<String> = validation
         .failures()
         .map(|c| match c.verdict() {
-            crate::claim::Verdict::Fail(reason) => format!("{}: {reason}", c.id),
+            crate::claim::Verdict::Fail(reason) | crate::claim::Verdict::Noisy(reason) => {
+                format!("{}: {reason}", c.id)
+            }
             crate::claim::Verdict::Pass => String::new(),
         })
         .collect();

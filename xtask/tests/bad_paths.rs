@@ -17,6 +17,7 @@ fn args(suites: &[&str], input: Option<PathBuf>, out: PathBuf) -> ValidateArgs {
         suites: suites.iter().map(|s| (*s).to_owned()).collect(),
         out: Some(out),
         input,
+        json: false,
     }
 }
 

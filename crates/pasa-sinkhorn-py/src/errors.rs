@@ -35,9 +35,11 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 pub(crate) fn sinkhorn_error(e: &SinkhornError, context: &str) -> PyErr {
     let message = format!("{context}{e}");
     match e {
-        SinkhornError::KernelUnderflow { .. } | SinkhornError::NonFinite { .. } => {
-            ConvergenceError::new_err(message)
-        }
+        SinkhornError::KernelUnderflow { .. }
+        | SinkhornError::NonFinite { .. }
+        | SinkhornError::NotConverged { .. }
+        | SinkhornError::Uncertified { .. } => ConvergenceError::new_err(message),
+        SinkhornError::TooLarge { .. } => SizeLimitError::new_err(message),
         SinkhornError::Colt(_) => PyRuntimeError::new_err(message),
         // Every other variant today is a bad input or option; a variant added later shows
         // as a RuntimeError until it is classified here.
@@ -52,7 +54,10 @@ pub(crate) fn sinkhorn_error(e: &SinkhornError, context: &str) -> PyErr {
         | SinkhornError::InvalidParameter { .. }
         | SinkhornError::InvalidOption { .. }
         | SinkhornError::InvalidWarmStart { .. }
-        | SinkhornError::Unsupported { .. } => PyValueError::new_err(message),
+        | SinkhornError::Unsupported { .. }
+        | SinkhornError::EpsTooSmall { .. }
+        | SinkhornError::MassOverflow { .. }
+        | SinkhornError::DegenerateSpacing { .. } => PyValueError::new_err(message),
         _ => PyRuntimeError::new_err(message),
     }
 }

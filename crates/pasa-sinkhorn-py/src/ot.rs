@@ -18,17 +18,18 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyFloat, PyList, PyTuple};
 use rayon::prelude::*;
 use sinkhorn::{
-    Domain, Geometry, Grid2d, Ipot, IpotParams, Problem, Sinkhorn, SinkhornError, SinkhornParams,
-    SinkhornResult, Support1d, Termination, exact_w1,
+    Domain, Eps, Geometry, Grid2d, Ipot, IpotParams, Problem, Sinkhorn, SinkhornError,
+    SinkhornParams, SinkhornResult, Support1d, Termination, exact_w1,
 };
 
-use crate::errors::{ConvergenceError, sinkhorn_error};
+use crate::errors::sinkhorn_error;
 use crate::input::{Float64, axis, column, float64};
 
 /// Add this module's functions.
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(emd2, m)?)?;
     m.add_function(wrap_pyfunction!(sinkhorn2, m)?)?;
+    m.add_function(wrap_pyfunction!(wasserstein_1d, m)?)?;
     m.add("SINKHORN_METHODS", METHODS.map(|(name, _)| name).to_vec())?;
     Ok(())
 }
@@ -79,7 +80,7 @@ impl Solver {
                 let params = SinkhornParams {
                     domain,
                     termination: termination(Termination::default()),
-                    ..SinkhornParams::with_eps(reg)
+                    ..SinkhornParams::with_reg(reg)
                 };
                 params.validate().map_err(|e| sinkhorn_error(&e, ""))?;
                 Solver::Fs1(Sinkhorn::new(params))
@@ -87,7 +88,7 @@ impl Solver {
             Method::Ipot => {
                 let defaults = IpotParams::default();
                 let params = IpotParams {
-                    beta: reg,
+                    beta: Eps::Absolute(reg),
                     termination: termination(defaults.termination),
                     ..defaults
                 };
@@ -102,13 +103,6 @@ impl Solver {
         match self {
             Solver::Fs1(s) => s.solve(problem),
             Solver::Ipot(s) => s.solve(problem),
-        }
-    }
-
-    fn tolerance(&self) -> f64 {
-        match self {
-            Solver::Fs1(s) => s.params.termination.tol,
-            Solver::Ipot(s) => s.params.termination.tol,
         }
     }
 }
@@ -314,10 +308,12 @@ fn geometry(
         }
         None => (None, None),
     };
-    Ok(Geometry::Grid(Grid2d::new(
+    let grid = Grid2d::new(
         support(rows.as_ref(), "grid[0]", hist[0])?,
         support(cols.as_ref(), "grid[1]", hist[1])?,
-    )))
+    )
+    .map_err(|e| sinkhorn_error(&e, ""))?;
+    Ok(Geometry::Grid(grid))
 }
 
 /// Exact W1 (POT `ot.emd2` with the |x - y| / L1 cost): see `python/pasa_sinkhorn/ot.py`.
@@ -335,6 +331,25 @@ fn emd2<'py>(
         .solve_all(py, exact_w1)
         .map_err(|f| sinkhorn_error(&f.error, &f.context()))?;
     Ok(m.values(py, values))
+}
+
+/// W1 between raw samples (`scipy.stats.wasserstein_distance`): see
+/// `python/pasa_sinkhorn/ot.py`. Calls `sinkhorn::wasserstein_1d` with the GIL released.
+#[pyfunction]
+#[pyo3(signature = (u_values, v_values, u_weights=None, v_weights=None))]
+fn wasserstein_1d(
+    py: Python<'_>,
+    u_values: &Bound<'_, PyAny>,
+    v_values: &Bound<'_, PyAny>,
+    u_weights: Option<&Bound<'_, PyAny>>,
+    v_weights: Option<&Bound<'_, PyAny>>,
+) -> PyResult<f64> {
+    let u = axis(u_values, "u_values")?;
+    let v = axis(v_values, "v_values")?;
+    let uw = u_weights.map(|w| axis(w, "u_weights")).transpose()?;
+    let vw = v_weights.map(|w| axis(w, "v_weights")).transpose()?;
+    py.detach(|| sinkhorn::wasserstein_1d(&u, &v, uw.as_deref(), vw.as_deref()))
+        .map_err(|e| sinkhorn_error(&e, ""))
 }
 
 /// Entropic transport cost `<T, C>` (POT `ot.sinkhorn2`): see
@@ -359,19 +374,6 @@ fn sinkhorn2<'py>(
     let results = m
         .solve_all(py, |p| solver.solve(p))
         .map_err(|f| sinkhorn_error(&f.error, &f.context()))?;
-    for (j, r) in results.iter().enumerate() {
-        if !r.converged() {
-            return Err(ConvergenceError::new_err(format!(
-                "{}{method} did not converge: after {} iterations the relative L1 \
-                 marginal violation is {:e} >= stopThr = {:e}; raise numItermax, use a larger \
-                 reg, or loosen stopThr",
-                context(m.batched().then_some(j)),
-                r.iterations,
-                r.violation,
-                solver.tolerance()
-            )));
-        }
-    }
     let value = m.values(py, results.iter().map(|r| r.cost).collect());
     if !log {
         return Ok(value);
@@ -398,7 +400,7 @@ fn log_dict<'py>(py: Python<'py>, r: &SinkhornResult) -> PyResult<Bound<'py, PyD
     )?;
     d.set_item("f", PyArray1::from_slice(py, r.f()))?;
     d.set_item("g", PyArray1::from_slice(py, r.g()))?;
-    d.set_item("reg", r.plan.eps)?;
+    d.set_item("reg", r.plan.eps())?;
     d.set_item("objective", r.objective)?;
     d.set_item(
         "domain",

@@ -1,10 +1,6 @@
 """wasserstein_1d: SciPy's `wasserstein_distance` semantics (raw unsorted samples,
 repeats, optional unnormalised weights), against SciPy and POT.
-
-Expected to fail until the Rust crate `sinkhorn` has the raw-sample W1 and the binding
-calls it (`ot.wasserstein_1d` raises NotImplementedError today; the algorithm is not
-re-implemented in Python). `xfail_strict` in pyproject.toml turns these into failures
-the moment the binding exists, so the marker cannot outlive the gap.
+The binding calls the Rust `sinkhorn::wasserstein_1d`; nothing is re-implemented in Python.
 """
 
 import numpy as np
@@ -14,10 +10,6 @@ import scipy.stats
 
 from conftest import rel
 from pasa_sinkhorn.ot import wasserstein_1d
-
-pytestmark = pytest.mark.xfail(
-    raises=NotImplementedError, reason="sinkhorn has no raw-sample W1 yet", strict=True
-)
 
 RTOL = 1e-12  # as emd2: sums of n rounded terms, n * 2^-52 << 1e-12
 

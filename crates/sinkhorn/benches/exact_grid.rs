@@ -52,7 +52,7 @@ fn random_case(seed: u64, n: usize) -> Problem {
     let rows = rng.points(n, 1.0);
     let cols = rng.points(n, 0.7);
     let (a, b) = (rng.masses(n * n), rng.masses(n * n));
-    Problem::grid(Grid2d::new(rows, cols), a, b).expect("valid problem")
+    Problem::grid(Grid2d::new(rows, cols).expect("valid axes"), a, b).expect("valid problem")
 }
 
 /// A product-measure problem of the same size with its closed-form W1.
@@ -60,14 +60,19 @@ fn product_case(seed: u64, n: usize) -> (Problem, f64) {
     let mut rng = Rng(seed);
     let (rows, cols) = (rng.points(n, 1.0), rng.points(n, 0.7));
     let (p, pp, q, qq) = (rng.masses(n), rng.masses(n), rng.masses(n), rng.masses(n));
-    let want = w1_line(&rows, &p, &pp) + w1_line(&cols, &q, &qq);
+    let want =
+        w1_line(&rows, &p, &pp).expect("valid line") + w1_line(&cols, &q, &qq).expect("valid line");
     let outer = |u: &[f64], v: &[f64]| -> Vec<f64> {
         u.iter()
             .flat_map(|x| v.iter().map(move |y| x * y))
             .collect()
     };
-    let problem =
-        Problem::grid(Grid2d::new(rows, cols), outer(&p, &q), outer(&pp, &qq)).expect("valid");
+    let problem = Problem::grid(
+        Grid2d::new(rows, cols).expect("valid axes"),
+        outer(&p, &q),
+        outer(&pp, &qq),
+    )
+    .expect("valid");
     (problem, want)
 }
 

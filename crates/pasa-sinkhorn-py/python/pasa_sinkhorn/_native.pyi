@@ -31,6 +31,12 @@ def sinkhorn2(
     stop_thr: float = 1e-9,
     log: bool = False,
 ) -> Any: ...
+def wasserstein_1d(
+    u_values: ArrayLike,
+    v_values: ArrayLike,
+    u_weights: Optional[ArrayLike] = None,
+    v_weights: Optional[ArrayLike] = None,
+) -> float: ...
 def attention(
     q: NDArray[Any],
     k: NDArray[Any],

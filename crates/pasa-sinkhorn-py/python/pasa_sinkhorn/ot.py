@@ -201,17 +201,15 @@ def wasserstein_1d(
     Examples
     --------
     >>> from pasa_sinkhorn.ot import wasserstein_1d
-    >>> wasserstein_1d([0.0, 1.0, 3.0], [5.0, 6.0, 8.0])  # doctest: +SKIP
+    >>> wasserstein_1d([0.0, 1.0, 3.0], [5.0, 6.0, 8.0])
     5.0
+    >>> wasserstein_1d([0.0, 0.0, 1.0], [1.0], u_weights=[1.0, 1.0, 2.0])
+    0.5
 
     Raises
     ------
-    NotImplementedError
-        Always, in this build: the raw-sample W1 belongs to the Rust crate ``sinkhorn``
-        (sorting, merging repeats and normalising the weights are part of the algorithm
-        and are not re-implemented in Python); it is bound here once that crate has it.
+    ValueError
+        Empty samples, NaN or infinite values, negative weights, weights of the wrong
+        length or summing to zero.
     """
-    raise NotImplementedError(
-        "wasserstein_1d needs sinkhorn's raw-sample W1 (scipy.stats.wasserstein_distance "
-        "semantics), which this build of pasa_sinkhorn does not bind yet"
-    )
+    return _native.wasserstein_1d(u_values, v_values, u_weights, v_weights)

@@ -139,38 +139,18 @@ pub(crate) fn grid_flow(grid: &Grid2d, a: &[f64], b: &[f64]) -> Result<GridFlow>
     })
 }
 
-/// Gaps `x[i+1] - x[i]` of an axis, re-validated: the enum's variants can be built
-/// without [`Support1d::uniform`] / [`Support1d::points`].
+/// Gaps `x[i+1] - x[i]` of an axis. [`Support1d`]'s constructors already guarantee finite,
+/// strictly increasing coordinates with gaps the coordinates resolve; this re-checks the
+/// gaps themselves (positive and finite), since every edge cost of the flow is one.
 fn axis_gaps(axis: &Support1d) -> Result<Vec<f64>> {
-    let coords = match axis {
-        Support1d::Uniform { start, step, len } => {
-            Support1d::uniform(*start, *step, *len)?;
-            axis.coords()
-        }
-        Support1d::Points(p) => {
-            Support1d::points(p.clone())?;
-            p.clone()
-        }
-    };
-    // Coordinates may be distinct in the constructor's sense yet a uniform grid's
-    // `start + i * step` can repeat a value (a step below one ulp of `start`).
-    for (index, w) in coords.windows(2).enumerate() {
-        if w[1] <= w[0] {
-            return Err(SinkhornError::UnsortedSupport {
-                index,
-                previous: w[0],
-                value: w[1],
-            });
-        }
-    }
-    let extent = coords[coords.len() - 1] - coords[0];
-    if !extent.is_finite() {
+    let gaps = axis.gaps();
+    if let Some(&gap) = gaps.iter().find(|&&g| !(g.is_finite() && g > 0.0)) {
         return Err(SinkhornError::InvalidParameter {
-            name: "grid axis extent (last - first coordinate)",
-            value: extent,
+            name: "grid axis gap",
+            value: gap,
         });
     }
-    Ok(coords.windows(2).map(|w| w[1] - w[0]).collect())
+    Ok(gaps)
 }
 
 /// `2^-k` with `m * 2^-k` in `[0.5, 2)`, so scaled masses are <= 2 and their sums finite;
