@@ -25,6 +25,16 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Run the criterion benches; write a table of ratios against same-run baselines.
     Bench(BenchArgs),
+    /// Run every test: `cargo test --workspace`, then the Python package's pytest suite.
+    Test(TestArgs),
+}
+
+/// Flags of `cargo xtask test`.
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// Skip the Python package's tests (they need python3 with venv and PyPI access).
+    #[arg(long)]
+    pub rust_only: bool,
 }
 
 /// Problem sizes: `--quick` (the default) or `--full`.

@@ -1,7 +1,7 @@
 //! The project's task runner, as a library so that its pieces can be tested.
 //!
 //! `cargo xtask` (an alias in `.cargo/config.toml`) runs the binary in `main.rs`, which
-//! parses [`flags`] and calls one of two commands:
+//! parses [`flags`] and calls one of three commands:
 //!
 //! - [`validate`]: runs the [`suites`] of [`claim::Claim`]s that reproduce the papers'
 //!   statements, prints a console table and writes `report.md`, `report.html`,
@@ -10,11 +10,14 @@
 //! - [`bench`](mod@bench): runs the criterion benches of the crates that have them and writes
 //!   `target/bench/bench.md` and `bench.json`, with ratios against the baselines timed in
 //!   the same run and the machine's details.
+//! - [`all_tests`]: `cargo xtask test`, the Rust test suite and then the Python package's
+//!   pytest suite, the one test command of README and CI.
 //!
 //! xtask owns no algorithm: every solver, kernel and simulator it reports on is a call into
 //! one of the four domain crates; it computes only closed-form oracles to compare against,
 //! fits and plots. It is the only crate that uses `anyhow`.
 
+pub mod all_tests;
 pub mod bench;
 pub mod claim;
 pub mod flags;

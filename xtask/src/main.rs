@@ -12,5 +12,6 @@ fn main() -> anyhow::Result<()> {
             std::process::exit(validation.exit_code());
         }
         Command::Bench(args) => xtask::bench::run(&args),
+        Command::Test(args) => xtask::all_tests::run(&args),
     }
 }

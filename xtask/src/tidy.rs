@@ -1,8 +1,8 @@
 //! Tidy checks of the whole workspace, run as plain `#[test]`s (as rust-analyzer does):
 //! the dependency arrows between our crates are the drawn ones, every `.rs` file opens with
 //! a `//!` module doc saying why it exists, no file is a grab-bag `utils.rs`, only xtask
-//! uses `anyhow`, and the declared minimum Rust version (README's "1.86 or newer") is at
-//! least every dependency's.
+//! uses `anyhow`, the declared minimum Rust version (README's "1.86 or newer") is at
+//! least every dependency's, and no source or doc names a path outside the repository.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -57,6 +57,12 @@ fn forbidden_arrows(metadata: &serde_json::Value) -> Vec<String> {
 
 /// Every `.rs` file under `root`, skipping `target/` and hidden folders.
 fn rust_files(root: &Path) -> Vec<PathBuf> {
+    files_with(root, &["rs"])
+}
+
+/// Every file under `root` whose extension is one of `extensions`, skipping `target/` and
+/// hidden folders.
+fn files_with(root: &Path, extensions: &[&str]) -> Vec<PathBuf> {
     let mut stack = vec![root.to_path_buf()];
     let mut files = Vec::new();
     while let Some(dir) = stack.pop() {
@@ -71,7 +77,10 @@ fn rust_files(root: &Path) -> Vec<PathBuf> {
                 if !name.starts_with('.') && name != "target" {
                     stack.push(path);
                 }
-            } else if name.ends_with(".rs") {
+            } else if path
+                .extension()
+                .is_some_and(|e| extensions.iter().any(|x| e == *x))
+            {
                 files.push(path);
             }
         }
@@ -153,6 +162,32 @@ fn every_rust_file_opens_with_a_module_doc() {
         "these files do not start with a `//!` line saying why the module exists:\n  {}",
         missing.join("\n  ")
     );
+}
+
+/// Text that names a place outside the repository: the developers' machine paths and the
+/// sibling workspace folder (split so that this file does not match itself).
+fn outside_paths() -> [String; 3] {
+    [
+        ["/wo", "rk/"].concat(),
+        ["../sha", "red"].concat(),
+        ["`sha", "red/"].concat(),
+    ]
+}
+
+#[test]
+fn no_path_outside_the_repository() {
+    // A user's clone has only this repository: code, tests, docs, scripts and presets must
+    // not point at files beside it.
+    let needles = outside_paths();
+    let bad: Vec<String> = files_with(&project_root(), &["rs", "md", "toml", "py", "sh", "pyi"])
+        .into_iter()
+        .filter_map(|path| {
+            let text = fs::read_to_string(&path).ok()?;
+            let hit = needles.iter().find(|n| text.contains(n.as_str()))?;
+            Some(format!("{} names {hit:?}", relative(&path)))
+        })
+        .collect();
+    assert!(bad.is_empty(), "paths outside the repository: {bad:?}");
 }
 
 #[test]
