@@ -41,17 +41,15 @@ pub struct GridFlow {
 
 /// Exact W1 between masses `a` and `b` on `grid` (flat, row-major), L1 cost.
 ///
-/// Validates like [`Problem::grid`] (and re-checks the axes, whose enum variants can be
-/// built without their constructors), then solves as [`crate::exact_w1`] does.
+/// Validates the masses like [`Problem::grid`] (the axes were validated when the
+/// [`Grid2d`]'s [`crate::Support1d`]s were built), then solves as [`crate::exact_w1`] does.
 ///
 /// # Errors
 /// As [`Problem::new`] for the masses ([`SinkhornError::LengthMismatch`],
 /// [`SinkhornError::InvalidMass`], [`SinkhornError::ZeroMass`],
-/// [`SinkhornError::UnequalMass`], [`SinkhornError::Empty`]); for the axes
-/// [`SinkhornError::Empty`], [`SinkhornError::InvalidStep`],
-/// [`SinkhornError::NonFiniteCoordinate`], [`SinkhornError::UnsortedSupport`] (also for
-/// spacings below one ulp) and [`SinkhornError::InvalidParameter`] (an axis whose extent
-/// overflows); [`SinkhornError::Unsupported`] for grids of `2^32` cells or more;
+/// [`SinkhornError::UnequalMass`], [`SinkhornError::Empty`]);
+/// [`SinkhornError::InvalidParameter`] for an axis gap that is not finite and positive;
+/// [`SinkhornError::Unsupported`] for grids of `2^32` cells or more;
 /// [`SinkhornError::NonFinite`] if W1 itself overflows `f64`;
 /// [`SinkhornError::Uncertified`] if the solver's primal and dual bounds disagree beyond
 /// rounding (a bug: the value is withheld).
