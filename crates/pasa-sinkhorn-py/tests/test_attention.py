@@ -62,7 +62,7 @@ def test_fixture_report_matches_the_rust_suite():
     assert q.dtype == np.float16 and q.ndim == 4
     # crates/pasa-core/tests/real_data.rs: the reference is within 1e-2 of the captured
     # f32 output (input rounding to f16), and with 64-blocks each kernel's RMSE is below
-    # twice its measured value (fp32-softmax 1.4e-4, fa-fp16 1.1e-3, pasa-key-means 1.1e-3)
+    # twice its measured value (fp32-softmax 1.4e-4, fp16 1.1e-3, pasa-key-means 1.1e-3)
     # with |scores| < 100.
     reference = attention(q, k, v, "reference")
     assert np.abs(reference - captured).max() < 1e-2
@@ -81,14 +81,14 @@ def test_biased_inputs_overflow_fp16_and_pasa_fixes_them(rng):
     # pasa-core's crate example: q, k = 100 + 4 N(0, 1), scaled scores ~ 8e4 > 65504.
     q, k = f16(rng, (1, 256, 64), 100, 4), f16(rng, (1, 256, 64), 100, 4)
     v = f16(rng, (1, 256, 64))
-    report = overflow_report(q, k, v, variants=["fa-fp16", "pasa-key-means", "fa-f64"])
-    assert report["fa-fp16"]["score_non_finite"] > 0
-    assert report["fa-fp16"]["output_non_finite"] > 0
+    report = overflow_report(q, k, v, variants=["fp16", "pasa-key-means", "fa-f64"])
+    assert report["fp16"]["score_non_finite"] > 0
+    assert report["fp16"]["output_non_finite"] > 0
     assert report["fa-f64"]["max_abs_score"] > 65504
     pasa = report["pasa-key-means"]
     assert pasa["output_non_finite"] == 0 and pasa["score_non_finite"] == 0
     assert pasa["rmse"] < 5e-2 and 0 < pasa["beta"] < 1
-    assert report["fa-fp16"]["beta"] is None
+    assert report["fp16"]["beta"] is None
 
 
 def test_every_variant_runs_and_float32_is_rounded_once(rng):
@@ -116,7 +116,7 @@ def test_load_npy_and_safetensors(tmp_path, rng):
     for n, t in tensors.items():
         np.testing.assert_array_equal(loaded[n], t[None])
     report = overflow_report(**loaded)  # the one-line check of a q/k/v file
-    assert report["fa-fp16"]["output_non_finite"] == 0
+    assert report["fp16"]["output_non_finite"] == 0
 
 
 BAD = {

@@ -7,8 +7,10 @@ are) or float32/float64 (rounded once to float16, as an FP16 kernel would read t
 K and V may have fewer heads than Q (grouped-query attention). The softmax scale
 defaults to ``1 / sqrt(dim)``.
 
-Variants (``VARIANTS``): ``"fa-fp32-softmax"``, ``"fa-fp16"``, ``"fa-fp16-hmma"``,
-``"pasa"``, ``"pasa-relative"``, ``"pasa-key-means"``, ``"pasa-fp32-stats"``,
+Variants (``VARIANTS``, pasa-core's preset names): ``"fp32-softmax"``, ``"fp16"`` (naive
+FP16 Flash Attention), ``"fp16-hmma"``, ``"pasa"`` (the PASA authors' algorithm),
+``"pasa-hybrid"`` (theirs with FP32 vector stages), our variants ``"pasa-absolute"``,
+``"pasa-first-block"``, ``"pasa-key-means"``, ``"pasa-absolute-fp32-stats"``, and
 ``"pasa-f64"``, ``"fa-f64"``; :func:`attention` also takes ``"reference"`` (f64).
 """
 
@@ -91,7 +93,8 @@ def overflow_report(
 ) -> Dict[str, Dict[str, Union[float, int, None]]]:
     """Per variant: FP16 overflows, the largest |score| and the error against f64.
 
-    Runs each variant (default ``REPORT_VARIANTS``, as ``cargo xtask validate --input``)
+    Runs each variant (default ``REPORT_VARIANTS``; ``variants=VARIANTS`` gives every preset,
+    as ``cargo xtask validate --input`` does)
     and the f64 reference on the same float16 inputs. Keys of each variant's dict:
     ``max_abs_score`` (largest finite |score| written by the matrix unit; for PASA the
     shifted scores), ``score_non_finite`` (scores that overflowed to inf/nan) of
@@ -111,7 +114,7 @@ def overflow_report(
     >>> k = (100 + 4 * rng.standard_normal((1, 256, 64))).astype(np.float16)
     >>> v = rng.standard_normal((1, 256, 64)).astype(np.float16)
     >>> report = overflow_report(q, k, v)
-    >>> report["fa-fp16"]["score_non_finite"] > 0  # scores ~8e4 overflow FP16
+    >>> report["fp16"]["score_non_finite"] > 0  # scores ~8e4 overflow FP16
     True
     >>> report["pasa-key-means"]["output_non_finite"], report["pasa-key-means"]["rmse"] < 0.05
     (0, True)
