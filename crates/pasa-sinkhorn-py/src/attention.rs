@@ -2,32 +2,30 @@
 //! diagnostics on NumPy arrays of shape (heads, seq, dim) or (batch, heads, seq, dim).
 //!
 //! Rust calls: `AttentionInputs::new`, `attention` with `Preset::kernel()` and
-//! `AttentionParams`, `reference_attention`, `ErrorReport::compare` (overflow_report and
-//! attention); `io::SafetensorsFile` and `io::load_npy_f16` (load). Kernels run with the
-//! GIL released (they use rayon themselves).
+//! `AttentionParams`, `reference_attention` (attention); `SourceInputs::new` and
+//! `pasa_core::overflow_report`, the function behind `cargo xtask validate --input`
+//! (overflow_report); `io::SafetensorsFile::tensor_f64` and `io::load_npy_f64` (load).
+//! Kernels run with the GIL released (they use rayon themselves).
 
 use std::path::Path;
 
 use half::f16;
 use numpy::{PyArray1, PyArrayMethods};
-use pasa_core::io::{SafetensorsFile, load_npy_f16};
+use pasa_core::io::{SafetensorsFile, load_npy_f64};
 use pasa_core::{
-    AttentionInputs, AttentionOutput, AttentionParams, ErrorReport, PasaError, Preset, Tensor,
-    attention as run_attention, reference_attention,
+    AttentionInputs, AttentionParams, InputDtype, OverflowReport, PasaError, Preset, SourceInputs,
+    Tensor, attention as run_attention, overflow_report as pasa_overflow_report,
+    reference_attention,
 };
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyTuple};
 
 use crate::errors::{file_not_found, pasa_error};
-use crate::input::float16;
+use crate::input::{float16, source_f64};
 
 /// The name `attention(variant=...)` takes for the f64 reference.
 const REFERENCE: &str = "reference";
-
-/// The variants `overflow_report` compares by default: those of
-/// `cargo xtask validate --input`.
-const REPORT_VARIANTS: [Preset; 3] = [Preset::Fp32Softmax, Preset::NaiveFp16, Preset::PasaKeyMeans];
 
 /// Add this module's functions.
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -35,10 +33,6 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(overflow_report, m)?)?;
     m.add_function(wrap_pyfunction!(load, m)?)?;
     m.add("ATTENTION_VARIANTS", Preset::ALL.map(Preset::name).to_vec())?;
-    m.add(
-        "REPORT_VARIANTS",
-        REPORT_VARIANTS.map(Preset::name).to_vec(),
-    )?;
     Ok(())
 }
 
@@ -48,19 +42,40 @@ struct Operands {
     rank: usize,
 }
 
+/// `shape` as (batch, heads, seq, dim): a leading 1 for (heads, seq, dim).
+fn shape4(shape: &[usize], name: &str) -> PyResult<[usize; 4]> {
+    match *shape {
+        [h, s, d] => Ok([1, h, s, d]),
+        [b, h, s, d] => Ok([b, h, s, d]),
+        _ => Err(PyValueError::new_err(format!(
+            "{name} has shape {shape:?}; expected (heads, seq, dim) or (batch, heads, seq, dim)"
+        ))),
+    }
+}
+
+/// An operand as FP16 storage (what the kernels read), with its rank.
 fn tensor(ob: &Bound<'_, PyAny>, name: &'static str) -> PyResult<(Tensor<f16>, usize)> {
     let (data, shape) = float16(ob, name)?;
-    let shape4 = match *shape {
-        [h, s, d] => [1, h, s, d],
-        [b, h, s, d] => [b, h, s, d],
-        _ => {
-            return Err(PyValueError::new_err(format!(
-                "{name} has shape {shape:?}; expected (heads, seq, dim) or (batch, heads, seq, dim)"
-            )));
-        }
-    };
-    let t = Tensor::new(name, shape4, data).map_err(|e| pasa_error(&e))?;
+    let t = Tensor::new(name, shape4(&shape, name)?, data).map_err(|e| pasa_error(&e))?;
     Ok((t, shape.len()))
+}
+
+/// An operand's source values in f64 (what `overflow_report` compares against), with its
+/// rank.
+fn source_tensor(ob: &Bound<'_, PyAny>, name: &'static str) -> PyResult<(Tensor<f64>, usize)> {
+    let (data, shape) = source_f64(ob, name)?;
+    let t = Tensor::new(name, shape4(&shape, name)?, data).map_err(|e| pasa_error(&e))?;
+    Ok((t, shape.len()))
+}
+
+fn same_rank(rq: usize, rk: usize, rv: usize) -> PyResult<()> {
+    if rq == rk && rq == rv {
+        return Ok(());
+    }
+    Err(PyValueError::new_err(format!(
+        "q, k and v have {rq}, {rk} and {rv} dimensions; give all three as \
+         (heads, seq, dim) or all as (batch, heads, seq, dim)"
+    )))
 }
 
 impl Operands {
@@ -68,12 +83,7 @@ impl Operands {
         let (q, rq) = tensor(q, "q")?;
         let (k, rk) = tensor(k, "k")?;
         let (v, rv) = tensor(v, "v")?;
-        if rq != rk || rq != rv {
-            return Err(PyValueError::new_err(format!(
-                "q, k and v have {rq}, {rk} and {rv} dimensions; give all three as \
-                 (heads, seq, dim) or all as (batch, heads, seq, dim)"
-            )));
-        }
+        same_rank(rq, rk, rv)?;
         let inputs = AttentionInputs::new(q, k, v).map_err(|e| pasa_error(&e))?;
         Ok(Operands { inputs, rank: rq })
     }
@@ -155,10 +165,10 @@ fn attention<'py>(
     ops.output(py, out)
 }
 
-/// Per variant: overflow counts, largest |score| and error against the f64 reference:
-/// see `python/pasa_sinkhorn/attention.py`.
+/// `pasa_core::overflow_report` on the source values of Q, K, V (the answer of
+/// `cargo xtask validate --input` for one layer): see `python/pasa_sinkhorn/attention.py`.
 #[pyfunction]
-#[pyo3(signature = (q, k, v, causal=false, scale=None, block_q=128, block_k=128, variants=None))]
+#[pyo3(signature = (q, k, v, causal=false, scale=None, block_q=128, block_k=128))]
 #[allow(clippy::too_many_arguments)] // one keyword per option, as in the Python signature
 fn overflow_report<'py>(
     py: Python<'py>,
@@ -169,71 +179,60 @@ fn overflow_report<'py>(
     scale: Option<f64>,
     block_q: i64,
     block_k: i64,
-    variants: Option<Vec<String>>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let presets = match variants {
-        None => REPORT_VARIANTS.to_vec(),
-        Some(names) => names
-            .iter()
-            .map(|n| preset(n))
-            .collect::<PyResult<Vec<_>>>()?,
-    };
     let p = params(causal, scale, block_q, block_k)?;
-    let ops = Operands::read(q, k, v)?;
-    let runs = py
-        .detach(|| -> Result<_, PasaError> {
-            let reference = reference_attention(&ops.inputs, &p)?;
-            presets
-                .iter()
-                .map(|preset| {
-                    let out = run_attention(&ops.inputs, &preset.kernel(), &p)?;
-                    let error = ErrorReport::compare(&out.out, &reference);
-                    Ok((*preset, out, error))
-                })
-                .collect::<Result<Vec<_>, _>>()
-        })
+    let (q, rq) = source_tensor(q, "q")?;
+    let (k, rk) = source_tensor(k, "k")?;
+    let (v, rv) = source_tensor(v, "v")?;
+    same_rank(rq, rk, rv)?;
+    // NumPy has no bfloat16: the dtype that selects the authors' default beta is FP16's,
+    // as for every non-bf16 file `validate --input` reads.
+    let inputs = SourceInputs::new(q, k, v, InputDtype::F16).map_err(|e| pasa_error(&e))?;
+    let report = py
+        .detach(|| pasa_overflow_report(&inputs, &p))
         .map_err(|e| pasa_error(&e))?;
-    let report = PyDict::new(py);
-    for (preset, out, error) in &runs {
-        report.set_item(preset.name(), variant_dict(py, out, error)?)?;
-    }
-    Ok(report)
+    report_dict(py, &report)
 }
 
-/// One variant's row of the report: the `Probe` and the `ErrorReport` fields.
-fn variant_dict<'py>(
-    py: Python<'py>,
-    out: &AttentionOutput,
-    e: &ErrorReport,
-) -> PyResult<Bound<'py, PyDict>> {
+/// The report as a dict with the field names of `validate --input --json` (its
+/// `variants` keyed by name).
+fn report_dict<'py>(py: Python<'py>, r: &OverflowReport) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
-    let p = &out.probe;
-    d.set_item("max_abs_score", p.max_abs_score)?;
-    d.set_item("score_non_finite", p.score_non_finite)?;
-    d.set_item("scores_seen", p.scores_seen)?;
-    d.set_item("max_abs_shift", p.max_abs_shift)?;
-    d.set_item("shift_non_finite", p.shift_non_finite)?;
-    d.set_item("prob_non_finite", p.prob_non_finite)?;
-    d.set_item("stats_non_finite", p.stats_non_finite)?;
-    d.set_item("accumulator_non_finite", p.accumulator_non_finite)?;
-    d.set_item("rmse", e.rmse)?;
-    d.set_item("max_abs_error", e.max_abs)?;
-    d.set_item("relative_error", e.relative)?;
-    d.set_item("output_non_finite", e.non_finite)?;
-    d.set_item("outputs", e.total)?;
-    d.set_item("beta", out.beta)?;
+    d.set_item("shape", PyTuple::new(py, r.shape)?)?;
+    d.set_item("max_abs_score", r.max_abs_score)?;
+    d.set_item("inputs_beyond_f16", r.inputs_beyond_f16)?;
+    d.set_item("max_abs_input", r.max_abs_input)?;
+    d.set_item("rms_reference", r.rms_reference)?;
+    d.set_item("rms_v", r.rms_v)?;
+    let variants = PyDict::new(py);
+    for v in &r.variants {
+        let row = PyDict::new(py);
+        row.set_item("authors", v.authors)?;
+        row.set_item("finite", v.finite)?;
+        row.set_item("non_finite", v.non_finite)?;
+        row.set_item("total", v.total)?;
+        row.set_item("max_abs_score", v.max_abs_score)?;
+        row.set_item("score_non_finite", v.score_non_finite)?;
+        row.set_item("beta", v.beta)?;
+        row.set_item("rmse", v.rmse)?;
+        row.set_item("rel_rmse", v.rel_rmse)?;
+        row.set_item("rel_rmse_v", v.rel_rmse_v)?;
+        row.set_item("max_abs_error", v.max_abs_error)?;
+        variants.set_item(&v.name, row)?;
+    }
+    d.set_item("variants", variants)?;
     Ok(d)
 }
 
-/// Tensors of a `.safetensors` file (a dict) or one `.npy` array, as float16 (batch,
-/// heads, seq, dim): see `python/pasa_sinkhorn/attention.py`.
+/// Tensors of a `.safetensors` file (a dict) or one `.npy` array, as their values in
+/// float64 (batch, heads, seq, dim): see `python/pasa_sinkhorn/attention.py`.
 #[pyfunction]
 fn load<'py>(py: Python<'py>, path: std::path::PathBuf) -> PyResult<Bound<'py, PyAny>> {
     let shown = path.display().to_string();
     if !path.exists() {
         return Err(file_not_found(&shown));
     }
-    let array = |t: Tensor<f16>| -> PyResult<Bound<'py, PyAny>> {
+    let array = |t: Tensor<f64>| -> PyResult<Bound<'py, PyAny>> {
         let shape = t.shape();
         Ok(PyArray1::from_vec(py, t.into_data())
             .reshape(shape)?
@@ -242,7 +241,7 @@ fn load<'py>(py: Python<'py>, path: std::path::PathBuf) -> PyResult<Bound<'py, P
     match path.extension().and_then(|e| e.to_str()) {
         Some("npy") => {
             let t = py
-                .detach(|| load_npy_f16(&path))
+                .detach(|| load_npy_f64(&path))
                 .map_err(|e| pasa_error(&e))?;
             array(t)
         }
@@ -262,12 +261,12 @@ fn load<'py>(py: Python<'py>, path: std::path::PathBuf) -> PyResult<Bound<'py, P
     }
 }
 
-fn read_safetensors(path: &Path) -> Result<Vec<(String, Tensor<f16>)>, PasaError> {
+fn read_safetensors(path: &Path) -> Result<Vec<(String, Tensor<f64>)>, PasaError> {
     let file = SafetensorsFile::open(path)?;
     file.names()?
         .into_iter()
         .map(|name| {
-            let t = file.tensor_f16(&name)?;
+            let t = file.tensor_f64(&name)?;
             Ok((name, t))
         })
         .collect()

@@ -3,7 +3,12 @@
 //! A C-contiguous array of the dtype a kernel reads (float64 for the transport solvers,
 //! float16 for attention) is borrowed as it is; any other real array or sequence is
 //! converted once (by NumPy for float64, by `pasa-core`'s rounding for float16). Complex,
-//! string and object arrays are a `TypeError`, never a silent cast.
+//! string and object arrays are a `TypeError`, never a silent cast. Where the Rust API
+//! takes slices (`w1_line`, `wasserstein_1d`) the borrowed data is passed as it lies;
+//! where it takes ownership (`sinkhorn::Problem`, `Support1d::points`,
+//! `pasa_core::Tensor`) it is copied once (`docs/python.md` measures that copy).
+
+use std::borrow::Cow;
 
 use half::f16;
 use numpy::ndarray::{ArrayViewD, Axis};
@@ -35,36 +40,51 @@ pub(crate) fn float64<'py>(ob: &Bound<'py, PyAny>, name: &str) -> PyResult<Float
     ob.extract()
 }
 
-/// A 1D float64 argument (a support or a grid axis) copied into the `Vec` that
-/// `sinkhorn::Support1d::points` owns.
+/// A one-dimensional float64 argument (samples, weights, a support or a grid axis).
 ///
 /// # Errors
 /// As [`float64`], and `ValueError` when it is not one-dimensional.
-pub(crate) fn axis(ob: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<f64>> {
+pub(crate) fn vector<'py>(ob: &Bound<'py, PyAny>, name: &str) -> PyResult<Float64<'py>> {
     let array = float64(ob, name)?;
-    let view = array.as_array();
-    if view.ndim() != 1 {
+    if array.ndim() != 1 {
         return Err(PyValueError::new_err(format!(
             "{name} must be one-dimensional, got shape {:?}",
-            view.shape()
+            array.shape()
         )));
     }
-    Ok(to_vec(&view))
+    Ok(array)
 }
 
-/// The elements of `view` in row-major order: one `memcpy` when it is contiguous.
+/// A 1D float64 argument copied into the `Vec` that `sinkhorn::Support1d::points` owns.
+///
+/// # Errors
+/// As [`vector`].
+pub(crate) fn axis(ob: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<f64>> {
+    Ok(elements(&vector(ob, name)?.as_array()).into_owned())
+}
+
+/// The elements of `view` in row-major order: borrowed when they are contiguous in that
+/// order, else gathered once.
+pub(crate) fn elements<'a, T: Copy>(view: &ArrayViewD<'a, T>) -> Cow<'a, [T]> {
+    view.to_slice()
+        .map_or_else(|| Cow::Owned(view.iter().copied().collect()), Cow::Borrowed)
+}
+
+/// The elements of `view` in row-major order in a new `Vec` (one `memcpy` when
+/// contiguous).
 pub(crate) fn to_vec<T: Copy>(view: &ArrayViewD<'_, T>) -> Vec<T> {
-    view.as_slice()
-        .map_or_else(|| view.iter().copied().collect(), <[T]>::to_vec)
+    elements(view).into_owned()
 }
 
 /// Histogram `j` of `view`: the whole array when it is not a batch, else its `j`-th
-/// slice along the last axis (histograms in columns, as POT takes them).
-pub(crate) fn column(view: &ArrayViewD<'_, f64>, batched: bool, j: usize) -> Vec<f64> {
+/// slice along the last axis (histograms in columns, as POT takes them); borrowed when
+/// contiguous (a single histogram, or a column of a Fortran-ordered batch).
+pub(crate) fn column<'a>(view: &ArrayViewD<'a, f64>, batched: bool, j: usize) -> Cow<'a, [f64]> {
     if batched {
-        to_vec(&view.index_axis(Axis(view.ndim() - 1), j))
+        let last = Axis(view.ndim() - 1);
+        elements(&view.clone().index_axis_move(last, j))
     } else {
-        to_vec(view)
+        elements(view)
     }
 }
 
@@ -86,13 +106,48 @@ pub(crate) fn float16(ob: &Bound<'_, PyAny>, name: &str) -> PyResult<(Vec<f16>, 
     if let Ok(a) = ob.cast::<PyArrayDyn<f64>>() {
         return Ok(rounded(&a.readonly(), f64_slice_to_f16));
     }
+    Err(not_float(ob, name))
+}
+
+/// An attention operand's values widened exactly to f64, and its shape: the source values
+/// `pasa_core::SourceInputs` holds (float32 beyond 65504 stays finite here; the report
+/// shows its overflow in the FP16 cast).
+///
+/// # Errors
+/// `TypeError` for anything but a float16/float32/float64 NumPy array.
+pub(crate) fn source_f64(ob: &Bound<'_, PyAny>, name: &str) -> PyResult<(Vec<f64>, Vec<usize>)> {
+    fn widened<T: numpy::Element + Copy>(
+        a: &PyReadonlyArrayDyn<'_, T>,
+        widen: fn(T) -> f64,
+    ) -> (Vec<f64>, Vec<usize>) {
+        let view = a.as_array();
+        (
+            view.iter().map(|&x| widen(x)).collect(),
+            view.shape().to_vec(),
+        )
+    }
+    if let Ok(a) = ob.cast::<PyArrayDyn<f64>>() {
+        let a = a.readonly();
+        let view = a.as_array();
+        return Ok((to_vec(&view), view.shape().to_vec()));
+    }
+    if let Ok(a) = ob.cast::<PyArrayDyn<f32>>() {
+        return Ok(widened(&a.readonly(), f64::from));
+    }
+    if let Ok(a) = ob.cast::<PyArrayDyn<f16>>() {
+        return Ok(widened(&a.readonly(), f16::to_f64));
+    }
+    Err(not_float(ob, name))
+}
+
+fn not_float(ob: &Bound<'_, PyAny>, name: &str) -> PyErr {
     let what = ob.cast::<PyUntypedArray>().map_or_else(
         |_| format!("a {}", ob.get_type()),
         |a| format!("an array of dtype {}", a.dtype()),
     );
-    Err(PyTypeError::new_err(format!(
+    PyTypeError::new_err(format!(
         "{name} is {what}; give a NumPy float16, float32 or float64 array"
-    )))
+    ))
 }
 
 fn rounded<T: numpy::Element + Copy>(

@@ -6,7 +6,9 @@
 //! them, in parallel with rayon for a batch. A histogram whose solve did not converge
 //! raises `ConvergenceError`; no number is returned for it.
 //!
-//! Rust calls: `exact_w1` (emd2), `Sinkhorn::solve` with `SinkhornParams { eps: reg,
+//! Rust calls: `w1_line` on the caller's masses (emd2 on a line: no `Problem` is built),
+//! `exact_w1` (emd2 on a grid), `sinkhorn::wasserstein_1d` on the caller's samples
+//! (wasserstein_1d), `Sinkhorn::solve` with `SinkhornParams { eps: reg,
 //! domain, termination }` (sinkhorn2, methods "sinkhorn"/"sinkhorn_log"/
 //! "sinkhorn_stabilized"), `Ipot::solve` with `IpotParams { beta: reg, termination }`
 //! ("ipot").
@@ -19,11 +21,11 @@ use pyo3::types::{PyDict, PyFloat, PyList, PyTuple};
 use rayon::prelude::*;
 use sinkhorn::{
     Domain, Eps, Geometry, Grid2d, Ipot, IpotParams, Problem, Sinkhorn, SinkhornError,
-    SinkhornParams, SinkhornResult, Support1d, Termination, exact_w1,
+    SinkhornParams, SinkhornResult, Support1d, Termination, exact_w1, w1_line,
 };
 
 use crate::errors::sinkhorn_error;
-use crate::input::{Float64, axis, column, float64};
+use crate::input::{Float64, axis, column, elements, float64, vector};
 
 /// Add this module's functions.
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -232,6 +234,26 @@ impl<'py> Marginals<'py> {
         })
     }
 
+    /// `f(a_j, b_j)` on each pair of histograms, reading them where they lie when they
+    /// are contiguous, with the GIL released.
+    fn each_pair<T: Send>(
+        &self,
+        py: Python<'_>,
+        f: impl Fn(&[f64], &[f64]) -> Result<T, SinkhornError> + Sync + Send,
+    ) -> Result<Vec<T>, Failure> {
+        let (av, bv) = (self.a.as_array(), self.b.as_array());
+        let (a_batched, b_batched, batched) = (self.a_batched, self.b_batched, self.batched());
+        let count = self.count;
+        py.detach(|| {
+            each(count, |j| {
+                f(&column(&av, a_batched, j), &column(&bv, b_batched, j)).map_err(|error| Failure {
+                    index: batched.then_some(j),
+                    error,
+                })
+            })
+        })
+    }
+
     /// One float, or an array of one value per histogram.
     fn values<'a>(&self, py: Python<'a>, values: Vec<f64>) -> Bound<'a, PyAny> {
         if self.batched() {
@@ -264,8 +286,8 @@ fn problem(
 ) -> Result<Problem, SinkhornError> {
     Problem::new(
         geometry.clone(),
-        column(a, a_batched, j),
-        column(b, b_batched, j),
+        column(a, a_batched, j).into_owned(),
+        column(b, b_batched, j).into_owned(),
     )
 }
 
@@ -327,9 +349,12 @@ fn emd2<'py>(
     grid: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let m = Marginals::read(a, b, x, grid)?;
-    let values = m
-        .solve_all(py, exact_w1)
-        .map_err(|f| sinkhorn_error(&f.error, &f.context()))?;
+    let values = match &m.geometry {
+        // The CDF formula reads the masses where they lie: no `Problem`, no copy.
+        Geometry::Line(support) => m.each_pair(py, |a, b| w1_line(support, a, b)),
+        Geometry::Grid(_) => m.solve_all(py, exact_w1),
+    }
+    .map_err(|f| sinkhorn_error(&f.error, &f.context()))?;
     Ok(m.values(py, values))
 }
 
@@ -344,10 +369,16 @@ fn wasserstein_1d(
     u_weights: Option<&Bound<'_, PyAny>>,
     v_weights: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<f64> {
-    let u = axis(u_values, "u_values")?;
-    let v = axis(v_values, "v_values")?;
-    let uw = u_weights.map(|w| axis(w, "u_weights")).transpose()?;
-    let vw = v_weights.map(|w| axis(w, "v_weights")).transpose()?;
+    let (u, v) = (vector(u_values, "u_values")?, vector(v_values, "v_values")?);
+    let uw = u_weights.map(|w| vector(w, "u_weights")).transpose()?;
+    let vw = v_weights.map(|w| vector(w, "v_weights")).transpose()?;
+    let (u, v) = (u.as_array(), v.as_array());
+    let (uw, vw) = (
+        uw.as_ref().map(|w| w.as_array()),
+        vw.as_ref().map(|w| w.as_array()),
+    );
+    let (u, v) = (elements(&u), elements(&v));
+    let (uw, vw) = (uw.as_ref().map(elements), vw.as_ref().map(elements));
     py.detach(|| sinkhorn::wasserstein_1d(&u, &v, uw.as_deref(), vw.as_deref()))
         .map_err(|e| sinkhorn_error(&e, ""))
 }

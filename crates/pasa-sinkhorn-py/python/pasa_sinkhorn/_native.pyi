@@ -12,7 +12,6 @@ class SizeLimitError(ValueError): ...
 
 SINKHORN_METHODS: List[str]
 ATTENTION_VARIANTS: List[str]
-REPORT_VARIANTS: List[str]
 
 def emd2(
     a: ArrayLike,
@@ -55,8 +54,7 @@ def overflow_report(
     scale: Optional[float] = None,
     block_q: int = 128,
     block_k: int = 128,
-    variants: Optional[List[str]] = None,
-) -> Dict[str, Dict[str, Union[float, int, None]]]: ...
+) -> Dict[str, Any]: ...
 def load(
     path: Union[str, os.PathLike[str]],
-) -> Union[Dict[str, NDArray[np.float16]], NDArray[np.float16]]: ...
+) -> Union[Dict[str, NDArray[np.float64]], NDArray[np.float64]]: ...

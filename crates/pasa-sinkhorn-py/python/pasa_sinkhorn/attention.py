@@ -17,20 +17,17 @@ FP16 Flash Attention), ``"fp16-hmma"``, ``"pasa"`` (the PASA authors' algorithm)
 from __future__ import annotations
 
 import os
-from typing import Dict, Optional, Sequence, Union
+from typing import Any, Dict, Optional, Union
 
 import numpy as np
 from numpy.typing import NDArray
 
 from . import _native
 
-__all__ = ["VARIANTS", "REPORT_VARIANTS", "attention", "load", "overflow_report"]
+__all__ = ["VARIANTS", "attention", "load", "overflow_report"]
 
-#: Every kernel variant, by name.
+#: Every kernel variant, by name (the order of :func:`overflow_report`'s ``variants``).
 VARIANTS: tuple = tuple(_native.ATTENTION_VARIANTS)
-#: The variants :func:`overflow_report` compares by default (those of
-#: ``cargo xtask validate --input``).
-REPORT_VARIANTS: tuple = tuple(_native.REPORT_VARIANTS)
 
 Array = NDArray[Union[np.float16, np.float32, np.float64]]
 
@@ -89,21 +86,38 @@ def overflow_report(
     scale: Optional[float] = None,
     block_q: int = 128,
     block_k: int = 128,
-    variants: Optional[Sequence[str]] = None,
-) -> Dict[str, Dict[str, Union[float, int, None]]]:
-    """Per variant: FP16 overflows, the largest |score| and the error against f64.
+) -> Dict[str, Any]:
+    """Every variant's FP16 overflows and error against f64: ``cargo xtask validate --input``.
 
-    Runs each variant (default ``REPORT_VARIANTS``; ``variants=VARIANTS`` gives every preset,
-    as ``cargo xtask validate --input`` does)
-    and the f64 reference on the same float16 inputs. Keys of each variant's dict:
-    ``max_abs_score`` (largest finite |score| written by the matrix unit; for PASA the
-    shifted scores), ``score_non_finite`` (scores that overflowed to inf/nan) of
-    ``scores_seen``, ``max_abs_shift`` and ``shift_non_finite`` (PASA's recovered
-    shift), ``prob_non_finite``, ``stats_non_finite``, ``accumulator_non_finite``,
-    ``rmse``, ``max_abs_error`` and ``relative_error`` over the finite outputs,
-    ``output_non_finite`` of ``outputs``, and ``beta`` (PASA's, else ``None``).
+    The same computation as that command (``pasa_core::overflow_report``, one call): the
+    f64 reference attention is computed from the values of ``q``, ``k``, ``v`` as given
+    (float32 values beyond float16's 65504 are allowed: their overflow in the cast is part
+    of the answer), and every variant runs on their float16 rounding. The dict has the
+    field names of the command's ``--json`` answer for one layer:
 
-    Raises as :func:`attention`.
+    - ``shape``: (batch, heads, kv_heads, seq_q, seq_k, head_dim, value_dim);
+    - ``max_abs_score``: largest |scale q . k| in f64 (above 65504 naive FP16 overflows);
+    - ``inputs_beyond_f16`` (values that round to inf in float16), ``max_abs_input``,
+      ``rms_reference`` (RMS of the f64 output), ``rms_v``;
+    - ``variants``: a dict by name, in the order of ``VARIANTS``, of ``authors`` (the PASA
+      authors' algorithm), ``finite``, ``non_finite`` of ``total`` outputs,
+      ``max_abs_score`` (largest |score| the variant's matrix unit wrote; for PASA the
+      shifted scores), ``score_non_finite``, ``beta`` (PASA's, else ``None``), ``rmse``,
+      ``rel_rmse`` (RMSE / RMS(reference)), ``rel_rmse_v`` (RMSE / RMS(V)) and
+      ``max_abs_error``, errors over the finite outputs (``nan`` when none is finite).
+
+    NumPy has no bfloat16: a bf16 file analysed by the command selects the authors' bf16
+    beta, which this function (given float32 values) does not.
+
+    Raises
+    ------
+    ValueError
+        Shapes that do not match, an empty dimension, NaN or infinite values, a zero
+        block size, a causal layout with query rows that see no key.
+    TypeError
+        An array that is not float16, float32 or float64.
+    SizeLimitError
+        A ``block_k`` whose tiles would exceed 2^30 elements.
 
     Examples
     --------
@@ -114,22 +128,27 @@ def overflow_report(
     >>> k = (100 + 4 * rng.standard_normal((1, 256, 64))).astype(np.float16)
     >>> v = rng.standard_normal((1, 256, 64)).astype(np.float16)
     >>> report = overflow_report(q, k, v)
-    >>> report["fp16"]["score_non_finite"] > 0  # scores ~8e4 overflow FP16
+    >>> report["max_abs_score"] > 65504  # scores ~8e4 overflow FP16
     True
-    >>> report["pasa-key-means"]["output_non_finite"], report["pasa-key-means"]["rmse"] < 0.05
-    (0, True)
+    >>> report["variants"]["fp16"]["finite"], report["variants"]["fp16"]["score_non_finite"] > 0
+    (False, True)
+    >>> pasa = report["variants"]["pasa"]  # the authors' PASA: no overflow
+    >>> pasa["authors"], pasa["finite"], pasa["score_non_finite"]
+    (True, True, 0)
+    >>> report["variants"]["pasa-key-means"]["rel_rmse"] < 1e-3
+    True
     """
-    return _native.overflow_report(
-        q, k, v, causal, scale, block_q, block_k, None if variants is None else list(variants)
-    )
+    return _native.overflow_report(q, k, v, causal, scale, block_q, block_k)
 
 
-def load(path: Union[str, os.PathLike]) -> Union[Dict[str, NDArray[np.float16]], NDArray[np.float16]]:
+def load(path: Union[str, os.PathLike]) -> Union[Dict[str, NDArray[np.float64]], NDArray[np.float64]]:
     """Tensors of a ``.safetensors`` file (a dict by name) or the array of a ``.npy`` file.
 
-    Values are float16 (f16, bf16, f32 and f64 files are rounded once) of shape
-    ``(batch, heads, seq, dim)`` (a file's ``(seq, dim)`` and ``(heads, seq, dim)``
-    get leading 1s). For a safetensors file holding just ``q``, ``k`` and ``v`` the
+    Values are the file's own (f16, bf16, f32 or f64) widened exactly to float64, of shape
+    ``(batch, heads, seq, dim)`` (a file's ``(seq, dim)`` and ``(heads, seq, dim)`` get
+    leading 1s): what ``cargo xtask validate --input`` reads, so that
+    :func:`overflow_report` gives its answer (the kernels of :func:`attention` round them
+    to float16 once). For a safetensors file holding just ``q``, ``k`` and ``v`` the
     report is one line, ``overflow_report(**load(path))``; otherwise pick them by name.
 
     Raises
@@ -149,6 +168,6 @@ def load(path: Union[str, os.PathLike]) -> Union[Dict[str, NDArray[np.float16]],
     >>> np.save(path, np.ones((2, 8, 4), dtype=np.float32))
     >>> q = load(path)
     >>> q.shape, q.dtype
-    ((1, 2, 8, 4), dtype('float16'))
+    ((1, 2, 8, 4), dtype('float64'))
     """
     return _native.load(os.fspath(path))
