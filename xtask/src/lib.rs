@@ -9,7 +9,8 @@
 //!   claim makes the command exit non-zero.
 //! - [`bench`](mod@bench): runs the criterion benches of the crates that have them and writes
 //!   `target/bench/bench.md` and `bench.json`, with ratios against the baselines timed in
-//!   the same run and the machine's details.
+//!   the same run and the machine's details, and the Python package against POT and SciPy
+//!   ([`python_bench`]).
 //! - [`all_tests`]: `cargo xtask test`, the Rust test suite and then the Python package's
 //!   pytest suite, the one test command of README and CI.
 //!
@@ -26,6 +27,7 @@ pub mod interleave;
 pub mod machine;
 pub mod plot;
 pub mod progress;
+pub mod python_bench;
 pub mod report;
 pub mod scaling;
 pub mod suite;
