@@ -14,9 +14,10 @@ use pasa_core::{
 /// (seq, head_dim) sizes timed.
 const SIZES: [(usize, usize); 1] = [(4096, 128)];
 /// Emulated kernels timed against the plain f32 baseline.
-const PRESETS: [Preset; 4] = [
+const PRESETS: [Preset; 5] = [
     Preset::Fp32Softmax,
     Preset::NaiveFp16,
+    Preset::Pasa,
     Preset::PasaAbsolute,
     Preset::PasaKeyMeans,
 ];

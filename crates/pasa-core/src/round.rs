@@ -172,10 +172,12 @@ impl Real for f32 {
         }
     }
 
+    #[inline]
     fn to_f64(self) -> f64 {
         f64::from(self)
     }
 
+    #[inline]
     fn round_to(self, ty: Scalar) -> Self {
         match ty {
             Scalar::F16 => f16::from_f32(self).to_f32(),
@@ -183,6 +185,7 @@ impl Real for f32 {
         }
     }
 
+    #[inline]
     fn round_slice(xs: &mut [Self], ty: Scalar) {
         if ty == Scalar::F16 {
             bulk::round_to_f16(xs);
@@ -218,10 +221,12 @@ impl Real for f32 {
         }
     }
 
+    #[inline]
     fn is_finite(self) -> bool {
         f32::is_finite(self)
     }
 
+    #[inline]
     fn max_nan(self, other: Self) -> Self {
         if self.is_nan() || other.is_nan() {
             f32::NAN
@@ -246,10 +251,12 @@ impl Real for f64 {
         x.round_to(ty)
     }
 
+    #[inline]
     fn to_f64(self) -> f64 {
         self
     }
 
+    #[inline]
     fn round_to(self, ty: Scalar) -> Self {
         match ty {
             Scalar::F16 => f64_to_f16(self).to_f64(),
@@ -258,6 +265,7 @@ impl Real for f64 {
         }
     }
 
+    #[inline]
     fn round_slice(xs: &mut [Self], ty: Scalar) {
         if ty != Scalar::F64 {
             for x in xs.iter_mut() {
@@ -284,10 +292,12 @@ impl Real for f64 {
         dst.copy_from_slice(src);
     }
 
+    #[inline]
     fn is_finite(self) -> bool {
         f64::is_finite(self)
     }
 
+    #[inline]
     fn max_nan(self, other: Self) -> Self {
         if self.is_nan() || other.is_nan() {
             f64::NAN
