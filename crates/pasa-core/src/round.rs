@@ -156,6 +156,13 @@ pub fn f64_to_f16(x: f64) -> f16 {
     f16::from_f32(f64_to_f32_odd(x))
 }
 
+/// `x` rounded to f16, kept as f32. Out of line, so that [`Real::round_to`] inlines to
+/// nothing where the type is f32 (a sum in an f32 accumulator calls it per element).
+#[inline(never)]
+fn f32_to_f16_precision(x: f32) -> f32 {
+    f16::from_f32(x).to_f32()
+}
+
 impl Real for f32 {
     const ZERO: Self = 0.0;
     const ONE: Self = 1.0;
@@ -180,7 +187,7 @@ impl Real for f32 {
     #[inline]
     fn round_to(self, ty: Scalar) -> Self {
         match ty {
-            Scalar::F16 => f16::from_f32(self).to_f32(),
+            Scalar::F16 => f32_to_f16_precision(self),
             Scalar::F32 | Scalar::F64 => self,
         }
     }
