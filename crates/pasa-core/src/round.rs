@@ -18,7 +18,7 @@
 //!   software path).
 //!
 //! Bulk rounding of whole f32 tiles to f16 runs 8 lanes at a time with F16C when the CPU
-//! has it ([`bulk`]), and an f16 `exp` is a lookup in a table of the 65536 correctly
+//! has it (`round/bulk.rs`), and an f16 `exp` is a lookup in a table of the 65536 correctly
 //! rounded results; both give the bits of the scalar definitions above. No other module
 //! contains `as f32` or `as f64`: rounding is always one named call here.
 
