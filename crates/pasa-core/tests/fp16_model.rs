@@ -233,9 +233,10 @@ fn around_every_f16() -> Vec<f32> {
 }
 
 /// Bulk f16 rounding (F16C when the CPU has it) against the IEEE-correct software
-/// conversion `f64_to_f16` on every tie and boundary of f16, and against `half`'s scalar
-/// conversion, in slices whose lengths are not multiples of 8 (the tails take another
-/// path).
+/// conversion `f64_to_f16` on every tie and boundary of f16, against `half`'s scalar
+/// conversion, and against `half`'s software conversion (`from_f32_const`, what the
+/// portable path computes on a CPU without F16C), in slices whose lengths are not
+/// multiples of 8 (the tails take another path).
 #[test]
 fn bulk_rounding_is_the_scalar_rounding_at_every_tie() {
     let xs = around_every_f16();
@@ -247,6 +248,8 @@ fn bulk_rounding_is_the_scalar_rounding_at_every_tie() {
                 let want = f64_to_f16(x.to_f64()).to_f32();
                 assert!(same(g, want), "round({x:e}) = {g:e}, want {want:e}");
                 assert!(same(g, x.round_to(Scalar::F16)), "scalar round({x:e})");
+                let software = f16::from_f32_const(x).to_f32();
+                assert!(same(g, software), "software round({x:e}) = {software:e}");
             }
         }
     }
