@@ -13,13 +13,13 @@
 //! reductions within a tile), and the draws are seeded.
 
 use pasa_core::Preset;
-use xtask::suites::pasa_benchmark::{BenchmarkShape, Generator, run_cell};
+use pasa_core::authors_benchmark::{BenchmarkShape, Cell, Generator, run_cell};
 
 /// Outputs of one head: 1407 x 128.
 const OUTPUTS: f64 = 1407.0 * 128.0;
 
 /// Outputs off by 0.005 relative or more, of `variant` on the cell.
-fn exceeding(cell: &xtask::suites::pasa_benchmark::Cell, variant: Preset) -> (f64, bool) {
+fn exceeding(cell: &Cell, variant: Preset) -> (f64, bool) {
     let s = cell.pinned(variant).expect("variant was run");
     assert_eq!(s.non_finite, 0, "{s:?}");
     ((s.exceed_share * OUTPUTS).round(), s.passed)

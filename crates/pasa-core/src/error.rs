@@ -213,6 +213,16 @@ pub enum PasaError {
         /// The head dimension given.
         head_dim: usize,
     },
+    /// A benchmark's pinned query heads must all read the first key/value head.
+    #[error(
+        "{pinned} pinned query heads do not all read the first key/value head (each reads a group of {group}); pin between 1 and {group} heads"
+    )]
+    PinnedHeadsOutsideGroup {
+        /// The number of heads asked for.
+        pinned: usize,
+        /// Query heads per key/value head.
+        group: usize,
+    },
     /// A generator parameter is invalid (negative amplitude, empty sizes, ...).
     #[error("generator parameter `{what}` = {value} is invalid: {hint}")]
     InvalidGenerator {

@@ -50,7 +50,8 @@
 //! [`attention`] runs a [`Kernel`] (usually `Preset::X.kernel()`, [`Preset::ALL`] with
 //! [`Preset::name`] to iterate) on [`AttentionInputs`]; [`reference_attention`] is the
 //! oracle; [`ErrorReport::compare`] and the [`Probe`] in the output are the diagnostics;
-//! [`generate::RandomCase`] draws random benchmarks; [`io`] loads real dumps;
+//! [`generate::RandomCase`] draws random benchmarks, [`authors_benchmark`] the authors'
+//! own benchmark with its double-thousandth scoring; [`io`] loads real dumps;
 //! [`resonance::resonance`] measures phase coincidence of Q and K. Numbers and their
 //! explanation: `docs/pasa.md`.
 //!
@@ -62,6 +63,7 @@
 //! our reconstructions from before the script was found; [`Recovery::RelativeKeyMeans`] is
 //! our own variant. All are kept under their own names ([`Preset`]).
 
+pub mod authors_benchmark;
 pub mod baseline;
 pub mod beta;
 pub mod diagnostics;

@@ -17,9 +17,12 @@
 //!   module never uses them ([`f64_to_f16`] is the correct conversion, tested against the
 //!   software path).
 //!
-//! Bulk rounding of whole tiles uses `half`'s slice conversions (F16C `vcvtps2ph` /
-//! `vcvtph2ps` when the CPU has them), through a small stack buffer so it never allocates.
-//! No other module contains `as f32` or `as f64`: rounding is always one named call here.
+//! Bulk rounding of whole f32 tiles to f16 runs 8 lanes at a time with F16C when the CPU
+//! has it (`round/bulk.rs`), and an f16 `exp` is a lookup in a table of the 65536 correctly
+//! rounded results; both give the bits of the scalar definitions above. No other module
+//! contains `as f32` or `as f64`: rounding is always one named call here.
+
+mod bulk;
 
 use half::f16;
 use half::slice::HalfFloatSliceExt;
@@ -80,9 +83,6 @@ impl Scalar {
     }
 }
 
-/// Elements converted per stack chunk in bulk rounding (a multiple of F16C's 8 lanes).
-const CHUNK: usize = 64;
-
 /// The working type kernels compute in; implemented for `f32` and `f64`.
 ///
 /// All conversions between working types and storage types go through this trait, which
@@ -119,7 +119,8 @@ pub trait Real:
     fn round_slice(xs: &mut [Self], ty: Scalar);
     /// `exp(self)` correctly rounded to `ty` (evaluated in f64).
     fn exp_to(self, ty: Scalar) -> Self;
-    /// `exp` of every element, each correctly rounded to `ty`.
+    /// `exp` of every element rounded to `ty` (a vector unit's operands are of its type),
+    /// each result correctly rounded to `ty`: element-wise `x.round_to(ty).exp_to(ty)`.
     fn exp_slice(xs: &mut [Self], ty: Scalar);
     /// Bulk widening of f16 storage into working-type tile `dst` (exact).
     fn load_f16(dst: &mut [Self], src: &[f16]);
@@ -155,14 +156,11 @@ pub fn f64_to_f16(x: f64) -> f16 {
     f16::from_f32(f64_to_f32_odd(x))
 }
 
-/// Round f32 values to f16 precision in place, through F16C in stack chunks.
-fn round_f32_slice_to_f16(xs: &mut [f32]) {
-    let mut buf = [f16::ZERO; CHUNK];
-    for chunk in xs.chunks_mut(CHUNK) {
-        let tmp = &mut buf[..chunk.len()];
-        tmp.convert_from_f32_slice(chunk);
-        tmp.convert_to_f32_slice(chunk);
-    }
+/// `x` rounded to f16, kept as f32. Out of line, so that [`Real::round_to`] inlines to
+/// nothing where the type is f32 (a sum in an f32 accumulator calls it per element).
+#[inline(never)]
+fn f32_to_f16_precision(x: f32) -> f32 {
+    f16::from_f32(x).to_f32()
 }
 
 impl Real for f32 {
@@ -181,20 +179,23 @@ impl Real for f32 {
         }
     }
 
+    #[inline]
     fn to_f64(self) -> f64 {
         f64::from(self)
     }
 
+    #[inline]
     fn round_to(self, ty: Scalar) -> Self {
         match ty {
-            Scalar::F16 => f16::from_f32(self).to_f32(),
+            Scalar::F16 => f32_to_f16_precision(self),
             Scalar::F32 | Scalar::F64 => self,
         }
     }
 
+    #[inline]
     fn round_slice(xs: &mut [Self], ty: Scalar) {
         if ty == Scalar::F16 {
-            round_f32_slice_to_f16(xs);
+            bulk::round_to_f16(xs);
         }
     }
 
@@ -208,12 +209,7 @@ impl Real for f32 {
 
     fn exp_slice(xs: &mut [Self], ty: Scalar) {
         match ty {
-            Scalar::F16 => {
-                for x in xs.iter_mut() {
-                    *x = f64_to_f32_odd(f64::from(*x).exp());
-                }
-                round_f32_slice_to_f16(xs);
-            }
+            Scalar::F16 => bulk::exp_f16(xs),
             Scalar::F32 | Scalar::F64 => {
                 for x in xs.iter_mut() {
                     *x = f64::from(*x).exp() as f32;
@@ -232,10 +228,12 @@ impl Real for f32 {
         }
     }
 
+    #[inline]
     fn is_finite(self) -> bool {
         f32::is_finite(self)
     }
 
+    #[inline]
     fn max_nan(self, other: Self) -> Self {
         if self.is_nan() || other.is_nan() {
             f32::NAN
@@ -260,10 +258,12 @@ impl Real for f64 {
         x.round_to(ty)
     }
 
+    #[inline]
     fn to_f64(self) -> f64 {
         self
     }
 
+    #[inline]
     fn round_to(self, ty: Scalar) -> Self {
         match ty {
             Scalar::F16 => f64_to_f16(self).to_f64(),
@@ -272,6 +272,7 @@ impl Real for f64 {
         }
     }
 
+    #[inline]
     fn round_slice(xs: &mut [Self], ty: Scalar) {
         if ty != Scalar::F64 {
             for x in xs.iter_mut() {
@@ -286,7 +287,7 @@ impl Real for f64 {
 
     fn exp_slice(xs: &mut [Self], ty: Scalar) {
         for x in xs.iter_mut() {
-            *x = x.exp().round_to(ty);
+            *x = x.round_to(ty).exp().round_to(ty);
         }
     }
 
@@ -298,10 +299,12 @@ impl Real for f64 {
         dst.copy_from_slice(src);
     }
 
+    #[inline]
     fn is_finite(self) -> bool {
         f64::is_finite(self)
     }
 
+    #[inline]
     fn max_nan(self, other: Self) -> Self {
         if self.is_nan() || other.is_nan() {
             f64::NAN

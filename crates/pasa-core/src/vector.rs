@@ -7,6 +7,10 @@
 
 use crate::round::{Accumulator, Real, Scalar};
 
+/// Elements per stack chunk where an operand is rounded without being written (a multiple
+/// of the 8 lanes of a bulk f16 conversion).
+const CHUNK: usize = 64;
+
 /// Round every element to `ty` (a `Cast` instruction, round to nearest even).
 pub fn cast_in_place<T: Real>(xs: &mut [T], ty: Scalar) {
     T::round_slice(xs, ty);
@@ -54,16 +58,34 @@ pub fn div_scalar_in_place<T: Real>(xs: &mut [T], s: T, ty: Scalar) {
 
 /// `x <- exp(x)` in `ty` (each result correctly rounded from the f64 exp).
 pub fn exp_in_place<T: Real>(xs: &mut [T], ty: Scalar) {
-    T::round_slice(xs, ty);
     T::exp_slice(xs, ty);
 }
 
 /// `y <- y + x` element-wise in `ty`, over the common prefix of `y` and `x` (the tile
 /// steps that call it check both lengths first).
 pub fn add_in_place<T: Real>(y: &mut [T], x: &[T], ty: Scalar) {
+    add_prepared(y, x, ty, |b| T::round_slice(b, ty));
+}
+
+/// `y <- y + x · s` element-wise in `ty` (a multiply by a scalar, then an add, each an
+/// instruction of its own: `y <- fl(y + fl(x · s))`), over the common prefix of `y` and
+/// `x`.
+pub fn add_scaled_in_place<T: Real>(y: &mut [T], x: &[T], s: T, ty: Scalar) {
+    add_prepared(y, x, ty, |b| mul_scalar_in_place(b, s, ty));
+}
+
+/// `y <- fl(fl(y) + prepare(x))`, where `prepare` leaves a chunk of `x` rounded to `ty`:
+/// `x` is read-only, so it is prepared in a stack chunk, in bulk.
+fn add_prepared<T: Real>(y: &mut [T], x: &[T], ty: Scalar, prepare: impl Fn(&mut [T])) {
     T::round_slice(y, ty);
-    for (a, &b) in y.iter_mut().zip(x) {
-        *a += b.round_to(ty);
+    let mut buf = [T::ZERO; CHUNK];
+    for (ys, xs) in y.chunks_mut(CHUNK).zip(x.chunks(CHUNK)) {
+        let b = &mut buf[..xs.len()];
+        b.copy_from_slice(xs);
+        prepare(b);
+        for (a, &b) in ys.iter_mut().zip(b.iter()) {
+            *a += b;
+        }
     }
     T::round_slice(y, ty);
 }

@@ -164,3 +164,93 @@ fn vector_sum_in_fp16_loses_small_terms() {
     assert_eq!(s16.to_bits(), 2048.0_f32.to_bits());
     assert_eq!(s32.to_bits(), 2052.0_f32.to_bits());
 }
+
+/// Every f16 value, widened to f32, in bit order.
+fn every_f16() -> Vec<f32> {
+    (0..=u16::MAX).map(|b| f16::from_bits(b).to_f32()).collect()
+}
+
+/// Two results are the same: equal bits, or both NaN (the model says where NaN appears,
+/// not its payload).
+fn same(a: f32, b: f32) -> bool {
+    a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())
+}
+
+/// The bulk f16 exp (a table on the f32 working type) against the f64 working type's
+/// scalar exp, which rounds the f64 exp to f16 once through `f64_to_f16` instead of the
+/// f32 path's round-to-odd: both are the correctly rounded f16 of libm's exp, on all
+/// 65536 operands (0 mismatches is the IEEE fact; a double rounding would show at ties).
+#[test]
+fn bulk_exp_is_the_scalar_exp_on_every_f16_operand() {
+    let mut xs = every_f16();
+    vector::exp_in_place(&mut xs, Scalar::F16);
+    let bad: Vec<String> = every_f16()
+        .into_iter()
+        .zip(&xs)
+        .filter(|&(x, &e)| {
+            let want = scalar::exp(x.to_f64(), Scalar::F16);
+            !same(e, f16::from_f64(want).to_f32()) || !same(e, scalar::exp(x, Scalar::F16))
+        })
+        .map(|(x, e)| format!("exp({x}) = {e}"))
+        .take(10)
+        .collect();
+    assert!(bad.is_empty(), "{bad:?}");
+}
+
+/// f32 values around every f16 value: the value, the ties halfway to both neighbours and
+/// one f32 ulp either side of each tie (where a wrong rounding mode or a carry into the
+/// exponent shows), and f32 values beyond f16's range and below its subnormals.
+fn around_every_f16() -> Vec<f32> {
+    let mut xs = Vec::new();
+    for x in every_f16().into_iter().filter(|x| x.is_finite()) {
+        let up = f16::from_f32(x).to_bits().wrapping_add(1);
+        let next = f16::from_bits(up).to_f32();
+        let next = if next.is_finite() && next.abs() > x.abs() {
+            next
+        } else {
+            // Past 65504 the next "value" is the f16 overflow threshold's neighbour.
+            x + x.signum() * 32.0
+        };
+        let tie = f32::midpoint(x, next);
+        let step = |v: f32, k: i32| f32::from_bits(v.to_bits().wrapping_add_signed(k));
+        xs.extend([x, tie, step(tie, -1), step(tie, 1)]);
+    }
+    xs.extend([
+        f32::MAX,
+        f32::MIN,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        f32::NAN,
+        f32::MIN_POSITIVE,
+        f32::from_bits(1),
+        1e-30,
+        -1e-30,
+        65519.996,
+        65520.0,
+        -65520.0,
+    ]);
+    xs
+}
+
+/// Bulk f16 rounding (F16C when the CPU has it) against the IEEE-correct software
+/// conversion `f64_to_f16` on every tie and boundary of f16, against `half`'s scalar
+/// conversion, and against `half`'s software conversion (`from_f32_const`, what the
+/// portable path computes on a CPU without F16C), in slices whose lengths are not
+/// multiples of 8 (the tails take another path).
+#[test]
+fn bulk_rounding_is_the_scalar_rounding_at_every_tie() {
+    let xs = around_every_f16();
+    for len in [xs.len(), 13, 7] {
+        for chunk in xs.chunks(len) {
+            let mut got = chunk.to_vec();
+            f32::round_slice(&mut got, Scalar::F16);
+            for (&x, &g) in chunk.iter().zip(&got) {
+                let want = f64_to_f16(x.to_f64()).to_f32();
+                assert!(same(g, want), "round({x:e}) = {g:e}, want {want:e}");
+                assert!(same(g, x.round_to(Scalar::F16)), "scalar round({x:e})");
+                let software = f16::from_f32_const(x).to_f32();
+                assert!(same(g, software), "software round({x:e}) = {software:e}");
+            }
+        }
+    }
+}

@@ -6,7 +6,6 @@ use crate::suite::Suite;
 pub mod colt;
 pub mod npu;
 pub mod pasa;
-pub mod pasa_benchmark;
 pub mod sinkhorn;
 
 /// Every registered suite, in report order.

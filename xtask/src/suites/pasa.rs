@@ -12,6 +12,7 @@
 //! say so. The `authors-benchmark` check runs the authors' own benchmark
 //! (`authors_benchmark`).
 
+use anyhow::Context;
 use pasa_core::generate::{RandomCase, Resonance};
 use pasa_core::round::F16_MAX;
 use pasa_core::{
@@ -537,7 +538,7 @@ fn grid(rec: &mut Recorder) -> anyhow::Result<()> {
         "RMSE against the f64 reference as the noise amplitude grows, at a fixed bias.",
         by_amp.svg()?,
     );
-    rec.figure("overflow-map", "Which variants produced inf/NaN on each (bias, amplitude) input. The FP32-softmax baseline never did.", overflow_map(&cells, &biases, &amps).svg()?);
+    rec.figure("overflow-map", "Which variants produced inf/NaN on each (bias, amplitude) input. The FP32-softmax baseline never did.", overflow_map(&cells, &biases, &amps)?.svg()?);
 
     let mut table = Table::new(
         format!(
@@ -578,7 +579,7 @@ fn rmse_or_nan(o: &Outcome) -> f64 {
     }
 }
 
-fn overflow_map(cells: &[GridCell], biases: &[f64], amps: &[f64]) -> CategoryMap {
+fn overflow_map(cells: &[GridCell], biases: &[f64], amps: &[f64]) -> anyhow::Result<CategoryMap> {
     let categories = vec![
         ("no overflow".to_owned(), (225, 225, 225)),
         ("FA FP16 overflows".to_owned(), (230, 159, 0)),
@@ -586,12 +587,6 @@ fn overflow_map(cells: &[GridCell], biases: &[f64], amps: &[f64]) -> CategoryMap
         ("FA FP16 and pasa overflow".to_owned(), (180, 30, 30)),
         ("FP32 baseline overflows too".to_owned(), (0, 0, 0)),
     ];
-    let index = |values: &[f64], v: f64| {
-        values
-            .iter()
-            .position(|x| (x - v).abs() < 1e-9)
-            .unwrap_or(0)
-    };
     let cells = cells
         .iter()
         .map(|c| {
@@ -603,16 +598,35 @@ fn overflow_map(cells: &[GridCell], biases: &[f64], amps: &[f64]) -> CategoryMap
                 (false, true, false) => 1,
                 (false, false, false) => 0,
             };
-            (index(amps, c.amp), index(biases, c.bias), category)
+            Ok((
+                grid_index(amps, c.amp)?,
+                grid_index(biases, c.bias)?,
+                category,
+            ))
         })
-        .collect();
-    CategoryMap {
+        .collect::<anyhow::Result<_>>()?;
+    Ok(CategoryMap {
         title: "Overflow map: which FP16 variant produced inf/NaN".to_owned(),
         x_label: "amplitude (std of Q, K noise)".to_owned(),
         y_label: "bias of Q and K".to_owned(),
-        x_ticks: amps.iter().map(|a| fmt_num(*a)).collect(),
-        y_ticks: biases.iter().map(|b| fmt_num(*b)).collect(),
+        x_ticks: grid_ticks(amps),
+        y_ticks: grid_ticks(biases),
         categories,
         cells,
-    }
+    })
+}
+
+/// The column or row of the grid value `v` on a map's axis `values` (grid values are
+/// short decimals, matched to 1e-9); an error for a value off the axis, which must not be
+/// drawn in some other cell.
+fn grid_index(values: &[f64], v: f64) -> anyhow::Result<usize> {
+    values
+        .iter()
+        .position(|x| (x - v).abs() < 1e-9)
+        .with_context(|| format!("{v} is not on the map's axis {values:?}"))
+}
+
+/// The tick labels of a map's axis of grid values.
+fn grid_ticks(values: &[f64]) -> Vec<String> {
+    values.iter().map(|v| fmt_num(*v)).collect()
 }

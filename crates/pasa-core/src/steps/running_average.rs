@@ -302,13 +302,12 @@ pub fn merge_output_in_place<T: Real>(
         .zip(keep)
         .zip(take)
     {
-        for (x, &y) in orow.iter_mut().zip(pvrow) {
-            let new = scalar::mul(t, y, ty);
-            *x = if block == 0 {
-                new
-            } else {
-                scalar::add(scalar::mul(k, *x, ty), new, ty)
-            };
+        if block == 0 {
+            orow.copy_from_slice(pvrow);
+            vector::mul_scalar_in_place(orow, t, ty);
+        } else {
+            vector::mul_scalar_in_place(orow, k, ty);
+            vector::add_scaled_in_place(orow, pvrow, t, ty);
         }
     }
     Ok(())

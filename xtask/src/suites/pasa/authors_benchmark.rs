@@ -1,5 +1,5 @@
 //! The `authors-benchmark` check of the PASA suite: every FP16 variant on the authors'
-//! own benchmark ([`pasa_benchmark`]), with a map of its relative RMSE and pass/fail per
+//! own benchmark ([`pasa_core::authors_benchmark`]), with a map of its relative RMSE and pass/fail per
 //! cell, and the verdicts on what the paper and the authors' script claim for it.
 //!
 //! Quick mode runs [`QUICK_HEADS`] query head(s) over one KV head (the first heads of the
@@ -13,8 +13,9 @@ use pasa_core::Preset;
 use crate::claim::{Claim, Source, Threshold, fmt_num};
 use crate::plot::CategoryMap;
 use crate::suite::{Recorder, Table};
-use crate::suites::pasa_benchmark::{
-    AMPLITUDES, BenchmarkShape, Cell, DOUBLE_PASS_RATIO, Generator, MEANS, run_cell, variants,
+use crate::suites::pasa::{grid_index, grid_ticks};
+use pasa_core::authors_benchmark::{
+    AMPLITUDES, BenchmarkShape, Cell, DOUBLE_PASS_RATIO, Generator, MEANS, SEED, run_cell, variants,
 };
 
 /// Query heads of quick mode (over one KV head, so they are the first heads of the first
@@ -73,9 +74,9 @@ pub fn run(rec: &mut Recorder) -> anyhow::Result<()> {
                 shown_shape.kv_heads,
                 shown_shape.seq,
                 shown_shape.head_dim,
-                crate::suites::pasa_benchmark::SEED,
+                SEED,
             ),
-            map(preset, &shown).svg()?,
+            map(preset, &shown)?.svg()?,
         );
     }
     for generator in Generator::ALL {
@@ -210,7 +211,7 @@ const BINS: [(f64, &str); 3] = [
     (f64::INFINITY, ">= 1e-2"),
 ];
 
-fn map(preset: Preset, cells: &[&Cell]) -> CategoryMap {
+fn map(preset: Preset, cells: &[&Cell]) -> anyhow::Result<CategoryMap> {
     let pass = [(199, 233, 192), (116, 196, 118), (35, 139, 69)];
     let fail = [(253, 208, 162), (253, 141, 60), (217, 72, 1)];
     let mut categories = Vec::new();
@@ -222,43 +223,35 @@ fn map(preset: Preset, cells: &[&Cell]) -> CategoryMap {
     categories.push(("inf/NaN outputs".to_owned(), (0, 0, 0)));
     let mut x_ticks = Vec::new();
     for generator in Generator::ALL {
-        for amp in AMPLITUDES {
-            x_ticks.push(format!("{} {}", &generator.name()[..1], fmt_num(amp)));
+        for amp in grid_ticks(&AMPLITUDES) {
+            x_ticks.push(format!("{} {amp}", &generator.name()[..1]));
         }
     }
-    let index = |values: &[f64], v: f64| {
-        values
-            .iter()
-            .position(|x| (x - v).abs() < 1e-9)
-            .unwrap_or(0)
-    };
-    let cells = cells
-        .iter()
-        .filter_map(|c| {
-            let s = c.score(preset)?;
-            let g = usize::from(c.generator == Generator::Hybrid);
-            let column = g * AMPLITUDES.len() + index(&AMPLITUDES, c.amp);
-            let category = if s.overflowed() {
-                2 * BINS.len()
-            } else {
-                let bin = BINS
-                    .iter()
-                    .position(|(upper, _)| s.rel_rmse_v < *upper)
-                    .unwrap_or(BINS.len() - 1);
-                bin + if s.passed { 0 } else { BINS.len() }
-            };
-            Some((column, index(&MEANS, c.mean), category))
-        })
-        .collect();
-    CategoryMap {
+    let mut placed = Vec::new();
+    for c in cells {
+        let Some(s) = c.score(preset) else { continue };
+        let g = usize::from(c.generator == Generator::Hybrid);
+        let column = g * AMPLITUDES.len() + grid_index(&AMPLITUDES, c.amp)?;
+        let category = if s.overflowed() {
+            2 * BINS.len()
+        } else {
+            let bin = BINS
+                .iter()
+                .position(|(upper, _)| s.rel_rmse_v < *upper)
+                .unwrap_or(BINS.len() - 1);
+            bin + if s.passed { 0 } else { BINS.len() }
+        };
+        placed.push((column, grid_index(&MEANS, c.mean)?, category));
+    }
+    Ok(CategoryMap {
         title: format!("{} on the authors' benchmark", preset.name()),
         x_label: "generator (u = uniform, h = hybrid) and amplitude Am".to_owned(),
         y_label: "mean".to_owned(),
         x_ticks,
-        y_ticks: MEANS.iter().map(|m| fmt_num(*m)).collect(),
+        y_ticks: grid_ticks(&MEANS),
         categories,
-        cells,
-    }
+        cells: placed,
+    })
 }
 
 fn grid_table(

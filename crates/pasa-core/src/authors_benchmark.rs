@@ -1,8 +1,8 @@
 //! The PASA authors' own random benchmark, as their verification script runs it
 //! (`PASA_Verification.py` at commit 14f5c6f of `chenglong92/PASA`): its shape, its two
 //! generators, its grid, its golden output, its metrics and its pass rule. The kernels are
-//! `pasa-core`'s; this module only draws the inputs and scores the outputs the way the
-//! script does, so that the verdicts of the `pasa` suite can say how the authors'
+//! this crate's; this module draws the inputs and scores the outputs the way the script
+//! does, so that a caller (`cargo xtask validate`'s `pasa` suite) can say how the authors'
 //! algorithm fares on the authors' test.
 //!
 //! What is the same as the script, and what is not:
@@ -16,7 +16,7 @@
 //!   head, seeded from 2024724, so that the heads of quick mode are exactly the first heads
 //!   of full mode), so our numbers are the same *distribution*, not the same samples.
 //! * Golden: attention from the FP16 inputs in high precision, rounded to the output type
-//!   FP16. The script computes it in f32 with NumPy; we take `pasa-core`'s f64 reference
+//!   FP16. The script computes it in f32 with NumPy; we take the f64 reference
 //!   and round it once to FP16 (the two differ by f32 rounding, ~1e-7 relative, far below
 //!   the FP16 rounding of the golden).
 //! * Metrics: RMSE against the golden; relative RMSE as the script computes it,
@@ -28,14 +28,18 @@
 //!   zero from counting as relative failures. An inf or NaN output always counts as
 //!   failing.
 
-use pasa_core::round::f32_to_f64;
-use pasa_core::{
-    AttentionInputs, AttentionParams, ErrorReport, Preset, Tensor, attention, reference_attention,
-};
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
 use rand_distr::{Distribution, StandardNormal};
 use serde::Serialize;
+
+use crate::diagnostics::ErrorReport;
+use crate::driver::{AttentionParams, attention};
+use crate::error::PasaError;
+use crate::precision::Preset;
+use crate::reference::reference_attention;
+use crate::round::{Real, Scalar, count_to_f64, f32_to_f64};
+use crate::tensor::{AttentionInputs, Tensor};
 
 /// The script's seed (`gendata(..., seed = 2024724)`).
 pub const SEED: u64 = 2_024_724;
@@ -130,7 +134,7 @@ fn draw_tensor(
     tensor: u64,
     heads: usize,
     shape: BenchmarkShape,
-) -> anyhow::Result<Tensor<f64>> {
+) -> Result<Tensor<f64>, PasaError> {
     let per_head = shape.seq * shape.head_dim;
     let mut values = Vec::with_capacity(heads * per_head);
     for head in 0..heads {
@@ -148,36 +152,32 @@ fn draw_tensor(
             values.push(f32_to_f64(x));
         }
     }
-    Ok(Tensor::new(
-        "benchmark",
-        [1, heads, shape.seq, shape.head_dim],
-        values,
-    )?)
+    Tensor::new("benchmark", [1, heads, shape.seq, shape.head_dim], values)
 }
 
 /// The FP16 inputs of one grid cell.
 ///
 /// # Errors
-/// Shape errors from `pasa-core` (heads that do not divide, zero sizes) and values
-/// beyond FP16 (none at the grid's means and amplitudes).
+/// Shape errors ([`PasaError::HeadsDoNotDivide`], [`PasaError::EmptyDimension`]) and
+/// [`PasaError::NonFiniteInput`] for values beyond FP16 (none at the grid's means and
+/// amplitudes).
 pub fn draw(
     generator: Generator,
     mean: f64,
     amp: f64,
     shape: BenchmarkShape,
-) -> anyhow::Result<AttentionInputs> {
+) -> Result<AttentionInputs, PasaError> {
     // The grid's values are exact in f32.
     let (mean, amp) = (f32_of(mean), f32_of(amp));
     let q = draw_tensor(generator, mean, amp, 0, shape.heads, shape)?;
     let k = draw_tensor(generator, mean, amp, 1, shape.kv_heads, shape)?;
     let v = draw_tensor(generator, mean, amp, 2, shape.kv_heads, shape)?;
-    Ok(AttentionInputs::from_f64(&q, &k, &v)?)
+    AttentionInputs::from_f64(&q, &k, &v)
 }
 
 /// A grid value as f32 (they are small integers and halves, exact in f32).
-#[allow(clippy::cast_possible_truncation)]
 fn f32_of(x: f64) -> f32 {
-    x as f32
+    f32::from_f64_rounded(x, Scalar::F32)
 }
 
 /// One variant's score on one cell, as the script scores it.
@@ -251,12 +251,7 @@ pub fn variants() -> Vec<Preset> {
 
 fn rms(xs: &[f64]) -> f64 {
     let n = xs.len().max(1);
-    (xs.iter().map(|x| x * x).sum::<f64>() / count(n)).sqrt()
-}
-
-#[allow(clippy::cast_precision_loss)]
-fn count(n: usize) -> f64 {
-    n as f64
+    (xs.iter().map(|x| x * x).sum::<f64>() / count_to_f64(n)).sqrt()
 }
 
 /// The script's relative error of one output against its golden value (module docs).
@@ -274,7 +269,7 @@ pub fn score(variant: &'static str, out: &Tensor<f64>, golden: &Tensor<f64>, rms
         .zip(golden.data())
         .filter(|&(&o, &g)| !(o.is_finite() && relative_error(o, g) < DOUBLE_PASS_RATIO))
         .count();
-    let exceed_share = count(exceeding) / count(e.total.max(1));
+    let exceed_share = count_to_f64(exceeding) / count_to_f64(e.total.max(1));
     Score {
         variant,
         non_finite: e.non_finite,
@@ -286,27 +281,32 @@ pub fn score(variant: &'static str, out: &Tensor<f64>, golden: &Tensor<f64>, rms
     }
 }
 
-/// The first `heads` heads of a (1, H, seq, d) tensor.
-fn first_heads(t: &Tensor<f64>, heads: usize) -> anyhow::Result<Tensor<f64>> {
+/// The first `heads` heads of every batch of a (B, H, seq, d) tensor.
+fn first_heads(t: &Tensor<f64>, heads: usize) -> Result<Tensor<f64>, PasaError> {
     let [b, h, s, d] = t.shape();
-    anyhow::ensure!(
-        b == 1 && heads <= h,
-        "cannot take {heads} heads of {:?}",
-        t.shape()
-    );
-    Ok(Tensor::new(
-        "heads",
-        [1, heads, s, d],
-        t.data()[..heads * s * d].to_vec(),
-    )?)
+    if heads > h {
+        return Err(PasaError::IndexOutOfRange {
+            what: "head",
+            index: heads - 1,
+            len: h,
+        });
+    }
+    let mut data = Vec::with_capacity(b * heads * s * d);
+    for batch in 0..b {
+        for head in 0..heads {
+            data.extend_from_slice(t.head(batch, head));
+        }
+    }
+    Tensor::new("heads", [b, heads, s, d], data)
 }
 
 /// Run `presets` on one cell and score each, over every head and over the first
 /// `pinned_heads` query heads (which must read the first KV head).
 ///
 /// # Errors
-/// From [`draw`], [`attention`] and [`reference_attention`]; `pinned_heads` beyond the
-/// first GQA group.
+/// From [`draw`], [`attention`] and [`reference_attention`];
+/// [`PasaError::PinnedHeadsOutsideGroup`] for `pinned_heads` not in `1..=` the query heads
+/// per KV head.
 pub fn run_cell(
     generator: Generator,
     mean: f64,
@@ -314,13 +314,14 @@ pub fn run_cell(
     shape: BenchmarkShape,
     pinned_heads: usize,
     presets: &[Preset],
-) -> anyhow::Result<Cell> {
+) -> Result<Cell, PasaError> {
     let group = shape.heads / shape.kv_heads.max(1);
-    anyhow::ensure!(
-        (1..=group).contains(&pinned_heads),
-        "{pinned_heads} pinned heads do not all read the first of {} KV heads",
-        shape.kv_heads
-    );
+    if !(1..=group).contains(&pinned_heads) {
+        return Err(PasaError::PinnedHeadsOutsideGroup {
+            pinned: pinned_heads,
+            group,
+        });
+    }
     let inputs = draw(generator, mean, amp, shape)?;
     let params = AttentionParams::default();
     // The golden: high-precision attention from the FP16 inputs, rounded to FP16.
