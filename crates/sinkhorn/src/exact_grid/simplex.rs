@@ -62,6 +62,13 @@ fn us(u: Ix) -> usize {
     u as usize
 }
 
+/// A node's potential and thread successor (see [`Tree::node`]).
+#[derive(Clone, Copy)]
+struct Node {
+    pi: f64,
+    thread: Ix,
+}
+
 /// The basis: a spanning tree of the cells and the root (index `n`), in thread order.
 struct Tree {
     /// Cells; the root is node `n`.
@@ -79,15 +86,17 @@ struct Tree {
     up: Vec<bool>,
     /// Flow on that arc (>= 0 in its direction).
     flow: Vec<f64>,
-    /// Preorder successor (cyclic through the root) and its inverse.
-    thread: Vec<Ix>,
+    /// Potential and preorder successor (cyclic through the root) per node, side by
+    /// side: a potential update walks the thread and writes the potential, one cache
+    /// line per node. Padded with `nc` zero potentials after the root so that pricing can
+    /// read the "down" neighbour of every cell without a bounds branch (those slots cost
+    /// `+inf`).
+    node: Vec<Node>,
+    /// Preorder predecessor.
     rev_thread: Vec<Ix>,
     /// Subtree size (itself included) and the subtree's last node in thread order.
     succ_num: Vec<Ix>,
     last_succ: Vec<Ix>,
-    /// Potentials, padded with `nc` zeros after the root so that pricing can read the
-    /// "down" neighbour of every cell without a bounds branch (those slots cost `+inf`).
-    pi: Vec<f64>,
     dirty: Vec<Ix>,
 }
 
@@ -118,11 +127,15 @@ impl Tree {
             pred: vec![ARTIFICIAL; n + 1],
             up: vec![false; n + 1],
             flow: vec![0.0; n + 1],
-            thread: (1..=n + 1).map(|v| ix(v % (n + 1))).collect(),
+            node: (1..=n + 1 + nc)
+                .map(|v| Node {
+                    pi: 0.0,
+                    thread: ix(v % (n + 1)),
+                })
+                .collect(),
             rev_thread: (0..=n).map(|v| ix((v + n) % (n + 1))).collect(),
             succ_num: vec![1; n + 1],
             last_succ: (0..=n).map(ix).collect(),
-            pi: vec![0.0; n + 1 + nc],
             dirty: Vec::new(),
         };
         t.parent[root] = NONE;
@@ -133,6 +146,71 @@ impl Tree {
         for (v, &e) in excess.iter().enumerate() {
             t.up[v] = e > 0.0;
             t.flow[v] = e.abs();
+        }
+        t.recompute_potentials();
+        t
+    }
+
+    /// A basis from a spanning tree of the grid: `link[v] = (parent cell, edge slot)` for
+    /// every cell but `top`, which hangs from the root by its artificial arc. The tree
+    /// arcs carry the excess of the subtree below them (no artificial flow but the
+    /// rounding leftover of `sum(excess)`), oriented by its sign; zero flows point away
+    /// from the root, so the tree is strongly feasible.
+    fn from_links(g: &GridGraph, excess: &[f64], art: f64, link: &[(Ix, Ix)]) -> Self {
+        let n = g.len();
+        let root = n;
+        let mut t = Tree::star(g, excess, art);
+        for v in 0..n {
+            if link[v].1 != ARTIFICIAL {
+                t.parent[v] = link[v].0;
+                t.pred[v] = link[v].1;
+            }
+        }
+        // Children in CSR form, then a preorder by depth-first search from the root.
+        let mut start = vec![0usize; n + 2];
+        for v in 0..n {
+            start[us(t.parent[v]) + 1] += 1;
+        }
+        for k in 0..=n {
+            start[k + 1] += start[k];
+        }
+        let mut fill = start.clone();
+        let mut children = vec![0 as Ix; n];
+        for v in 0..n {
+            let p = us(t.parent[v]);
+            children[fill[p]] = ix(v);
+            fill[p] += 1;
+        }
+        let mut order = Vec::with_capacity(n + 1);
+        let mut stack = vec![root];
+        while let Some(u) = stack.pop() {
+            order.push(u);
+            stack.extend(children[start[u]..start[u + 1]].iter().map(|&c| us(c)));
+        }
+        debug_assert_eq!(order.len(), n + 1, "links are not a spanning tree");
+        let mut pos = vec![0usize; n + 1];
+        for (k, &u) in order.iter().enumerate() {
+            let next = order[(k + 1) % (n + 1)];
+            t.node[u].thread = ix(next);
+            t.rev_thread[next] = ix(u);
+            pos[u] = k;
+        }
+        let mut sub: Vec<f64> = excess.to_vec();
+        sub.push(0.0);
+        t.succ_num.iter_mut().for_each(|s| *s = 1);
+        for &u in order.iter().rev() {
+            if u != root {
+                let p = us(t.parent[u]);
+                t.succ_num[p] += t.succ_num[u];
+                sub[p] += sub[u];
+            }
+        }
+        for u in 0..=n {
+            t.last_succ[u] = ix(order[pos[u] + us(t.succ_num[u]) - 1]);
+        }
+        for v in 0..n {
+            t.up[v] = sub[v] > 0.0;
+            t.flow[v] = sub[v].abs();
         }
         t.recompute_potentials();
         t
@@ -153,17 +231,17 @@ impl Tree {
     /// (the thread is a preorder, so a parent comes before its children).
     fn recompute_potentials(&mut self) {
         let root = self.n;
-        self.pi[root] = 0.0;
-        let mut u = us(self.thread[root]);
+        self.node[root].pi = 0.0;
+        let mut u = us(self.node[root].thread);
         while u != root {
             let c = self.pred_cost(u);
             let p = us(self.parent[u]);
-            self.pi[u] = if self.up[u] {
-                self.pi[p] - c
+            self.node[u].pi = if self.up[u] {
+                self.node[p].pi - c
             } else {
-                self.pi[p] + c
+                self.node[p].pi + c
             };
-            u = us(self.thread[u]);
+            u = us(self.node[u].thread);
         }
     }
 
@@ -180,16 +258,16 @@ impl Tree {
         found: &mut usize,
     ) -> Option<usize> {
         let nc = self.nc;
-        let pi = &self.pi;
+        let node = &self.node;
         let cost = &self.cost;
         for p in from..to {
-            let here = pi[p];
-            let down = cost[2 * p] - (here - pi[p + nc]).abs();
+            let here = node[p].pi;
+            let down = cost[2 * p] - (here - node[p + nc].pi).abs();
             if down < *best {
                 *best = down;
                 *found = 2 * p;
             }
-            let right = cost[2 * p + 1] - (here - pi[p + 1]).abs();
+            let right = cost[2 * p + 1] - (here - node[p + 1].pi).abs();
             if right < *best {
                 *best = right;
                 *found = 2 * p + 1;
@@ -221,7 +299,7 @@ impl Tree {
         let p = found / 2;
         let q = if found % 2 == 1 { p + 1 } else { p + self.nc };
         // c + pi[p] - pi[q] < 0: the arc p -> q enters; otherwise q -> p.
-        let (first, second) = if self.pi[p] < self.pi[q] {
+        let (first, second) = if self.node[p].pi < self.node[q].pi {
             (p, q)
         } else {
             (q, p)
@@ -330,40 +408,40 @@ impl Tree {
             self.up[u_in] = in_up;
             self.flow[u_in] = delta;
             // Move the subtree's thread run to just after v_in.
-            if us(self.thread[v_in]) != u_out {
-                let after = self.thread[old_last_succ];
-                self.thread[old_rev_thread] = after;
+            if us(self.node[v_in].thread) != u_out {
+                let after = self.node[old_last_succ].thread;
+                self.node[old_rev_thread].thread = after;
                 self.rev_thread[us(after)] = ix(old_rev_thread);
-                let after = self.thread[v_in];
-                self.thread[v_in] = ix(u_out);
+                let after = self.node[v_in].thread;
+                self.node[v_in].thread = ix(u_out);
                 self.rev_thread[u_out] = ix(v_in);
-                self.thread[old_last_succ] = after;
+                self.node[old_last_succ].thread = after;
                 self.rev_thread[us(after)] = ix(old_last_succ);
             }
         } else {
             // If old_rev_thread is v_in (then join = v_out), the thread continues after
             // the moved run; otherwise after v_in.
             let thread_continue = if old_rev_thread == v_in {
-                self.thread[old_last_succ]
+                self.node[old_last_succ].thread
             } else {
-                self.thread[v_in]
+                self.node[v_in].thread
             };
             // Walk the stem from u_in up to u_out, splicing each stem node's remaining
             // subtree into the thread after the previous one and reversing parents.
             let mut stem = u_in;
             let mut par_stem = v_in;
             let mut last = us(self.last_succ[u_in]);
-            let mut after = self.thread[last];
-            self.thread[v_in] = ix(u_in);
+            let mut after = self.node[last].thread;
+            self.node[v_in].thread = ix(u_in);
             self.dirty.clear();
             self.dirty.push(ix(v_in));
             while stem != u_out {
                 let next_stem = us(self.parent[stem]);
-                self.thread[last] = ix(next_stem);
+                self.node[last].thread = ix(next_stem);
                 self.dirty.push(ix(last));
                 // Cut stem's subtree out of the thread.
                 let before = us(self.rev_thread[stem]);
-                self.thread[before] = after;
+                self.node[before].thread = after;
                 self.rev_thread[us(after)] = ix(before);
                 self.parent[stem] = ix(par_stem);
                 par_stem = stem;
@@ -373,19 +451,19 @@ impl Tree {
                 } else {
                     us(self.last_succ[stem])
                 };
-                after = self.thread[last];
+                after = self.node[last].thread;
             }
             self.parent[u_out] = ix(par_stem);
-            self.thread[last] = thread_continue;
+            self.node[last].thread = thread_continue;
             self.rev_thread[us(thread_continue)] = ix(last);
             self.last_succ[u_out] = ix(last);
             if old_rev_thread != v_in {
-                self.thread[old_rev_thread] = after;
+                self.node[old_rev_thread].thread = after;
                 self.rev_thread[us(after)] = ix(old_rev_thread);
             }
             for k in 0..self.dirty.len() {
                 let u = self.dirty[k];
-                self.rev_thread[us(self.thread[us(u)])] = u;
+                self.rev_thread[us(self.node[us(u)].thread)] = u;
             }
             // Arcs, directions, flows, sizes and last successors shift along the stem.
             let mut sc: Ix = 0;
@@ -452,38 +530,72 @@ impl Tree {
     fn update_potentials(&mut self, u_in: usize, v_in: usize) {
         let c = self.pred_cost(u_in);
         let target = if self.up[u_in] {
-            self.pi[v_in] - c
+            self.node[v_in].pi - c
         } else {
-            self.pi[v_in] + c
+            self.node[v_in].pi + c
         };
-        let sigma = target - self.pi[u_in];
-        let end = us(self.thread[us(self.last_succ[u_in])]);
+        let sigma = target - self.node[u_in].pi;
+        let end = us(self.node[us(self.last_succ[u_in])].thread);
         if 2 * us(self.succ_num[u_in]) <= self.n + 1 {
             let mut u = u_in;
             while u != end {
-                self.pi[u] += sigma;
-                u = us(self.thread[u]);
+                self.node[u].pi += sigma;
+                u = us(self.node[u].thread);
             }
         } else {
             let mut u = end;
             while u != u_in {
-                self.pi[u] -= sigma;
-                u = us(self.thread[u]);
+                self.node[u].pi -= sigma;
+                u = us(self.node[u].thread);
             }
         }
     }
 }
 
+/// Below this many cells the solve starts from the star tree; above, from the solution
+/// of the 2 x 2-coarsened problem lifted to the grid.
+const COARSEST: usize = 1024;
+
 /// Minimum-cost flow moving `excess` (> 0: supply, < 0: demand; totals equal up to
 /// rounding) on the grid graph.
 pub(super) fn network_simplex(g: &GridGraph, excess: &[f64]) -> Solution {
+    let n = g.len();
+    let (tree, pivots) = solve(g, excess);
+    let mut signed = vec![0.0f64; g.edge_slots()];
+    // Real arcs only: an artificial arc ends with at most the rounding leftover of
+    // sum(a) - sum(b), which the certificate's conservation residual measures.
+    for u in 0..n {
+        let slot = tree.pred[u];
+        let f = tree.flow[u];
+        if slot == ARTIFICIAL || f <= 0.0 {
+            continue;
+        }
+        let slot = us(slot);
+        let tail = if tree.up[u] { u } else { us(tree.parent[u]) };
+        signed[slot] += if tail == slot / 2 { f } else { -f };
+    }
+    Solution {
+        flow: signed,
+        pot: tree.node[..n].iter().map(|v| v.pi).collect(),
+        pivots,
+    }
+}
+
+/// The optimal basis for `excess` on `g` and the pivots spent (all levels).
+fn solve(g: &GridGraph, excess: &[f64]) -> (Tree, usize) {
     let n = g.len();
     let diameter = g.diameter();
     // Any grid path costs at most the diameter, so the root detour (2 x diameter) never
     // beats one: artificial arcs end with no flow beyond rounding.
     let art = 2.0 * diameter.max(f64::MIN_POSITIVE);
-    let mut tree = Tree::star(g, excess, art);
-
+    let (mut tree, below) = if n >= COARSEST && g.nr >= 2 && g.nc >= 2 {
+        let (cg, cexcess) = coarsen(g, excess);
+        let (coarse, pivots) = solve(&cg, &cexcess);
+        let link = lift(g, &cg, &coarse);
+        (Tree::from_links(g, excess, art, &link), pivots)
+    } else {
+        (Tree::star(g, excess, art), 0)
+    };
     // Reduced costs are differences of potentials of size <= ~2 x diameter: below
     // 64 ulps of the diameter a negative value is rounding, not an improving arc.
     let tol = 64.0 * f64::EPSILON * diameter;
@@ -503,12 +615,12 @@ pub(super) fn network_simplex(g: &GridGraph, excess: &[f64]) -> Solution {
         };
         let Some(e) = entering else {
             // Optimal up to rounding; confirm with exact potentials before stopping.
-            let before = tree.pi.clone();
+            let before = tree.node.clone();
             tree.recompute_potentials();
             let moved = before
                 .iter()
-                .zip(&tree.pi)
-                .any(|(a, b)| (a - b).abs() > tol * 0.25);
+                .zip(&tree.node)
+                .any(|(a, b)| (a.pi - b.pi).abs() > tol * 0.25);
             if moved && pivots < max_pivots {
                 continue;
             }
@@ -523,24 +635,90 @@ pub(super) fn network_simplex(g: &GridGraph, excess: &[f64]) -> Solution {
             tree.recompute_potentials();
         }
     }
+    (tree, below + pivots)
+}
 
-    let mut signed = vec![0.0f64; g.edge_slots()];
-    // Real arcs only: an artificial arc ends with at most the rounding leftover of
-    // sum(a) - sum(b), which the certificate's conservation residual measures.
-    for u in 0..n {
-        let slot = tree.pred[u];
-        let f = tree.flow[u];
-        if slot == ARTIFICIAL || f <= 0.0 {
-            continue;
+/// The grid with cells merged in 2 x 2 blocks (1 x 2, 2 x 1 or 1 x 1 at odd edges): block
+/// excess is the sum, block gaps span the merged rows / columns.
+fn coarsen(g: &GridGraph, excess: &[f64]) -> (GridGraph, Vec<f64>) {
+    let (cr, cc) = (g.nr.div_ceil(2), g.nc.div_ceil(2));
+    let merge = |gaps: &[f64], len: usize| -> Vec<f64> {
+        (0..len - 1)
+            .map(|k| gaps[2 * k] + gaps.get(2 * k + 1).copied().unwrap_or(0.0))
+            .collect()
+    };
+    let cg = GridGraph {
+        nr: cr,
+        nc: cc,
+        row_gaps: merge(&g.row_gaps, cr),
+        col_gaps: merge(&g.col_gaps, cc),
+    };
+    let mut cex = vec![0.0; cr * cc];
+    for (p, &e) in excess.iter().enumerate() {
+        let (i, j) = (p / g.nc, p % g.nc);
+        cex[(i / 2) * cc + j / 2] += e;
+    }
+    (cg, cex)
+}
+
+/// A spanning tree of `g` from the coarse optimal tree: each coarse tree edge becomes the
+/// fine edge between the two blocks at the block's first row / column, and each block's
+/// cells hang from the cell that edge reaches (breadth-first inside the block).
+fn lift(g: &GridGraph, cg: &GridGraph, coarse: &Tree) -> Vec<(Ix, Ix)> {
+    let (nr, nc) = (g.nr, g.nc);
+    let cc = cg.nc;
+    let mut link = vec![(NONE, ARTIFICIAL); g.len()];
+    // The fine cell of block `b` that block `b`'s tree arc starts from, and its link.
+    for b in 0..cg.len() {
+        let (bi, bj) = (b / cc, b % cc);
+        let slot = coarse.pred[b];
+        let anchor;
+        if slot == ARTIFICIAL {
+            anchor = (2 * bi) * nc + 2 * bj;
+        } else {
+            let slot = us(slot);
+            let a = slot / 2; // the smaller block of the coarse edge
+            let (ai, aj) = (a / cc, a % cc);
+            let (lo, hi) = if slot % 2 == 0 {
+                // a above a + cc: rows (last of a, first of a + cc), column first of a.
+                let r = (2 * ai + 1).min(nr - 1);
+                let p = r * nc + 2 * aj;
+                (p, p + nc)
+            } else {
+                let c = (2 * aj + 1).min(nc - 1);
+                let p = (2 * ai) * nc + c;
+                (p, p + 1)
+            };
+            let fine_slot = if slot % 2 == 0 { 2 * lo } else { 2 * lo + 1 };
+            let (mine, theirs) = if a == b { (lo, hi) } else { (hi, lo) };
+            anchor = mine;
+            link[mine] = (ix(theirs), ix(fine_slot));
         }
-        let slot = us(slot);
-        let tail = if tree.up[u] { u } else { us(tree.parent[u]) };
-        signed[slot] += if tail == slot / 2 { f } else { -f };
+        // The other cells of the block, from the anchor.
+        let rows = (2 * bi)..(2 * bi + 2).min(nr);
+        let cols = (2 * bj)..(2 * bj + 2).min(nc);
+        let (ar, ac) = (anchor / nc, anchor % nc);
+        for r in rows.clone() {
+            for c in cols.clone() {
+                let p = r * nc + c;
+                if p == anchor {
+                    continue;
+                }
+                // Step towards the anchor: along the row first, then the column.
+                let (q, slot) = if c != ac {
+                    if c > ac {
+                        (p - 1, 2 * (p - 1) + 1)
+                    } else {
+                        (p + 1, 2 * p + 1)
+                    }
+                } else if r > ar {
+                    (p - nc, 2 * (p - nc))
+                } else {
+                    (p + nc, 2 * p)
+                };
+                link[p] = (ix(q), ix(slot));
+            }
+        }
     }
-    tree.pi.truncate(n);
-    Solution {
-        flow: signed,
-        pot: tree.pi,
-        pivots,
-    }
+    link
 }
