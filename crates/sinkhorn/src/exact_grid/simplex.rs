@@ -1,33 +1,41 @@
 //! Primal network simplex on the grid graph with the spanning tree kept in thread order
 //! (parent, predecessor arc, preorder thread, subtree size and last successor per node),
-//! block-search pricing, and the strongly feasible leaving rule (Cunningham 1976).
+//! a multiscale start, small-block pricing, and the strongly feasible leaving rule
+//! (Cunningham 1976).
 //!
 //! Why this layout: a pivot changes the tree by cutting one subtree and re-hanging it from
 //! the entering arc. With the tree in preorder ("thread") form, that subtree is one
 //! contiguous run of the thread, its potentials shift in one walk over it, and subtree
 //! sizes change only between the cycle's apex and the two arcs, so no pivot walks to the
-//! root. This is the scheme of LEMON's `NetworkSimplex` (Kovacs 2015, "Minimum-cost flow
-//! algorithms: an experimental evaluation") specialised to the grid; the previous version
-//! kept children in sibling lists and updated sizes up to the root, which made a pivot
-//! cost a fraction of the whole grid (slope ~2.1 in the number of cells).
+//! root. This is the tree scheme of LEMON's `NetworkSimplex` (Kovacs 2015, "Minimum-cost
+//! flow algorithms: an experimental evaluation"); the previous version kept children in
+//! sibling lists and updated sizes up to the root.
 //!
-//! - Start: every cell hangs from an artificial root by an artificial arc carrying its
-//!   excess, cell -> root (cost 0) for supply, root -> cell (cost `2 x diameter`) for
-//!   demand or none; a detour through the root costs more than any grid path, so the
-//!   artificial arcs end with no flow. Zero-flow arcs point away from the root, so the
+//! - Start: grids of 1024 cells or more first solve the grid coarsened by 2 x 2 blocks
+//!   (recursively) and lift its optimal tree: each coarse tree arc becomes the grid edge
+//!   between the two blocks, and each block's cells hang from the cell that edge reaches.
+//!   The arcs carry the excess of their subtrees, so the start is feasible and needs about
+//!   a third of the pivots of a cold start. Nodes are numbered in the lifted tree's
+//!   preorder, so subtree walks start out sequential in memory. Small grids start from
+//!   the star: every cell hangs from an artificial root by an artificial arc carrying its
+//!   excess, cell -> root (cost 0) for supply, root -> cell (cost `2 x diameter`)
+//!   otherwise; a detour through the root costs more than any grid path, so artificial
+//!   arcs end with no flow. Zero-flow arcs point away from the root in both starts, so the
 //!   tree is strongly feasible.
 //! - Pricing: an edge `{p, q}` of gap `c` has reduced costs `c +- (pi[p] - pi[q])` in its
 //!   two directions, so `c - |pi[p] - pi[q]|` prices both at once, reading the grid's
-//!   neighbours directly (no arc lists). Cells are scanned cyclically in blocks of about
-//!   `sqrt(N)` cells; the most negative edge of the first block that has one below `-tol`
-//!   enters.
+//!   neighbours directly (no arc lists). Cells are scanned cyclically in blocks of 16; the
+//!   most negative edge of the first block that has one below `-tol` enters.
 //! - Ratio test: only tree arcs against the cycle's direction can block (no upper
 //!   bounds); ties go to the last blocking arc met from the apex, which keeps the tree
 //!   strongly feasible. A blocking arc's flow becomes `f - f = 0` exactly, so no
 //!   tolerance on flows is needed anywhere.
 //! - Potentials: the moved subtree (or, when it holds more than half the nodes, the rest
-//!   of the tree) shifts by one constant. Potentials are recomputed from the tree every
-//!   `N` pivots and at the end, so rounding does not accumulate.
+//!   of the tree) shifts by one constant. That walk is the dominant cost: about 9% of the
+//!   nodes per pivot on random masses at every size measured, so the solve is still about
+//!   quadratic in the number of cells (measured slope in `docs/sinkhorn.md`). Potentials
+//!   are recomputed from the tree every `N` pivots and at the end, so rounding does not
+//!   accumulate.
 
 use super::graph::GridGraph;
 
@@ -75,6 +83,11 @@ struct Tree {
     n: usize,
     /// Grid columns (the "down" neighbour of `p` is `p + nc`).
     nc: usize,
+    /// Tree nodes are numbered apart from grid cells (see [`Tree::from_links`]):
+    /// `cell_of[label]`, and `label[cell]` padded with the root for the `nc` cells past
+    /// the grid that pricing reads. Edge slots stay in grid numbering.
+    cell_of: Vec<Ix>,
+    label: Vec<Ix>,
     /// Cost per edge slot (`2 p` down, `2 p + 1` right); `+inf` for slots off the grid.
     cost: Vec<f64>,
     /// Cost of an artificial root -> cell arc.
@@ -88,9 +101,7 @@ struct Tree {
     flow: Vec<f64>,
     /// Potential and preorder successor (cyclic through the root) per node, side by
     /// side: a potential update walks the thread and writes the potential, one cache
-    /// line per node. Padded with `nc` zero potentials after the root so that pricing can
-    /// read the "down" neighbour of every cell without a bounds branch (those slots cost
-    /// `+inf`).
+    /// line per node.
     node: Vec<Node>,
     /// Preorder predecessor.
     rev_thread: Vec<Ix>,
@@ -109,8 +120,11 @@ struct Entering {
 }
 
 impl Tree {
-    /// The star tree: every cell hangs from the root by its artificial arc.
-    fn star(g: &GridGraph, excess: &[f64], art: f64) -> Self {
+    /// Arrays for the basis with cells numbered by `cell_of` (label -> cell): every
+    /// cell hangs from the root by its artificial arc, and the thread runs through the
+    /// labels in order, so a constructor that numbers cells in preorder only has to set
+    /// parents, arcs and sizes.
+    fn alloc(g: &GridGraph, art: f64, cell_of: Vec<Ix>) -> Self {
         let n = g.len();
         let nc = g.nc;
         let mut cost = vec![f64::INFINITY; 2 * n];
@@ -118,16 +132,23 @@ impl Tree {
             cost[slot] = gap;
         }
         let root = n;
+        // Cells past the grid (read by pricing, at cost +inf) map to the root.
+        let mut label = vec![ix(root); n + nc];
+        for (k, &v) in cell_of.iter().enumerate() {
+            label[us(v)] = ix(k);
+        }
         let mut t = Tree {
             n,
             nc,
             cost,
             art,
+            cell_of,
+            label,
             parent: vec![ix(root); n + 1],
             pred: vec![ARTIFICIAL; n + 1],
             up: vec![false; n + 1],
             flow: vec![0.0; n + 1],
-            node: (1..=n + 1 + nc)
+            node: (1..=n + 1)
                 .map(|v| Node {
                     pi: 0.0,
                     thread: ix(v % (n + 1)),
@@ -143,6 +164,13 @@ impl Tree {
         t.succ_num[root] = ix(n + 1);
         // The last cell (`n >= 1`: empty grids are refused before the solver).
         t.last_succ[root] = ix(n - 1);
+        t
+    }
+
+    /// The star tree: every cell hangs from the root by its artificial arc carrying its
+    /// excess.
+    fn star(g: &GridGraph, excess: &[f64], art: f64) -> Self {
+        let mut t = Tree::alloc(g, art, (0..g.len()).map(ix).collect());
         for (v, &e) in excess.iter().enumerate() {
             t.up[v] = e > 0.0;
             t.flow[v] = e.abs();
@@ -151,25 +179,26 @@ impl Tree {
         t
     }
 
-    /// A basis from a spanning tree of the grid: `link[v] = (parent cell, edge slot)` for
-    /// every cell but `top`, which hangs from the root by its artificial arc. The tree
-    /// arcs carry the excess of the subtree below them (no artificial flow but the
-    /// rounding leftover of `sum(excess)`), oriented by its sign; zero flows point away
-    /// from the root, so the tree is strongly feasible.
+    /// A basis from a spanning forest of the grid: `link[v] = (parent cell, edge slot)`,
+    /// or `(_, ARTIFICIAL)` for a cell that hangs from the root. The tree arcs carry the
+    /// excess of the subtree below them (artificial arcs only the rounding leftover of
+    /// `sum(excess)` when the links span the grid), oriented by its sign; zero flows point
+    /// away from the root, so the tree is strongly feasible. Cells are numbered in
+    /// preorder, so subtrees start as contiguous runs of memory.
     fn from_links(g: &GridGraph, excess: &[f64], art: f64, link: &[(Ix, Ix)]) -> Self {
         let n = g.len();
         let root = n;
-        let mut t = Tree::star(g, excess, art);
-        for v in 0..n {
-            if link[v].1 != ARTIFICIAL {
-                t.parent[v] = link[v].0;
-                t.pred[v] = link[v].1;
+        let parent_cell = |v: usize| {
+            if link[v].1 == ARTIFICIAL {
+                root
+            } else {
+                us(link[v].0)
             }
-        }
+        };
         // Children in CSR form, then a preorder by depth-first search from the root.
         let mut start = vec![0usize; n + 2];
         for v in 0..n {
-            start[us(t.parent[v]) + 1] += 1;
+            start[parent_cell(v) + 1] += 1;
         }
         for k in 0..=n {
             start[k + 1] += start[k];
@@ -177,40 +206,40 @@ impl Tree {
         let mut fill = start.clone();
         let mut children = vec![0 as Ix; n];
         for v in 0..n {
-            let p = us(t.parent[v]);
+            let p = parent_cell(v);
             children[fill[p]] = ix(v);
             fill[p] += 1;
         }
         let mut order = Vec::with_capacity(n + 1);
         let mut stack = vec![root];
         while let Some(u) = stack.pop() {
-            order.push(u);
+            if u != root {
+                order.push(ix(u));
+            }
             stack.extend(children[start[u]..start[u + 1]].iter().map(|&c| us(c)));
         }
-        debug_assert_eq!(order.len(), n + 1, "links are not a spanning tree");
-        let mut pos = vec![0usize; n + 1];
-        for (k, &u) in order.iter().enumerate() {
-            let next = order[(k + 1) % (n + 1)];
-            t.node[u].thread = ix(next);
-            t.rev_thread[next] = ix(u);
-            pos[u] = k;
-        }
-        let mut sub: Vec<f64> = excess.to_vec();
-        sub.push(0.0);
-        t.succ_num.iter_mut().for_each(|s| *s = 1);
-        for &u in order.iter().rev() {
-            if u != root {
-                let p = us(t.parent[u]);
-                t.succ_num[p] += t.succ_num[u];
-                sub[p] += sub[u];
+        debug_assert_eq!(order.len(), n, "links are not a spanning forest");
+        let mut t = Tree::alloc(g, art, order);
+        let mut sub = vec![0.0f64; n + 1];
+        for k in 0..n {
+            let v = us(t.cell_of[k]);
+            sub[k] = excess[v];
+            if link[v].1 != ARTIFICIAL {
+                t.parent[k] = t.label[us(link[v].0)];
+                t.pred[k] = link[v].1;
             }
         }
-        for u in 0..=n {
-            t.last_succ[u] = ix(order[pos[u] + us(t.succ_num[u]) - 1]);
+        for k in (0..n).rev() {
+            let p = us(t.parent[k]);
+            if p != root {
+                t.succ_num[p] += t.succ_num[k];
+                sub[p] += sub[k];
+            }
         }
-        for v in 0..n {
-            t.up[v] = sub[v] > 0.0;
-            t.flow[v] = sub[v].abs();
+        for k in 0..n {
+            t.last_succ[k] = ix(k + us(t.succ_num[k]) - 1);
+            t.up[k] = sub[k] > 0.0;
+            t.flow[k] = sub[k].abs();
         }
         t.recompute_potentials();
         t
@@ -259,15 +288,16 @@ impl Tree {
     ) -> Option<usize> {
         let nc = self.nc;
         let node = &self.node;
+        let label = &self.label;
         let cost = &self.cost;
         for p in from..to {
-            let here = node[p].pi;
-            let down = cost[2 * p] - (here - node[p + nc].pi).abs();
+            let here = node[us(label[p])].pi;
+            let down = cost[2 * p] - (here - node[us(label[p + nc])].pi).abs();
             if down < *best {
                 *best = down;
                 *found = 2 * p;
             }
-            let right = cost[2 * p + 1] - (here - node[p + 1].pi).abs();
+            let right = cost[2 * p + 1] - (here - node[us(label[p + 1])].pi).abs();
             if right < *best {
                 *best = right;
                 *found = 2 * p + 1;
@@ -299,6 +329,7 @@ impl Tree {
         let p = found / 2;
         let q = if found % 2 == 1 { p + 1 } else { p + self.nc };
         // c + pi[p] - pi[q] < 0: the arc p -> q enters; otherwise q -> p.
+        let (p, q) = (us(self.label[p]), us(self.label[q]));
         let (first, second) = if self.node[p].pi < self.node[q].pi {
             (p, q)
         } else {
@@ -572,11 +603,18 @@ pub(super) fn network_simplex(g: &GridGraph, excess: &[f64]) -> Solution {
         }
         let slot = us(slot);
         let tail = if tree.up[u] { u } else { us(tree.parent[u]) };
-        signed[slot] += if tail == slot / 2 { f } else { -f };
+        signed[slot] += if us(tree.cell_of[tail]) == slot / 2 {
+            f
+        } else {
+            -f
+        };
     }
     Solution {
         flow: signed,
-        pot: tree.node[..n].iter().map(|v| v.pi).collect(),
+        pot: tree.label[..n]
+            .iter()
+            .map(|&k| tree.node[us(k)].pi)
+            .collect(),
         pivots,
     }
 }
@@ -599,9 +637,11 @@ fn solve(g: &GridGraph, excess: &[f64]) -> (Tree, usize) {
     // Reduced costs are differences of potentials of size <= ~2 x diameter: below
     // 64 ulps of the diameter a negative value is rounding, not an improving arc.
     let tol = 64.0 * f64::EPSILON * diameter;
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    #[allow(clippy::cast_precision_loss)]
-    let block = ((n as f64).sqrt() as usize).max(10);
+    // Cells per pricing block. Small blocks fix the lifted tree locally: measured on
+    // random masses (128^2, 256^2), 16 cells took ~1.7 pivots per cell and 35% less time
+    // than blocks of sqrt(N) cells (LEMON's default, 2.4 per cell); 4x sqrt(N) was 2x
+    // slower still.
+    let block: usize = 16;
     let mut next = 0usize;
     let mut pivots = 0usize;
     // A bound no solve has come near: a guard against a stall, whose unfinished flow
@@ -671,7 +711,7 @@ fn lift(g: &GridGraph, cg: &GridGraph, coarse: &Tree) -> Vec<(Ix, Ix)> {
     // The fine cell of block `b` that block `b`'s tree arc starts from, and its link.
     for b in 0..cg.len() {
         let (bi, bj) = (b / cc, b % cc);
-        let slot = coarse.pred[b];
+        let slot = coarse.pred[us(coarse.label[b])];
         let anchor;
         if slot == ARTIFICIAL {
             anchor = (2 * bi) * nc + 2 * bj;
