@@ -7,7 +7,8 @@
 //! formulation) with about `2 N` uncapacitated edges instead of `N^2` couplings.
 //!
 //! - `graph`: the grid graph and the signed flow per edge;
-//! - `simplex`: the primal network simplex (spanning-tree basis, block pricing,
+//! - `simplex`: the primal network simplex (spanning tree in thread order, multiscale
+//!   start from the 2 x 2-coarsened grid, block pricing,
 //!   strongly feasible leaving rule);
 //! - `certificate`: primal and dual bounds recomputed from the output; the value is
 //!   returned only when they agree to rounding, so no floating-point stopping decision
