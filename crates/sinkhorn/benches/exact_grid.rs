@@ -3,8 +3,8 @@
 //!
 //! `cargo bench -p sinkhorn --bench exact_grid` runs the criterion group `exact_w1_grid`
 //! with the number of cells as the parameter (64^2 .. 256^2; `SINKHORN_BENCH_FULL=1` adds
-//! 362^2 and 512^2, about 10 solves each, several minutes per size on a loaded 2-core
-//! machine), then prints the first solve's seconds per size, the fitted log-log slope and
+//! 362^2 and 512^2, about 10 solves each: about 10 minutes at 512^2 on a loaded
+//! 2-core machine), then prints the first solve's seconds per size, the fitted log-log slope and
 //! the issue-16 targets (256^2 < 10 s, 512^2 < 60 s) as met or missed. Quick mode
 //! (`SINKHORN_BENCH_QUICK=1`, set by `cargo xtask bench --quick`) keeps the default sizes.
 //! Every timed problem is checked first: against POT's `ot.emd2` and a HiGHS LP (the test
