@@ -112,7 +112,8 @@ struct Tree {
     dirty: Vec<Ix>,
 }
 
-/// The entering arc `first -> second` along edge `slot` and its reduced cost.
+/// The entering arc `first -> second` along edge `slot` (grid numbering; `first` and
+/// `second` are tree labels).
 #[derive(Clone, Copy)]
 struct Entering {
     slot: usize,
