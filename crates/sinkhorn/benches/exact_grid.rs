@@ -1,18 +1,20 @@
 //! Exact W1 on 2D grids (`exact_w1`, min-cost flow) against the number of cells, with the
 //! fitted log-log slope, on random non-uniform masses over non-uniform axes.
 //!
-//! `cargo bench -p sinkhorn --bench exact_grid` runs a small criterion group (64^2) and
-//! then the sweep 64^2 .. 256^2 (minimum of a few solves per size), printing seconds, the
-//! slope and the issue-16 targets (256^2 < 10 s, 512^2 < 60 s) as met or missed.
-//! `SINKHORN_BENCH_QUICK=1` stops the sweep at 128^2; `SINKHORN_BENCH_FULL=1` extends it
-//! to 512^2 (tens of minutes with the current solver). Every timed answer is checked: against POT's `ot.emd2` and a HiGHS
-//! LP (the test fixture) where those exist, and at every size against the closed form for
-//! product measures, `W1(p x q, p' x q') = W1(p, p') + W1(q, q')`, on a grid of that size.
+//! `cargo bench -p sinkhorn --bench exact_grid` runs the criterion group `exact_w1_grid`
+//! with the number of cells as the parameter (64^2 .. 256^2; `SINKHORN_BENCH_FULL=1` adds
+//! 362^2 and 512^2, about 10 solves each: about 10 minutes at 512^2 on a loaded
+//! 2-core machine), then prints the first solve's seconds per size, the fitted log-log slope and
+//! the issue-16 targets (256^2 < 10 s, 512^2 < 60 s) as met or missed. Quick mode
+//! (`SINKHORN_BENCH_QUICK=1`, set by `cargo xtask bench --quick`) keeps the default sizes.
+//! Every timed problem is checked first: against POT's `ot.emd2` and a HiGHS LP (the test
+//! fixture) where those exist, and at every size against the closed form for product
+//! measures, `W1(p x q, p' x q') = W1(p, p') + W1(q, q')`, on a grid of that size.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use criterion::Criterion;
+use criterion::{BenchmarkId, Criterion, SamplingMode};
 use sinkhorn::timing::{TimingPoint, loglog_slope};
 use sinkhorn::{Grid2d, Problem, Support1d, exact_w1, w1_line};
 
@@ -88,18 +90,16 @@ fn fixture_w1(seed: u64, n: usize) -> Option<f64> {
     })
 }
 
-/// Seconds for one exact solve (minimum over `repeats`), after checking the answer.
-fn time_size(n: usize, repeats: usize) -> f64 {
+/// Checks the answer at size `n` (against the fixture where it has the case, and against
+/// the product-measure closed form at every size) and returns the problem to time with
+/// the seconds of its first (checked) solve.
+fn checked_case(n: usize) -> (Problem, f64) {
     // The fixture's seeds for its square cases: 6464 (64^2), 128128 (128^2).
     let seed = if n == 64 { 6464 } else { 128_128 };
     let problem = random_case(seed, n);
-    let mut best = f64::INFINITY;
-    let mut w = f64::NAN;
-    for _ in 0..repeats {
-        let t = Instant::now();
-        w = exact_w1(black_box(&problem)).expect("certified exact W1");
-        best = best.min(t.elapsed().as_secs_f64());
-    }
+    let t = Instant::now();
+    let w = exact_w1(black_box(&problem)).expect("certified exact W1");
+    let seconds = t.elapsed().as_secs_f64();
     #[allow(clippy::cast_precision_loss)]
     let tol = 2.0 * (n * n) as f64 * f64::EPSILON;
     if let Some(emd) = fixture_w1(seed, n) {
@@ -113,42 +113,44 @@ fn time_size(n: usize, repeats: usize) -> f64 {
         rel <= tol,
         "{n}^2: product measure {got} vs closed form {want}: {rel:e}"
     );
-    best
+    (problem, seconds)
 }
 
 fn main() {
     let mut c = Criterion::default().configure_from_args();
-    {
-        let mut g = c.benchmark_group("exact_w1_grid");
-        g.sample_size(10)
-            .warm_up_time(Duration::from_millis(300))
-            .measurement_time(Duration::from_secs(2));
-        let problem = random_case(6464, 64);
-        g.bench_function("random_64x64", |b| {
-            b.iter(|| exact_w1(black_box(&problem)).expect("certified"))
-        });
-        g.finish();
-    }
-    c.final_summary();
-
-    let sizes: &[usize] = if std::env::var_os("SINKHORN_BENCH_QUICK").is_some() {
-        &[64, 90, 128]
-    } else if std::env::var_os("SINKHORN_BENCH_FULL").is_some() {
+    let sides: &[usize] = if std::env::var_os("SINKHORN_BENCH_FULL").is_some() {
         &[64, 90, 128, 181, 256, 362, 512]
     } else {
         &[64, 90, 128, 181, 256]
     };
     let mut points = Vec::new();
-    println!("exact W1 on n x n grids, random non-uniform masses (min of repeats):");
-    for &n in sizes {
-        let repeats = if n <= 128 { 3 } else { 1 };
-        let s = time_size(n, repeats);
-        println!("  {n:>4} x {n:<4} ({:>7} cells): {s:>9.4} s", n * n);
-        points.push(TimingPoint {
-            n: n * n,
-            seconds_per_iteration: s,
-            iterations: 1,
-        });
+    {
+        // Parameter: the number of cells, so `cargo xtask bench` fits the slope in N.
+        let mut g = c.benchmark_group("exact_w1_grid");
+        g.sample_size(10)
+            .sampling_mode(SamplingMode::Flat)
+            .warm_up_time(Duration::from_millis(100))
+            .measurement_time(Duration::from_secs(2));
+        for &n in sides {
+            let (problem, first) = checked_case(n);
+            points.push(TimingPoint {
+                n: n * n,
+                seconds_per_iteration: first,
+                iterations: 1,
+            });
+            g.bench_with_input(
+                BenchmarkId::new("network_simplex", n * n),
+                &problem,
+                |b, p| b.iter(|| exact_w1(black_box(p)).expect("certified")),
+            );
+        }
+        g.finish();
+    }
+    c.final_summary();
+
+    println!("exact W1 on n x n grids, random non-uniform masses (first, checked solve):");
+    for p in &points {
+        println!("  {:>7} cells: {:>9.4} s", p.n, p.seconds_per_iteration);
     }
     println!(
         "log-log slope of time vs cells: {:.2}",

@@ -245,3 +245,136 @@ fn bad_masses_are_typed_errors() {
         SinkhornError::ZeroMass { side: Side::Source }
     ));
 }
+
+/// `grid_case` with every third source cell and every fifth target cell emptied (masses
+/// renormalised), so supports differ and many cells have no excess.
+fn grid_case_with_zeros(seed: u64, nr: usize, nc: usize) -> (Grid2d, Vec<f64>, Vec<f64>) {
+    let (grid, mut a, mut b) = grid_case(seed, nr, nc);
+    a.iter_mut().step_by(3).for_each(|v| *v = 0.0);
+    b.iter_mut().skip(1).step_by(5).for_each(|v| *v = 0.0);
+    (grid, common::normalised(a), common::normalised(b))
+}
+
+/// The same problem with rows and columns swapped.
+fn transposed(grid: &Grid2d, a: &[f64], b: &[f64]) -> (Grid2d, Vec<f64>, Vec<f64>) {
+    let (nr, nc) = (grid.rows().len(), grid.cols().len());
+    let t = |m: &[f64]| -> Vec<f64> {
+        (0..nc)
+            .flat_map(|j| (0..nr).map(move |i| m[i * nc + j]))
+            .collect()
+    };
+    let swapped = Grid2d::new(grid.cols().clone(), grid.rows().clone()).unwrap();
+    (swapped, t(a), t(b))
+}
+
+/// Exact-vs-exact tolerance: both values are sums of ~N rounded terms (Higham's gamma_N),
+/// so 2 N u relative bounds their difference.
+#[allow(clippy::cast_precision_loss)]
+fn exact_tol(cells: usize) -> f64 {
+    2.0 * cells as f64 * f64::EPSILON
+}
+
+fn certified(grid: &Grid2d, a: &[f64], b: &[f64]) -> f64 {
+    let flow = min_cost_flow_grid(grid, a, b).unwrap();
+    assert!(
+        flow.lower <= flow.cost && flow.cost <= flow.upper,
+        "{} x {}: {flow:?}",
+        grid.rows().len(),
+        grid.cols().len()
+    );
+    flow.cost
+}
+
+#[test]
+fn single_row_and_column_match_the_cdf_formula() {
+    // A 1 x N or N x 1 grid is a line: W1 is the CDF formula on that axis. 1500 cells is
+    // above the size where the solver starts from a coarsened grid, which a single row
+    // cannot be; 2 and 7 cells cover the smallest graphs.
+    for (seed, nr, nc) in [
+        (11u64, 1usize, 1500usize),
+        (12, 1500, 1),
+        (13, 1, 2),
+        (14, 7, 1),
+    ] {
+        let (grid, a, b) = grid_case(seed, nr, nc);
+        let axis = if nr == 1 { grid.cols() } else { grid.rows() };
+        let want = sinkhorn::w1_line(axis, &a, &b).unwrap();
+        let got = certified(&grid, &a, &b);
+        let rel = (got - want).abs() / want;
+        assert!(
+            rel <= exact_tol(nr * nc),
+            "{nr} x {nc}: grid {got} vs line {want}: {rel:e}"
+        );
+    }
+}
+
+#[test]
+fn odd_shapes_are_transpose_invariant() {
+    // Swapping the axes (and transposing the masses) is the same transport problem on a
+    // different cell numbering: different trees, coarsenings and pivots, same W1. Shapes:
+    // thin (3 x 517: coarsened to 2 x 259), odd (37 x 41, 65 x 67: two coarsening
+    // levels), and with zero masses.
+    for (seed, nr, nc, zeros) in [
+        (21u64, 3usize, 517usize, false),
+        (22, 37, 41, false),
+        (23, 65, 67, false),
+        (24, 37, 41, true),
+    ] {
+        let (grid, a, b) = if zeros {
+            grid_case_with_zeros(seed, nr, nc)
+        } else {
+            grid_case(seed, nr, nc)
+        };
+        let w = certified(&grid, &a, &b);
+        let (tg, ta, tb) = transposed(&grid, &a, &b);
+        let wt = certified(&tg, &ta, &tb);
+        let rel = (w - wt).abs() / w;
+        assert!(
+            rel <= exact_tol(nr * nc),
+            "{nr} x {nc}: {w} vs transposed {wt}: {rel:e}"
+        );
+    }
+}
+
+#[test]
+fn equal_masses_cost_exactly_zero() {
+    // a = b: every excess is 0, any feasible tree carries no flow, and W1 is exactly 0
+    // (at a size that starts from a coarsened grid, and at one that does not).
+    for (seed, nr, nc) in [(31u64, 40usize, 45usize), (32, 9, 5)] {
+        let (grid, a, _) = grid_case(seed, nr, nc);
+        let flow = min_cost_flow_grid(&grid, &a, &a).unwrap();
+        assert!(flow.cost == 0.0, "{nr} x {nc}: {flow:?}");
+    }
+}
+
+#[test]
+fn agrees_with_the_previous_solver_on_pinned_cases() {
+    // Values from the previous network simplex (sibling-list tree, star start, pricing
+    // blocks of sqrt(m) arcs; commit a043d24), which agreed with POT's emd2 and HiGHS on
+    // the fixture cases: odd shapes, zero masses and a product measure's closed form are
+    // covered there too. Tolerance: two exact solvers, 2 N u relative.
+    let pinned: [(u64, usize, usize, bool, f64); 4] = [
+        (21, 3, 517, false, PINNED_3X517),
+        (22, 37, 41, false, PINNED_37X41),
+        (24, 37, 41, true, PINNED_37X41_ZEROS),
+        (23, 65, 67, false, PINNED_65X67),
+    ];
+    for (seed, nr, nc, zeros, want) in pinned {
+        let (grid, a, b) = if zeros {
+            grid_case_with_zeros(seed, nr, nc)
+        } else {
+            grid_case(seed, nr, nc)
+        };
+        let got = certified(&grid, &a, &b);
+        let rel = (got - want).abs() / want;
+        assert!(
+            rel <= exact_tol(nr * nc),
+            "{nr} x {nc} (zeros: {zeros}): {got:e} vs previous solver {want:e}: {rel:e}"
+        );
+    }
+}
+
+const PINNED_3X517: f64 = 7.452204554336298e-3;
+const PINNED_37X41: f64 = 1.582266243692875e-2;
+const PINNED_37X41_ZEROS: f64 = 2.182036040068009e-2;
+const PINNED_65X67: f64 = 1.0833544098942416e-2;

@@ -7,7 +7,8 @@
 //! formulation) with about `2 N` uncapacitated edges instead of `N^2` couplings.
 //!
 //! - `graph`: the grid graph and the signed flow per edge;
-//! - `simplex`: the primal network simplex (spanning-tree basis, block pricing,
+//! - `simplex`: the primal network simplex (spanning tree in thread order, multiscale
+//!   start from the 2 x 2-coarsened grid, block pricing,
 //!   strongly feasible leaving rule);
 //! - `certificate`: primal and dual bounds recomputed from the output; the value is
 //!   returned only when they agree to rounding, so no floating-point stopping decision
@@ -49,7 +50,7 @@ pub struct GridFlow {
 /// [`SinkhornError::InvalidMass`], [`SinkhornError::ZeroMass`],
 /// [`SinkhornError::UnequalMass`], [`SinkhornError::Empty`]);
 /// [`SinkhornError::InvalidParameter`] for an axis gap that is not finite and positive;
-/// [`SinkhornError::Unsupported`] for grids of `2^32` cells or more;
+/// [`SinkhornError::Unsupported`] for grids of `2^31 - 1` cells or more;
 /// [`SinkhornError::NonFinite`] if W1 itself overflows `f64`;
 /// [`SinkhornError::Uncertified`] if the solver's primal and dual bounds disagree beyond
 /// rounding (a bug: the value is withheld).
@@ -81,11 +82,12 @@ pub(crate) fn grid_flow(grid: &Grid2d, a: &[f64], b: &[f64]) -> Result<GridFlow>
         row_gaps: axis_gaps(&grid.rows)?,
         col_gaps: axis_gaps(&grid.cols)?,
     };
-    if u32::try_from(g.len()).is_err() {
+    // Edge slots (2 per cell) and two markers must fit the solver's u32 indices.
+    if u32::try_from(2 * g.len() + 2).is_err() {
         return Err(SinkhornError::Unsupported {
             operation: "exact W1",
-            geometry: "a 2D grid of 2^32 cells or more",
-            reason: "the flow solver indexes cells with u32; use entropic W1 (Sinkhorn)",
+            geometry: "a 2D grid of 2^31 - 1 cells or more",
+            reason: "the flow solver indexes edges with u32; use entropic W1 (Sinkhorn)",
         });
     }
     if a.len() != g.len() || b.len() != g.len() {
