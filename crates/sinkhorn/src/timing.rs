@@ -12,7 +12,7 @@ use crate::error::Result;
 use crate::error::SinkhornError;
 use crate::exact::exact_w1;
 use crate::fs1::Sinkhorn;
-use crate::fs1_loop::{LoopInput, run_log, run_standard};
+use crate::fs1_loop::{LoopInput, run_log, run_standard, run_standard_colt};
 use crate::fs1_stabilized::run_stabilized;
 use crate::fs2::{Ipot, IpotParams};
 use crate::kernel::GibbsKernel;
@@ -89,7 +89,13 @@ fn time_method(method: Method, problem: &Problem, how: Differencing) -> Result<T
         ..IpotParams::default()
     };
     match method {
-        Method::Fs1Standard => fs1(&ColtKernel::new(geometry, eps)?, false),
+        Method::Fs1Standard => {
+            // The solver's own dispatch (one pass per half-step on a uniform line).
+            let k = ColtKernel::new(geometry, eps)?;
+            difference_timing(n, how, |m| {
+                run_standard_colt(&k, &loop_input(problem, &f0, m), &mut NoObserver).map(drop)
+            })
+        }
         Method::Fs1Log => fs1(&ColtKernel::new(geometry, eps)?, true),
         Method::DenseStandard => fs1(&DenseKernel::new(geometry, eps)?, false),
         Method::DenseLog => fs1(&DenseKernel::new(geometry, eps)?, true),
