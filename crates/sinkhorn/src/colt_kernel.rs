@@ -32,7 +32,7 @@ struct Axis {
 #[derive(Debug, Clone)]
 enum Linear {
     /// A uniform grid: colt's O(1)-memory kernel, with the one-pass scaling step.
-    Uniform(UniformGibbs),
+    Uniform(Box<UniformGibbs>),
     /// Stored ratios.
     Pair(ColtPair<f64>),
 }
@@ -72,7 +72,7 @@ impl Axis {
         // coordinates' computed gaps differ in their last bits, so `gibbs` on them would not
         // detect it).
         let linear = match support.step() {
-            Some(step) => Linear::Uniform(UniformGibbs::new(support.len(), step, eps)?),
+            Some(step) => Linear::Uniform(Box::new(UniformGibbs::new(support.len(), step, eps)?)),
             None => Linear::Pair(ColtPair::gibbs(&support.coords(), eps)?),
         };
         Ok(Axis {
@@ -140,8 +140,8 @@ impl Axis {
 
 #[derive(Debug, Clone)]
 enum Shape {
-    Line(Axis),
-    Grid { rows: Axis, cols: Axis },
+    Line(Box<Axis>),
+    Grid { rows: Box<Axis>, cols: Box<Axis> },
 }
 
 /// The structured Gibbs kernel of a [`Geometry`] at one eps: O(N) per product.
@@ -197,10 +197,10 @@ impl ColtKernel {
             });
         }
         let shape = match geometry {
-            Geometry::Line(s) => Shape::Line(Axis::new(s, eps)?),
+            Geometry::Line(s) => Shape::Line(Box::new(Axis::new(s, eps)?)),
             Geometry::Grid(g) => Shape::Grid {
-                rows: Axis::grid(&g.rows, eps)?,
-                cols: Axis::grid(&g.cols, eps)?,
+                rows: Box::new(Axis::grid(&g.rows, eps)?),
+                cols: Box::new(Axis::grid(&g.cols, eps)?),
             },
         };
         Ok(ColtKernel { eps, shape })
@@ -213,12 +213,11 @@ impl ColtKernel {
     /// With the grid's spacing.
     pub(crate) fn uniform_line(&self) -> Option<(&UniformGibbs, f64)> {
         match &self.shape {
-            Shape::Line(Axis {
-                linear: Linear::Uniform(k),
-                support,
-                ..
-            }) => support.step().map(|h| (k, h)),
-            _ => None,
+            Shape::Line(axis) => match &axis.linear {
+                Linear::Uniform(k) => axis.support.step().map(|h| (k.as_ref(), h)),
+                Linear::Pair(_) => None,
+            },
+            Shape::Grid { .. } => None,
         }
     }
 }

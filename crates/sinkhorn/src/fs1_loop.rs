@@ -301,7 +301,7 @@ fn run_standard_one_pass(
         let qv = sized(kernel.divide_in_place(&u, &su, b, &mut v, &mut sv));
         let qu = sized(kernel.divide_in_place(&v, &sv, a, &mut u, &mut su));
         done += 1;
-        let u_vanished = !(qu.min_quotient > 0.0);
+        let u_vanished = qu.min_quotient.is_nan() || qu.min_quotient <= 0.0;
         if !qv.finite || underflow(&qv) || !qu.finite || u_vanished || underflow(&qu) {
             return Err(SinkhornError::KernelUnderflow {
                 iteration: input.offset + done,
