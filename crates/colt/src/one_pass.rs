@@ -182,39 +182,57 @@ impl UniformGibbs {
         out_sums: &mut [f64],
     ) -> Result<Quotients> {
         self.check(x, x_sums, m, out.len(), out_sums.len())?;
-        let mut min_divisor = [f64::INFINITY; 2];
-        let mut min_quotient = [f64::INFINITY; 2];
-        let mut flag = [0.0f64; 2];
+        let mut min_divisor = [f64::INFINITY; 4];
+        let mut min_quotient = [f64::INFINITY; 4];
+        let mut flag = [0.0f64; 4];
         let pow0 = &self.pow0;
         self.pass(x, x_sums, out_sums, |start, k| {
             let len = k.len();
             let (m, o) = (&m[start..start + len], &mut out[start..start + len]);
-            let mut sum = [0.0; 2];
-            for (l, i) in (0..len).map(|i| (i % 2, i)) {
-                let positive = m[i] > 0.0;
-                let q = if positive { m[i] / k[i] } else { 0.0 };
-                o[i] = q;
-                sum[l] += pow0[i] * q;
-                flag[l] += q * 0.0;
-                let kd = if positive { k[i] } else { f64::INFINITY };
-                let qd = if positive { q } else { f64::INFINITY };
-                min_divisor[l] = if kd < min_divisor[l] {
-                    kd
-                } else {
-                    min_divisor[l]
-                };
-                min_quotient[l] = if qd < min_quotient[l] {
-                    qd
-                } else {
-                    min_quotient[l]
-                };
+            // The quotients: a select, no branch, so that the loop vectorises.
+            for ((o, &m), &k) in o.iter_mut().zip(m).zip(k) {
+                *o = if m > 0.0 { m / k } else { 0.0 };
             }
-            sum[0] + sum[1]
+            // The block sum and the checks, in four independent lanes (in cache).
+            let mut sum = [0.0; 4];
+            let mut lane = |l: usize, m: f64, k: f64, q: f64, w: f64| {
+                let positive = m > 0.0;
+                sum[l] += w * q;
+                flag[l] += q * 0.0;
+                // `if b < a { b } else { a }`: one `minsd`, and a NaN `b` keeps `a`.
+                let (kd, qd) = if positive {
+                    (k, q)
+                } else {
+                    (f64::INFINITY, f64::INFINITY)
+                };
+                if kd < min_divisor[l] {
+                    min_divisor[l] = kd;
+                }
+                if qd < min_quotient[l] {
+                    min_quotient[l] = qd;
+                }
+            };
+            let quads = len / 4 * 4;
+            for (((m, k), q), w) in m[..quads]
+                .chunks_exact(4)
+                .zip(k[..quads].chunks_exact(4))
+                .zip(o[..quads].chunks_exact(4))
+                .zip(pow0.chunks_exact(4))
+            {
+                for l in 0..4 {
+                    lane(l, m[l], k[l], q[l], w[l]);
+                }
+            }
+            for i in quads..len {
+                lane(0, m[i], k[i], o[i], pow0[i]);
+            }
+            (sum[0] + sum[1]) + (sum[2] + sum[3])
         });
+        let least = |v: [f64; 4]| v.iter().fold(f64::INFINITY, |a, &b| a.min(b));
         Ok(Quotients {
-            min_divisor: min_divisor[0].min(min_divisor[1]),
-            min_quotient: min_quotient[0].min(min_quotient[1]),
-            finite: !(flag[0] + flag[1]).is_nan(),
+            min_divisor: least(min_divisor),
+            min_quotient: least(min_quotient),
+            finite: !flag.iter().sum::<f64>().is_nan(),
         })
     }
 

@@ -16,7 +16,7 @@ use crate::fs1_loop::{LoopInput, run_log, run_standard, run_standard_colt};
 use crate::fs1_stabilized::run_stabilized;
 use crate::fs2::{Ipot, IpotParams};
 use crate::kernel::GibbsKernel;
-use crate::observer::NoObserver;
+use crate::observer::{NoObserver, Observer};
 use crate::params::{Domain, SinkhornParams};
 use crate::problem::Problem;
 use crate::support::Geometry;
@@ -464,9 +464,30 @@ pub struct Fs2Point {
 /// # Errors
 /// As [`Ipot::solve`] and [`exact_w1`].
 pub fn fs2_vs_exact(problem: &Problem, params: IpotParams) -> Result<Fs2Point> {
+    fs2_vs_exact_observed(problem, params, &mut NoObserver)
+}
+
+/// [`fs2_vs_exact`], reporting every check of the FS-2 solve to `observer` (a progress
+/// bar for solves that take minutes).
+///
+/// ```
+/// use sinkhorn::{IpotParams, Record, cases::bumps_line, timing::fs2_vs_exact_observed};
+/// let mut checks = 0;
+/// fs2_vs_exact_observed(&bumps_line(100)?, IpotParams::default(), &mut |_: &Record| checks += 1)?;
+/// assert!(checks > 0);
+/// # Ok::<(), sinkhorn::SinkhornError>(())
+/// ```
+///
+/// # Errors
+/// As [`fs2_vs_exact`].
+pub fn fs2_vs_exact_observed(
+    problem: &Problem,
+    params: IpotParams,
+    observer: &mut dyn Observer,
+) -> Result<Fs2Point> {
     let exact = exact_w1(problem)?;
     let t = Instant::now();
-    let r = Ipot::new(params).solve(problem)?;
+    let r = Ipot::new(params).solve_observed(problem, observer)?;
     let seconds = t.elapsed().as_secs_f64();
     Ok(Fs2Point {
         n: problem.len(),
