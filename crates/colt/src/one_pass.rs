@@ -182,58 +182,19 @@ impl UniformGibbs {
         out_sums: &mut [f64],
     ) -> Result<Quotients> {
         self.check(x, x_sums, m, out.len(), out_sums.len())?;
-        let mut min_divisor = [f64::INFINITY; 4];
-        let mut min_quotient = [f64::INFINITY; 4];
-        let mut flag = [0.0f64; 4];
+        let mut stats = Stats::EMPTY;
         let pow0 = &self.pow0;
         self.pass(x, x_sums, out_sums, |start, k| {
             let len = k.len();
-            let (m, o) = (&m[start..start + len], &mut out[start..start + len]);
-            // The quotients: a select, no branch, so that the loop vectorises.
-            for ((o, &m), &k) in o.iter_mut().zip(m).zip(k) {
-                *o = if m > 0.0 { m / k } else { 0.0 };
-            }
-            // The block sum and the checks, in four independent lanes (in cache).
-            let mut sum = [0.0; 4];
-            let mut lane = |l: usize, m: f64, k: f64, q: f64, w: f64| {
-                let positive = m > 0.0;
-                sum[l] += w * q;
-                flag[l] += q * 0.0;
-                // `if b < a { b } else { a }`: one `minsd`, and a NaN `b` keeps `a`.
-                let (kd, qd) = if positive {
-                    (k, q)
-                } else {
-                    (f64::INFINITY, f64::INFINITY)
-                };
-                if kd < min_divisor[l] {
-                    min_divisor[l] = kd;
-                }
-                if qd < min_quotient[l] {
-                    min_quotient[l] = qd;
-                }
-            };
-            let quads = len / 4 * 4;
-            for (((m, k), q), w) in m[..quads]
-                .chunks_exact(4)
-                .zip(k[..quads].chunks_exact(4))
-                .zip(o[..quads].chunks_exact(4))
-                .zip(pow0.chunks_exact(4))
-            {
-                for l in 0..4 {
-                    lane(l, m[l], k[l], q[l], w[l]);
-                }
-            }
-            for i in quads..len {
-                lane(0, m[i], k[i], o[i], pow0[i]);
-            }
-            (sum[0] + sum[1]) + (sum[2] + sum[3])
+            quotient_block(
+                &m[start..start + len],
+                k,
+                &pow0[..len],
+                &mut out[start..start + len],
+                &mut stats,
+            )
         });
-        let least = |v: [f64; 4]| v.iter().fold(f64::INFINITY, |a, &b| a.min(b));
-        Ok(Quotients {
-            min_divisor: least(min_divisor),
-            min_quotient: least(min_quotient),
-            finite: !flag.iter().sum::<f64>().is_nan(),
-        })
+        Ok(stats.quotients())
     }
 
     /// Calls `visit(start, k)` with each block of the product `k = (K x)[start..]`, in
@@ -408,4 +369,108 @@ impl UniformGibbs {
             }
         }
     }
+}
+
+/// Running checks of [`UniformGibbs::divide_in_place`], two lanes (one SSE2 register each).
+struct Stats {
+    min_divisor: [f64; 2],
+    min_quotient: [f64; 2],
+    /// Sum of `q * 0`: NaN once a quotient is not finite.
+    flag: [f64; 2],
+}
+
+impl Stats {
+    const EMPTY: Self = Stats {
+        min_divisor: [f64::INFINITY; 2],
+        min_quotient: [f64::INFINITY; 2],
+        flag: [0.0; 2],
+    };
+
+    fn quotients(&self) -> Quotients {
+        Quotients {
+            min_divisor: self.min_divisor[0].min(self.min_divisor[1]),
+            min_quotient: self.min_quotient[0].min(self.min_quotient[1]),
+            finite: !(self.flag[0] + self.flag[1]).is_nan(),
+        }
+    }
+}
+
+/// One block of the quotient: `o = m / k` (0 where `m <= 0`), the checks into `stats`, and
+/// the block sum `sum_t w_t o_t` returned. On x86_64 two entries per SSE2 instruction (the
+/// compiler keeps the division scalar otherwise); the same operations on every target.
+#[inline(always)]
+fn quotient_block(m: &[f64], k: &[f64], w: &[f64], o: &mut [f64], stats: &mut Stats) -> f64 {
+    let len = o.len();
+    let (m, k, w) = (&m[..len], &k[..len], &w[..len]);
+    let pairs = len / 2 * 2;
+    let mut sum = [0.0; 2];
+    #[cfg(target_arch = "x86_64")]
+    {
+        use core::arch::x86_64::{
+            _mm_add_pd, _mm_and_pd, _mm_andnot_pd, _mm_cmpgt_pd, _mm_div_pd, _mm_loadu_pd,
+            _mm_min_pd, _mm_mul_pd, _mm_or_pd, _mm_set1_pd, _mm_setzero_pd, _mm_storeu_pd,
+        };
+        // SAFETY: SSE2 is part of the x86_64 baseline, so these intrinsics are always
+        // available; every load and store is of two f64s at `i < pairs <= len` of slices
+        // of length `len` (or of the two-element arrays of `stats` and `sum`).
+        unsafe {
+            let zero = _mm_setzero_pd();
+            let inf = _mm_set1_pd(f64::INFINITY);
+            let mut vsum = _mm_setzero_pd();
+            let mut vflag = _mm_loadu_pd(stats.flag.as_ptr());
+            let mut vmin_k = _mm_loadu_pd(stats.min_divisor.as_ptr());
+            let mut vmin_q = _mm_loadu_pd(stats.min_quotient.as_ptr());
+            for i in (0..pairs).step_by(2) {
+                let mv = _mm_loadu_pd(m.as_ptr().add(i));
+                let kv = _mm_loadu_pd(k.as_ptr().add(i));
+                let wv = _mm_loadu_pd(w.as_ptr().add(i));
+                let positive = _mm_cmpgt_pd(mv, zero);
+                let q = _mm_and_pd(positive, _mm_div_pd(mv, kv));
+                _mm_storeu_pd(o.as_mut_ptr().add(i), q);
+                vsum = _mm_add_pd(vsum, _mm_mul_pd(wv, q));
+                vflag = _mm_add_pd(vflag, _mm_mul_pd(q, zero));
+                // min(a, b) = a < b ? a : b: a NaN divisor keeps the running minimum.
+                let kd = _mm_or_pd(_mm_and_pd(positive, kv), _mm_andnot_pd(positive, inf));
+                vmin_k = _mm_min_pd(kd, vmin_k);
+                let qd = _mm_or_pd(_mm_and_pd(positive, q), _mm_andnot_pd(positive, inf));
+                vmin_q = _mm_min_pd(qd, vmin_q);
+            }
+            _mm_storeu_pd(sum.as_mut_ptr(), vsum);
+            _mm_storeu_pd(stats.flag.as_mut_ptr(), vflag);
+            _mm_storeu_pd(stats.min_divisor.as_mut_ptr(), vmin_k);
+            _mm_storeu_pd(stats.min_quotient.as_mut_ptr(), vmin_q);
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    for i in (0..pairs).step_by(2) {
+        for l in 0..2 {
+            sum[l] += w[i + l] * quotient_entry(m[i + l], k[i + l], &mut o[i + l], stats, l);
+        }
+    }
+    for i in pairs..len {
+        sum[0] += w[i] * quotient_entry(m[i], k[i], &mut o[i], stats, 0);
+    }
+    sum[0] + sum[1]
+}
+
+/// One entry of [`quotient_block`] in lane `l`; returns the quotient.
+#[inline(always)]
+fn quotient_entry(m: f64, k: f64, o: &mut f64, stats: &mut Stats, l: usize) -> f64 {
+    let positive = m > 0.0;
+    let q = if positive { m / k } else { 0.0 };
+    *o = q;
+    stats.flag[l] += q * 0.0;
+    let (kd, qd) = if positive {
+        (k, q)
+    } else {
+        (f64::INFINITY, f64::INFINITY)
+    };
+    // `if b < a { b } else { a }`, as `minpd`: a NaN `b` keeps `a`.
+    if kd < stats.min_divisor[l] {
+        stats.min_divisor[l] = kd;
+    }
+    if qd < stats.min_quotient[l] {
+        stats.min_quotient[l] = qd;
+    }
+    q
 }
