@@ -27,7 +27,7 @@
 //! against the sweeps to it).
 
 use crate::error::Result;
-use crate::sweep::{BLOCK, LANES, Ones, TILE, Uniform, interleaved_apply};
+use crate::sweep::{BLOCK, LANES, Ones, TILE, Uniform, interleaved_apply, prefetch_line};
 use crate::validate::{check_len, check_positive, check_result};
 
 /// The W1 Gibbs kernel `K_ij = rho^{|i - j|}`, `rho = exp(-h / eps)`, of a uniform grid of
@@ -184,7 +184,16 @@ impl UniformGibbs {
         self.check(x, x_sums, m, out.len(), out_sums.len())?;
         let mut stats = Stats::EMPTY;
         let pow0 = &self.pow0;
-        self.pass(x, x_sums, out_sums, |start, k| {
+        // `out` is borrowed mutably by the block closure: its lines ahead are asked for by
+        // address (a prefetch reads nothing and never faults).
+        let (out_at, out_len) = (out.as_ptr() as usize, out.len());
+        let ahead = |i: usize| {
+            prefetch_line(m, i);
+            if i < out_len {
+                prefetch_address(out_at + i * core::mem::size_of::<f64>());
+            }
+        };
+        self.pass(x, x_sums, out_sums, ahead, |start, k| {
             let len = k.len();
             quotient_block(
                 &m[start..start + len],
@@ -225,10 +234,16 @@ impl UniformGibbs {
         mut visit: impl FnMut(usize, &[f64]),
     ) -> Result<()> {
         self.check(x, x_sums, x, self.n, scratch.len())?;
-        self.pass(x, x_sums, scratch, |start, k| {
-            visit(start, k);
-            0.0
-        });
+        self.pass(
+            x,
+            x_sums,
+            scratch,
+            |_| {},
+            |start, k| {
+                visit(start, k);
+                0.0
+            },
+        );
         Ok(())
     }
 
@@ -292,6 +307,7 @@ impl UniformGibbs {
         x: &[f64],
         x_sums: &[f64],
         chain: &mut [f64],
+        ahead: impl Fn(usize),
         mut finish: impl FnMut(usize, &[f64]) -> f64,
     ) {
         let n = self.n;
@@ -319,6 +335,11 @@ impl UniformGibbs {
             }
             // Backward: W_i = rho Y_{i+1}, Y_i = x_i + W_i, all lanes in lock-step.
             for t in (0..BLOCK).rev() {
+                // The next tile, one cache line per step (64 steps, 8 f64 a line), while this
+                // one computes: the memory stays busy during the lane sweeps.
+                let next = start + TILE + (BLOCK - 1 - t) * 8;
+                prefetch_line(x, next);
+                ahead(next);
                 for (l, v) in yv.iter_mut().enumerate() {
                     let i = l * BLOCK + t;
                     let w = rho * *v;
@@ -473,4 +494,19 @@ fn quotient_entry(m: f64, k: f64, o: &mut f64, stats: &mut Stats, l: usize) -> f
         stats.min_quotient[l] = qd;
     }
     q
+}
+
+/// Asks the cache for the line holding the byte at `address` (a hint: nothing is read, and a
+/// prefetch never faults). No-op off x86_64.
+#[inline(always)]
+fn prefetch_address(address: usize) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use core::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        // SAFETY: `_mm_prefetch` only needs SSE, which every x86_64 target has; it is a hint
+        // that never faults, whatever the address.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(address as *const i8) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = address;
 }
