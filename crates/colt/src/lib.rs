@@ -97,7 +97,9 @@
 //! triangles use a blocked two-pass scan over [`sweep::LANES`] independent blocks; see
 //! [`sweep`] for both and the measurements behind the choice), and streams only the arrays a
 //! structure needs (unit diagonal, `r = s` for the Gibbs kernel, one scalar ratio for a
-//! uniform grid: [`ColtPair::gibbs_uniform`]).
+//! uniform grid: [`ColtPair::gibbs_uniform`]). [`UniformGibbs`] holds a uniform grid's kernel
+//! in O(1) memory and fuses a scaling step `out = m ⊘ (K x)` into one sequential pass (see
+//! its module for why that reaches the memory-bandwidth floor).
 //! The log-domain products run in blocks, in linear form wherever a block's values stay
 //! within range of one scale ([`log_sweep`]).
 //! [`scaling::measure_matvec_scaling`] times them against a plain streaming pass.
@@ -108,6 +110,7 @@ mod error;
 mod grid;
 mod log_pair;
 pub mod log_sweep;
+mod one_pass;
 mod pair;
 mod real;
 pub mod scaling;
@@ -122,6 +125,7 @@ pub use error::{ColtError, Result};
 pub use faer::{Mat, MatRef};
 pub use grid::UniformGrid;
 pub use log_pair::LogColtPair;
+pub use one_pass::{Quotients, UniformGibbs};
 pub use pair::ColtPair;
 pub use real::Real;
 pub use triangular::{LowerColt, UpperColt};

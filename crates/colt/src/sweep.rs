@@ -77,7 +77,7 @@ const fn line<T>() -> usize {
 /// a tile walk 8 interleaved streams, which the hardware prefetchers do not follow on their
 /// own; the sweeps fetch the next tile one line per step, spread over the current tile.
 #[inline(always)]
-fn prefetch_line<T>(v: &[T], i: usize) {
+pub(crate) fn prefetch_line<T>(v: &[T], i: usize) {
     #[cfg(target_arch = "x86_64")]
     if let Some(p) = v.get(i) {
         use core::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};

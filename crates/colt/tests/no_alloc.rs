@@ -265,6 +265,47 @@ fn f64_products_on_the_uniform_ratio_path_do_not_allocate() {
     assert_none(&pair_products(&k, &x));
 }
 
+/// `UniformGibbs`: the one-pass quotient, the block visitor, the plain product, the block
+/// sums and the distance form (stack buffers only).
+#[test]
+fn uniform_gibbs_one_pass_products_do_not_allocate() {
+    let k = colt::UniformGibbs::new(N, 1.0 / (N - 1) as f64, 0.01).unwrap();
+    let (x, m) = (vector::<f64>(), vector::<f64>());
+    let mut out = vec![0.0; N];
+    let (mut xs, mut os) = (vec![0.0; k.sums_len()], vec![0.0; k.sums_len()]);
+    assert_none(&[
+        (
+            "block_sums",
+            allocations_here(|| k.block_sums(&x, &mut xs).unwrap()),
+        ),
+        (
+            "divide_in_place",
+            allocations_here(|| {
+                black_box(k.divide_in_place(&x, &xs, &m, &mut out, &mut os).unwrap());
+            }),
+        ),
+        (
+            "visit_blocks",
+            allocations_here(|| {
+                k.visit_blocks(&x, &xs, &mut os, |_, b| {
+                    black_box(b);
+                })
+                .unwrap();
+            }),
+        ),
+        (
+            "apply_in_place",
+            allocations_here(|| k.apply_in_place(&x, &mut out).unwrap()),
+        ),
+        (
+            "distance_form",
+            allocations_here(|| {
+                black_box(k.distance_form(&x, &m).unwrap());
+            }),
+        ),
+    ]);
+}
+
 #[test]
 fn f32_products_accumulating_in_f64_do_not_allocate() {
     let x = support::<f32>();

@@ -10,9 +10,12 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{BenchmarkId, Criterion};
+use colt::scaling::streaming_pass;
+use criterion::{BenchmarkId, Criterion, SamplingMode};
 use sinkhorn::cases::{bumps_grid, bumps_line};
-use sinkhorn::timing::{Method, TimingPoint, loglog_slope, time_grid, time_line};
+use sinkhorn::timing::{
+    Method, TimingPoint, loglog_slope, time_grid, time_line, time_per_iteration,
+};
 use sinkhorn::{
     Backend, ColtKernel, DenseKernel, Domain, GibbsKernel, Sinkhorn, SinkhornParams, Termination,
 };
@@ -83,6 +86,52 @@ fn criterion_group(c: &mut Criterion) {
             &side,
             |b, _| b.iter(|| k.apply(black_box(&v), &mut out, &mut scratch)),
         );
+    }
+    g.finish();
+}
+
+/// Sizes of the per-iteration group (issue 16 asks for the ratio to a streaming pass at
+/// 1e6 and 1e7).
+const PER_ITERATION_SIZES: [usize; 3] = [100_000, 1_000_000, 10_000_000];
+
+/// Seconds per FS-1 iteration of `method` against one streaming pass (`stream`, the group's
+/// baseline: `out = a b + a` over N f64s, read two arrays, write one) at the same N, in one
+/// run. Each criterion sample of an FS-1 function is one differenced timing
+/// (`sinkhorn::timing`: the loop on a kernel built outside the clock, runs of `m` and `2m`
+/// iterations, set-up cancels), reported per iteration.
+fn per_iteration_group(c: &mut Criterion) {
+    let mut g = c.benchmark_group("fs1_per_iteration");
+    g.sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
+        .warm_up_time(Duration::from_millis(100))
+        .measurement_time(Duration::from_secs(2));
+    for &n in &PER_ITERATION_SIZES {
+        let problem = bumps_line(n).expect("valid problem");
+        let (a, b) = (problem.a().to_vec(), problem.b().to_vec());
+        let mut out = vec![0.0; n];
+        g.bench_with_input(BenchmarkId::new("stream", n), &n, |bench, _| {
+            bench.iter(|| streaming_pass(black_box(&a), black_box(&b), black_box(&mut out)))
+        });
+        let mut methods = vec![
+            ("fs1_standard", Method::Fs1Standard),
+            ("fs1_stabilized", Method::Fs1Stabilized),
+        ];
+        if n <= 1_000_000 {
+            methods.push(("fs1_log", Method::Fs1Log));
+        }
+        for (id, method) in methods {
+            g.bench_with_input(BenchmarkId::new(id, n), &n, |bench, _| {
+                bench.iter_custom(|iters| {
+                    let mut total = Duration::ZERO;
+                    for _ in 0..iters {
+                        let p = time_per_iteration(method, std::slice::from_ref(&problem), 0.05, 1)
+                            .expect("timing");
+                        total += Duration::from_secs_f64(p[0].seconds_per_iteration);
+                    }
+                    total
+                })
+            });
+        }
     }
     g.finish();
 }
@@ -163,6 +212,11 @@ fn main() {
     check_answers();
     let mut c = Criterion::default().configure_from_args();
     criterion_group(&mut c);
+    per_iteration_group(&mut c);
     c.final_summary();
-    sweep();
+    // A criterion filter (`cargo bench ... -- fs1_per_iteration`) asks for those groups
+    // alone: the sweep (minutes) runs only without one.
+    if std::env::args().skip(1).all(|a| a.starts_with('-')) {
+        sweep();
+    }
 }

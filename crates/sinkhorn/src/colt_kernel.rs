@@ -8,18 +8,39 @@
 //! The cost product uses `C ⊙ K = M^x ⊗ K^y + K^x ⊗ M^y` with `M = C ⊙ K` per axis
 //! (`colt`'s distance-weighted product).
 
-use colt::{ColtError, ColtPair, LogColtPair};
+use std::sync::OnceLock;
+
+use colt::{ColtError, ColtPair, LogColtPair, UniformGibbs};
 
 use crate::error::{Result, SinkhornError};
 use crate::kernel::{GibbsKernel, logaddexp};
 use crate::support::{Geometry, Support1d};
 
-/// The 1D factor of a kernel: both parametrisations and the coordinates (for the
-/// distance-weighted product).
+/// The 1D factor of a kernel: the ratio form for the standard domain, and the log form
+/// with the coordinates (for the log domain and the distance-weighted product), built on
+/// first use: a standard-domain solve on a uniform line needs none of it until its final
+/// cost, and the kernel then holds O(1) numbers instead of five arrays.
 #[derive(Debug, Clone)]
 struct Axis {
-    pair: ColtPair<f64>,
-    log_pair: LogColtPair<f64>,
+    linear: Linear,
+    support: Support1d,
+    eps: f64,
+    log: OnceLock<LogAxis>,
+}
+
+/// The ratio form of an axis.
+#[derive(Debug, Clone)]
+enum Linear {
+    /// A uniform grid: colt's O(1)-memory kernel, with the one-pass scaling step.
+    Uniform(Box<UniformGibbs>),
+    /// Stored ratios.
+    Pair(ColtPair<f64>),
+}
+
+/// The log form of an axis and its coordinates.
+#[derive(Debug, Clone)]
+struct LogAxis {
+    pair: LogColtPair<f64>,
     x: Vec<f64>,
 }
 
@@ -39,37 +60,88 @@ pub(crate) fn computed(r: colt::Result<()>, out: &mut [f64]) {
     }
 }
 
+/// The value of a colt call whose only possible error is a length mismatch, which fixed
+/// lengths rule out.
+pub(crate) fn sized<T>(r: colt::Result<T>) -> T {
+    r.unwrap_or_else(|e| unreachable!("{LENGTHS}: {e}"))
+}
+
 impl Axis {
     fn new(support: &Support1d, eps: f64) -> Result<Self> {
-        let x = support.coords();
-        // A uniform grid gets colt's one-ratio fast path: the same sums, one array fewer
-        // streamed per product (the coordinates' computed gaps differ in their last bits,
-        // so `gibbs` on them would not detect it).
-        let pair = match support.step() {
-            Some(step) => ColtPair::gibbs_uniform(support.len(), step, eps),
-            None => ColtPair::gibbs(&x, eps),
+        // A uniform grid gets colt's one-ratio kernel: the same sums, no ratio array (the
+        // coordinates' computed gaps differ in their last bits, so `gibbs` on them would not
+        // detect it).
+        let linear = match support.step() {
+            Some(step) => Linear::Uniform(Box::new(UniformGibbs::new(support.len(), step, eps)?)),
+            None => Linear::Pair(ColtPair::gibbs(&support.coords(), eps)?),
         };
         Ok(Axis {
-            pair: pair?,
-            log_pair: LogColtPair::gibbs(&x, eps)?,
-            x,
+            linear,
+            support: support.clone(),
+            eps,
+            log: OnceLock::new(),
+        })
+    }
+
+    /// A grid axis: always the ratio-form pair (the 2D products run along an axis of the
+    /// array, which colt does for pairs), one ratio on a uniform axis.
+    fn grid(support: &Support1d, eps: f64) -> Result<Self> {
+        let pair = match support.step() {
+            Some(step) => ColtPair::gibbs_uniform(support.len(), step, eps),
+            None => ColtPair::gibbs(&support.coords(), eps),
+        };
+        Ok(Axis {
+            linear: Linear::Pair(pair?),
+            support: support.clone(),
+            eps,
+            log: OnceLock::new(),
+        })
+    }
+
+    /// The log form, built on first use from the validated support (colt cannot reject it:
+    /// sorted finite coordinates, `eps > 0` checked by [`ColtKernel::new`]).
+    fn log(&self) -> &LogAxis {
+        self.log.get_or_init(|| {
+            let x = self.support.coords();
+            LogAxis {
+                pair: LogColtPair::gibbs(&x, self.eps)
+                    .unwrap_or_else(|e| unreachable!("validated support: {e}")),
+                x,
+            }
         })
     }
 
     fn len(&self) -> usize {
-        self.pair.len()
+        self.support.len()
+    }
+
+    /// The ratio-form pair of a grid axis (2D products along an axis need stored ratios).
+    fn pair(&self) -> &ColtPair<f64> {
+        match &self.linear {
+            Linear::Pair(p) => p,
+            Linear::Uniform(_) => unreachable!("grid axes hold their pair"),
+        }
+    }
+
+    fn apply(&self, v: &[f64], out: &mut [f64]) {
+        let r = match &self.linear {
+            Linear::Uniform(k) => k.apply_in_place(v, out),
+            Linear::Pair(p) => p.apply_in_place(v, out),
+        };
+        computed(r, out);
     }
 
     fn log_cost_apply(&self, g: &[f64], out: &mut [f64]) {
-        let r = self.log_pair.log_distance_apply_in_place(&self.x, g, out);
+        let log = self.log();
+        let r = log.pair.log_distance_apply_in_place(&log.x, g, out);
         computed(r, out);
     }
 }
 
 #[derive(Debug, Clone)]
 enum Shape {
-    Line(Axis),
-    Grid { rows: Axis, cols: Axis },
+    Line(Box<Axis>),
+    Grid { rows: Box<Axis>, cols: Box<Axis> },
 }
 
 /// The structured Gibbs kernel of a [`Geometry`] at one eps: O(N) per product.
@@ -125,13 +197,28 @@ impl ColtKernel {
             });
         }
         let shape = match geometry {
-            Geometry::Line(s) => Shape::Line(Axis::new(s, eps)?),
+            Geometry::Line(s) => Shape::Line(Box::new(Axis::new(s, eps)?)),
             Geometry::Grid(g) => Shape::Grid {
-                rows: Axis::new(&g.rows, eps)?,
-                cols: Axis::new(&g.cols, eps)?,
+                rows: Box::new(Axis::grid(&g.rows, eps)?),
+                cols: Box::new(Axis::grid(&g.cols, eps)?),
             },
         };
         Ok(ColtKernel { eps, shape })
+    }
+}
+
+impl ColtKernel {
+    /// The O(1)-memory kernel of a uniform line, whose one-pass scaling step the
+    /// standard-domain loop uses ([`crate::fs1_loop`]); `None` for other geometries.
+    /// With the grid's spacing.
+    pub(crate) fn uniform_line(&self) -> Option<(&UniformGibbs, f64)> {
+        match &self.shape {
+            Shape::Line(axis) => match &axis.linear {
+                Linear::Uniform(k) => axis.support.step().map(|h| (k.as_ref(), h)),
+                Linear::Pair(_) => None,
+            },
+            Shape::Grid { .. } => None,
+        }
     }
 }
 
@@ -156,16 +243,16 @@ impl GibbsKernel for ColtKernel {
 
     fn apply(&self, v: &[f64], out: &mut [f64], scratch: &mut [f64]) {
         match &self.shape {
-            Shape::Line(a) => computed(a.pair.apply_in_place(v, out), out),
+            Shape::Line(a) => a.apply(v, out),
             Shape::Grid { rows, cols } => {
                 let (nr, nc) = (rows.len(), cols.len());
                 let tmp = &mut scratch[..nr * nc];
                 let r = cols
-                    .pair
+                    .pair()
                     .apply_axis_in_place(v, nr, nc, colt::Axis::One, tmp);
                 computed(r, tmp);
                 let r = rows
-                    .pair
+                    .pair()
                     .apply_axis_in_place(tmp, nr, nc, colt::Axis::Zero, out);
                 computed(r, out);
             }
@@ -174,16 +261,18 @@ impl GibbsKernel for ColtKernel {
 
     fn log_apply(&self, g: &[f64], out: &mut [f64], scratch: &mut [f64]) {
         match &self.shape {
-            Shape::Line(a) => computed(a.log_pair.log_apply_in_place(g, out), out),
+            Shape::Line(a) => computed(a.log().pair.log_apply_in_place(g, out), out),
             Shape::Grid { rows, cols } => {
                 let (nr, nc) = (rows.len(), cols.len());
                 let tmp = &mut scratch[..nr * nc];
                 let r = cols
-                    .log_pair
+                    .log()
+                    .pair
                     .log_apply_axis_in_place(g, nr, nc, colt::Axis::One, tmp);
                 computed(r, tmp);
                 let r = rows
-                    .log_pair
+                    .log()
+                    .pair
                     .log_apply_axis_in_place(tmp, nr, nc, colt::Axis::Zero, out);
                 computed(r, out);
             }
@@ -201,7 +290,8 @@ impl GibbsKernel for ColtKernel {
                 let (t2, t3) = rest.split_at_mut(n);
                 // Term 1: K^y along rows, then M^x down columns (on the transpose).
                 let r = cols
-                    .log_pair
+                    .log()
+                    .pair
                     .log_apply_axis_in_place(g, nr, nc, colt::Axis::One, t1);
                 computed(r, t1);
                 transpose(t1, t2, nr, nc);
@@ -214,7 +304,8 @@ impl GibbsKernel for ColtKernel {
                     cols.log_cost_apply(s, d);
                 }
                 let r = rows
-                    .log_pair
+                    .log()
+                    .pair
                     .log_apply_axis_in_place(t2, nr, nc, colt::Axis::Zero, out);
                 computed(r, out);
                 for (o, p) in out.iter_mut().zip(t1.iter()) {

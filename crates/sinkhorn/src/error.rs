@@ -211,7 +211,8 @@ pub enum SinkhornError {
          eps-scaling), or set termination.allow_partial to accept the last iterate"
     )]
     NotConverged {
-        /// Which solver (`"FS-1"`, `"FS-2 (IPOT)"`).
+        /// Which solver (`"FS-1"`, `"FS-2 (IPOT)"`; on a line FS-2 is
+        /// [`crate::FS2_ON_A_LINE`], which names the exact CDF shortcut).
         solver: &'static str,
         /// Iterations done (FS-2: outer iterations), over all eps-scaling stages.
         iterations: usize,

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use crate::colt_kernel::ColtKernel;
 use crate::dense::DenseKernel;
 use crate::error::{Result, SinkhornError};
-use crate::fs1_loop::{LoopInput, LoopOutput, run_log, run_standard};
+use crate::fs1_loop::{LoopInput, LoopOutput, run_log, run_standard, run_standard_colt};
 use crate::fs1_stabilized::run_stabilized;
 use crate::kernel::GibbsKernel;
 use crate::observer::{NoObserver, Observer};
@@ -48,6 +48,19 @@ impl StageKernel {
             Backend::Colt => StageKernel::Colt(Box::new(ColtKernel::new(geometry, eps)?)),
             Backend::Dense => StageKernel::Dense(DenseKernel::new(geometry, eps)?),
         })
+    }
+
+    /// The standard-domain loop on this kernel: one pass per half-step on a uniform line,
+    /// the product-then-divide loop elsewhere.
+    fn run_standard(
+        &self,
+        input: &LoopInput<'_>,
+        observer: &mut dyn Observer,
+    ) -> Result<LoopOutput> {
+        match self {
+            StageKernel::Colt(k) => run_standard_colt(k, input, observer),
+            StageKernel::Dense(k) => run_standard(k, input, observer),
+        }
     }
 
     fn as_dyn(&self) -> &dyn GibbsKernel {
@@ -213,7 +226,7 @@ impl Sinkhorn {
             };
             let domain = resolve_domain(p.domain, geometry, eps);
             let (out, used) = match domain {
-                Domain::Standard => match run_standard(kernel.as_dyn(), &input, observer) {
+                Domain::Standard => match kernel.run_standard(&input, observer) {
                     Ok(o) => (o, Domain::Standard),
                     Err(SinkhornError::KernelUnderflow { .. }) if p.domain == Domain::Auto => {
                         match (&kernel, geometry) {
@@ -241,12 +254,15 @@ impl Sinkhorn {
             // first stage's gauge (POT's u = 1/n at eps = diameter puts f near
             // -diameter * ln n) would carry e^{-diameter ln(n) / eps} into later stages and
             // underflow the standard domain. Zero masses keep -inf, which the loops expect.
-            let c = gauge_shift(&out.f, &out.g);
-            f0 = out
-                .f
-                .iter()
-                .map(|x| if x.is_finite() { x + c } else { 0.0 })
-                .collect();
+            f0 = if is_last {
+                Vec::new() // not needed any more: free it before the final sums
+            } else {
+                let c = gauge_shift(&out.f, &out.g);
+                out.f
+                    .iter()
+                    .map(|x| if x.is_finite() { x + c } else { 0.0 })
+                    .collect()
+            };
             last = Some((out, used, kernel));
         }
         let (out, domain, kernel) = last.expect("the eps schedule always has a last stage");
@@ -254,12 +270,17 @@ impl Sinkhorn {
         let eps = *schedule
             .last()
             .expect("the eps schedule always has a last stage");
-        let inv = 1.0 / eps;
-        let fs: Vec<f64> = out.f.iter().map(|x| x * inv).collect();
-        let gs: Vec<f64> = out.g.iter().map(|x| x * inv).collect();
-        let k = kernel.as_dyn();
-        let cost = transport_cost_with(k, &fs, &gs);
-        let objective = objective_with(k, &fs, &gs, &out.f, &out.g);
+        let (cost, objective) = match out.totals {
+            Some(t) => (t.cost, t.objective),
+            None => {
+                let inv = 1.0 / eps;
+                let fs: Vec<f64> = out.f.iter().map(|x| x * inv).collect();
+                let gs: Vec<f64> = out.g.iter().map(|x| x * inv).collect();
+                let k = kernel.as_dyn();
+                let cost = transport_cost_with(k, &fs, &gs);
+                (cost, objective_with(k, &fs, &gs, &out.f, &out.g))
+            }
+        };
         SinkhornResult {
             plan: Plan::new(geometry.clone(), out.f, out.g, eps),
             cost,

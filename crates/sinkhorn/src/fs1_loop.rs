@@ -14,6 +14,9 @@
 
 use std::ops::RangeBounds;
 
+use colt::{Quotients, UniformGibbs};
+
+use crate::colt_kernel::{ColtKernel, sized};
 use crate::error::{Result, SinkhornError};
 use crate::kernel::GibbsKernel;
 use crate::observer::{Observer, Record};
@@ -42,6 +45,17 @@ pub(crate) struct LoopOutput {
     pub violation: f64,
     pub history: Vec<(usize, f64)>,
     pub reason: TerminationReason,
+    /// The transport cost and the objective of the final iterate, when the loop computed
+    /// them from its scalings (the one-pass loop, in O(1) extra memory); otherwise the
+    /// caller computes them from `f`, `g` in the log domain.
+    pub totals: Option<Totals>,
+}
+
+/// `<C, T>` and the entropic objective of an iterate (see [`crate::SinkhornResult`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Totals {
+    pub cost: f64,
+    pub objective: f64,
 }
 
 /// The checks of one loop run: when one is due, what it measured (kept in the history
@@ -109,6 +123,7 @@ impl Checks {
             violation: self.violation,
             history: self.history,
             reason: self.reason,
+            totals: None,
         }
     }
 }
@@ -227,6 +242,135 @@ pub(crate) fn run_standard<K: GibbsKernel + ?Sized>(
     let f = u.iter().map(|x| eps * x.ln()).collect();
     let g = v.iter().map(|x| eps * x.ln()).collect();
     Ok(checks.output(f, g, done))
+}
+
+/// The standard-domain loop on a structured kernel: [`run_standard_one_pass`] on a
+/// uniform line, [`run_standard`] elsewhere.
+pub(crate) fn run_standard_colt(
+    kernel: &ColtKernel,
+    input: &LoopInput<'_>,
+    observer: &mut dyn Observer,
+) -> Result<LoopOutput> {
+    match kernel.uniform_line() {
+        Some((line, step)) => run_standard_one_pass(line, step, kernel.eps(), input, observer),
+        None => run_standard(kernel, input, observer),
+    }
+}
+
+/// Standard-domain FS-1 loop on a uniform line: the iterates of [`run_standard`], each
+/// half-step `v = b / (K^T u)` one sequential pass of colt's
+/// [`UniformGibbs::divide_in_place`] (product, division, breakdown flags and the block
+/// sums of the next input fused), and each check one pass of [`UniformGibbs::residual`]
+/// (`|v ⊙ K^T u - b|_1` reduced from [`UniformGibbs::visit_blocks`], the product never
+/// written). Memory: `u`, `v` and `2 N / colt::sweep::BLOCK` block sums; nothing is
+/// allocated per iteration; the final cost and objective come from the scalings in O(1)
+/// extra memory ([`one_pass_totals`]). The products round differently from the sweeps of
+/// [`run_standard`] within the same bound (colt's `one_pass` module).
+fn run_standard_one_pass(
+    kernel: &UniformGibbs,
+    step: f64,
+    eps: f64,
+    input: &LoopInput<'_>,
+    observer: &mut dyn Observer,
+) -> Result<LoopOutput> {
+    let n = kernel.len();
+    let (a, b) = (input.a, input.b);
+    let mass: f64 = a.iter().sum();
+    // exp(f0 / eps), once per run of equal values: the default start is one constant, and
+    // at N = 1e7 the exponentials are most of the set-up.
+    let mut last = (f64::NAN, f64::NAN);
+    let mut u: Vec<f64> = input
+        .f0
+        .iter()
+        .map(|&f| {
+            if f.to_bits() != last.0.to_bits() {
+                last = (f, (f / eps).exp());
+            }
+            last.1
+        })
+        .collect();
+    let mut v = vec![0.0; n];
+    let mut su = vec![0.0; kernel.sums_len()];
+    let mut sv = vec![0.0; kernel.sums_len()];
+    sized(kernel.block_sums(&u, &mut su));
+    let mut checks = Checks::new(input, eps);
+    let mut done = 0;
+    // Breakdown as in `run_standard`: a divisor below f64's normal range (underflow), a
+    // quotient that is not finite, and for `u` also one that vanished.
+    let underflow = |q: &Quotients| q.min_divisor < f64::MIN_POSITIVE;
+    loop {
+        if checks.stop(done, observer, || {
+            if done == 0 {
+                // `v` is still 0: `|0 (K^T u)_j - b_j| = b_j`, the same sum without the pass.
+                return b.iter().map(|bj| (0.0 - bj).abs()).sum::<f64>() / mass;
+            }
+            let mut residual = 0.0;
+            sized(kernel.visit_blocks(&u, &su, &mut sv, |start, k| {
+                for ((k, m), y) in k.iter().zip(&b[start..]).zip(&v[start..]) {
+                    residual += (y * k - m).abs();
+                }
+            }));
+            residual / mass
+        }) {
+            break;
+        }
+        let qv = sized(kernel.divide_in_place(&u, &su, b, &mut v, &mut sv));
+        let qu = sized(kernel.divide_in_place(&v, &sv, a, &mut u, &mut su));
+        done += 1;
+        let u_vanished = qu.min_quotient.is_nan() || qu.min_quotient <= 0.0;
+        if !qv.finite || underflow(&qv) || !qu.finite || u_vanished || underflow(&qu) {
+            return Err(SinkhornError::KernelUnderflow {
+                iteration: input.offset + done,
+                diameter_over_eps: input.diameter_over_eps,
+            });
+        }
+    }
+    let totals = one_pass_totals(kernel, step, eps, &u, &mut su, &v, &mut sv);
+    // The potentials in place of the scalings (no second pair of vectors).
+    for x in u.iter_mut().chain(v.iter_mut()) {
+        *x = eps * x.ln();
+    }
+    let mut out = checks.output(u, v, done);
+    out.totals = Some(totals);
+    Ok(out)
+}
+
+/// The cost `<C, T>` and objective `<f, T 1> + <g, T^T 1> - eps sum(T)` of the plan
+/// `T = diag(u) K diag(v)` from the scalings, as the log-domain path computes them from the
+/// potentials (`crate::plan`), in passes over `u` and `v` with O(1) extra memory: the cost
+/// from colt's [`UniformGibbs::distance_form`] times the spacing, the row and column sums
+/// `u ⊙ K v`, `v ⊙ K u` reduced block by block. `su`, `sv` are overwritten.
+fn one_pass_totals(
+    kernel: &UniformGibbs,
+    step: f64,
+    eps: f64,
+    u: &[f64],
+    su: &mut [f64],
+    v: &[f64],
+    sv: &mut [f64],
+) -> Totals {
+    let cost = step * sized(kernel.distance_form(u, v));
+    // sum_i eps ln(x_i) x_i (K y)_i over the positive terms, and sum_i x_i (K y)_i.
+    let side = |x: &[f64], y: &[f64], sy: &mut [f64], scratch: &mut [f64]| {
+        sized(kernel.block_sums(y, sy));
+        let (mut dot, mut mass) = (0.0, 0.0);
+        sized(kernel.visit_blocks(y, sy, scratch, |start, k| {
+            for (&k, &x) in k.iter().zip(&x[start..]) {
+                let t = x * k;
+                if t > 0.0 {
+                    dot += eps * x.ln() * t;
+                }
+                mass += t;
+            }
+        }));
+        (dot, mass)
+    };
+    let (rows, mass) = side(u, v, sv, su);
+    let (cols, _) = side(v, u, su, sv);
+    Totals {
+        cost,
+        objective: rows + cols - eps * mass,
+    }
 }
 
 /// Log-domain FS-1 loop (log-sum-exp sweeps, brief §2.5 (A)).

@@ -159,6 +159,10 @@ impl IpotParams {
     }
 }
 
+/// How FS-2 names itself in errors on a line: with the exact O(N) shortcut for the W1 value.
+pub const FS2_ON_A_LINE: &str =
+    "FS-2 (IPOT; for the W1 value alone on a line, sinkhorn::w1_line is exact in O(N) by the CDF)";
+
 /// The FS-2 solver: IPOT with O(N) iterations, converging to the exact W1.
 ///
 /// On a line the exact W1 is also available in O(N) by the CDF formula ([`crate::w1_line`],
@@ -294,7 +298,14 @@ impl Ipot {
             termination: reason,
             domain: Domain::Log,
         }
-        .finish("FS-2 (IPOT)", &self.params.termination)
+        .finish(
+            match problem.geometry() {
+                // The error names the shortcut where one exists (issue 16).
+                Geometry::Line(_) => FS2_ON_A_LINE,
+                Geometry::Grid(_) => "FS-2 (IPOT)",
+            },
+            &self.params.termination,
+        )
     }
 
     #[allow(clippy::type_complexity)]

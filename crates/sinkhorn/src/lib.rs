@@ -92,7 +92,7 @@ pub use dense_ipot::{DenseIpotIterate, dense_ipot};
 pub use error::{Result, Side, SinkhornError};
 pub use exact::{exact_w1, w1_line, w1_two_supports};
 pub use fs1::{Sinkhorn, resolve_domain};
-pub use fs2::{Ipot, IpotParams};
+pub use fs2::{FS2_ON_A_LINE, Ipot, IpotParams};
 pub use kernel::{GibbsKernel, logaddexp};
 pub use limits::{
     MAX_BUFFER_BYTES, MAX_EPS_STAGES, MAX_INNER_STEPS, MAX_ITERATIONS, MIN_EPS_OVER_DIAMETER,

@@ -12,11 +12,11 @@ use crate::error::Result;
 use crate::error::SinkhornError;
 use crate::exact::exact_w1;
 use crate::fs1::Sinkhorn;
-use crate::fs1_loop::{LoopInput, run_log, run_standard};
+use crate::fs1_loop::{LoopInput, run_log, run_standard, run_standard_colt};
 use crate::fs1_stabilized::run_stabilized;
 use crate::fs2::{Ipot, IpotParams};
 use crate::kernel::GibbsKernel;
-use crate::observer::NoObserver;
+use crate::observer::{NoObserver, Observer};
 use crate::params::{Domain, SinkhornParams};
 use crate::problem::Problem;
 use crate::support::Geometry;
@@ -89,7 +89,13 @@ fn time_method(method: Method, problem: &Problem, how: Differencing) -> Result<T
         ..IpotParams::default()
     };
     match method {
-        Method::Fs1Standard => fs1(&ColtKernel::new(geometry, eps)?, false),
+        Method::Fs1Standard => {
+            // The solver's own dispatch (one pass per half-step on a uniform line).
+            let k = ColtKernel::new(geometry, eps)?;
+            difference_timing(n, how, |m| {
+                run_standard_colt(&k, &loop_input(problem, &f0, m), &mut NoObserver).map(drop)
+            })
+        }
         Method::Fs1Log => fs1(&ColtKernel::new(geometry, eps)?, true),
         Method::DenseStandard => fs1(&DenseKernel::new(geometry, eps)?, false),
         Method::DenseLog => fs1(&DenseKernel::new(geometry, eps)?, true),
@@ -458,9 +464,30 @@ pub struct Fs2Point {
 /// # Errors
 /// As [`Ipot::solve`] and [`exact_w1`].
 pub fn fs2_vs_exact(problem: &Problem, params: IpotParams) -> Result<Fs2Point> {
+    fs2_vs_exact_observed(problem, params, &mut NoObserver)
+}
+
+/// [`fs2_vs_exact`], reporting every check of the FS-2 solve to `observer` (a progress
+/// bar for solves that take minutes).
+///
+/// ```
+/// use sinkhorn::{IpotParams, Record, cases::bumps_line, timing::fs2_vs_exact_observed};
+/// let mut checks = 0;
+/// fs2_vs_exact_observed(&bumps_line(100)?, IpotParams::default(), &mut |_: &Record| checks += 1)?;
+/// assert!(checks > 0);
+/// # Ok::<(), sinkhorn::SinkhornError>(())
+/// ```
+///
+/// # Errors
+/// As [`fs2_vs_exact`].
+pub fn fs2_vs_exact_observed(
+    problem: &Problem,
+    params: IpotParams,
+    observer: &mut dyn Observer,
+) -> Result<Fs2Point> {
     let exact = exact_w1(problem)?;
     let t = Instant::now();
-    let r = Ipot::new(params).solve(problem)?;
+    let r = Ipot::new(params).solve_observed(problem, observer)?;
     let seconds = t.elapsed().as_secs_f64();
     Ok(Fs2Point {
         n: problem.len(),

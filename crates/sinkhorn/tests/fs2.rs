@@ -186,3 +186,23 @@ fn dense_ipot_breaks_down_for_small_beta_where_fs2_does_not() {
     let finite = |l: &[f64], m: &[f64]| l.iter().zip(m).all(|(l, &m)| m <= 0.0 || l.is_finite());
     assert!(finite(&la, problem.a()) && finite(&lb, problem.b()));
 }
+
+/// Issue 16: where FS-2 stops short on a line, its error names the exact CDF shortcut for
+/// the W1 value; on a grid (no such shortcut) it does not.
+#[test]
+fn stopping_short_on_a_line_names_the_exact_shortcut() {
+    let short = |problem: &sinkhorn::Problem| {
+        let params = sinkhorn::IpotParams {
+            termination: sinkhorn::Termination::new(2, 1e-12),
+            ..sinkhorn::IpotParams::default()
+        };
+        sinkhorn::Ipot::new(params)
+            .solve(problem)
+            .expect_err("2 outer iterations cannot reach 1e-12")
+            .to_string()
+    };
+    let line = short(&sinkhorn::cases::bumps_line(200).expect("valid"));
+    assert!(line.contains("sinkhorn::w1_line"), "{line}");
+    let grid = short(&sinkhorn::cases::bumps_grid(8).expect("valid"));
+    assert!(!grid.contains("w1_line"), "{grid}");
+}
