@@ -34,7 +34,7 @@ pub fn w1_line(support: &Support1d, a: &[f64], b: &[f64]) -> Result<f64> {
 }
 
 /// [`w1_line`] on masses already validated (a [`Problem`]'s).
-fn w1_line_unchecked(support: &Support1d, a: &[f64], b: &[f64]) -> f64 {
+pub(crate) fn w1_line_unchecked(support: &Support1d, a: &[f64], b: &[f64]) -> f64 {
     let n = support.len();
     let mut cdf_gap = 0.0;
     let mut total = 0.0;
