@@ -139,9 +139,14 @@ impl<'a> Histograms<'a> {
         Ok(())
     }
 
-    /// `b`'s rows against this set's first total (the two sets of one matrix must carry
-    /// the same mass), and the same geometry.
-    fn check_compatible(&self, b: &Histograms<'_>) -> Result<()> {
+    /// Whether `b` can be paired with this set ([`cdist`], [`paired`] check it before any
+    /// solve): the same geometry, and every row of `b` with this set's first total within
+    /// [`TOTAL_MASS_RTOL`].
+    ///
+    /// # Errors
+    /// [`SinkhornError::LengthMismatch`] for another geometry;
+    /// [`SinkhornError::InvalidHistogram`] with the first row of `b` whose total differs.
+    pub fn check_compatible(&self, b: &Histograms<'_>) -> Result<()> {
         if self.geometry != b.geometry {
             return Err(SinkhornError::LengthMismatch {
                 what: "the two histogram sets' geometries (they must be the same support)",
