@@ -111,13 +111,17 @@ def pairwise(
     pasa_sinkhorn.ConvergenceError
         A Sinkhorn solve that did not converge (the pair named).
     """
-    h = np.ascontiguousarray(histograms, dtype=np.float64)
-    o = None if other is None else np.ascontiguousarray(other, dtype=np.float64)
+    h = _real(histograms, "histograms")
+    o = None if other is None else _real(other, "other")
     if condensed and o is not None:
         raise ValueError("condensed=True is for one collection; leave out other")
     if block is not None and (int(block) != block or block < 1):
         raise ValueError(f"block = {block!r}; give a positive number of rows")
     _native.pairwise_check(h, o, x=x, grid=grid, method=method, reg=reg)
+    if x is not None:
+        x = _real(x, "x")
+    if grid is not None:
+        grid = tuple(_real(axis, "grid axis") for axis in grid)
     solve = dict(x=x, grid=grid, method=method, reg=reg)
     if client is None:
         if o is not None:
@@ -125,6 +129,22 @@ def pairwise(
         d = _native.pairwise_pdist(h, **solve)
         return d if condensed else _square(d, len(h))
     return _on_cluster(client, h, o, solve, block, condensed)
+
+
+def _real(values: ArrayLike, name: str) -> NDArray[np.float64]:
+    """``values`` as a C-contiguous float64 array (the copy scattered to workers);
+    complex, string and object data are a :class:`TypeError`, never a silent cast."""
+    array = np.asarray(values)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{name} has dtype {array.dtype}; give an array of real numbers")
+    return _aligned(array)
+
+
+def _aligned(array: NDArray[Any]) -> NDArray[np.float64]:
+    """C-contiguous, aligned float64 (copied only when it is not): an array unpickled on
+    a Dask worker can sit at an unaligned offset of its message buffer, and the native
+    functions read aligned memory only."""
+    return np.require(array, dtype=np.float64, requirements=["C", "A"])
 
 
 def _square(d: NDArray[np.float64], k: int) -> NDArray[np.float64]:
@@ -165,20 +185,33 @@ def _block_side(h, o, solve, block) -> int:
     return max(1, int(math.sqrt(TARGET_SECONDS / per_problem)))
 
 
+def _on_worker(solve):
+    """The solve options as a task received them, with ``x`` and the grid axes aligned
+    again (see :func:`_aligned`)."""
+    x, grid = solve["x"], solve["grid"]
+    return dict(
+        solve,
+        x=None if x is None else _aligned(x),
+        grid=None if grid is None else tuple(_aligned(g) for g in grid),
+    )
+
+
 def _pdist_block(h, rows: _Range, cols: _Range, solve) -> NDArray[np.float64]:
     """One block of the square matrix of a single collection (a Dask task, one core):
     a diagonal block by ``pdist`` (each pair once, ``i < j``), others by ``cdist``."""
-    a = h[rows[0] : rows[1]]
+    solve = _on_worker(solve)
+    a = _aligned(h[rows[0] : rows[1]])
     if rows == cols:
         return _square(_native.pairwise_pdist(a, threads=1, **solve), len(a))
-    return _native.pairwise_cdist(a, h[cols[0] : cols[1]], threads=1, **solve)
+    b = _aligned(h[cols[0] : cols[1]])
+    return _native.pairwise_cdist(a, b, threads=1, **solve)
 
 
 def _cdist_block(h, o, rows: _Range, cols: _Range, solve) -> NDArray[np.float64]:
     """One block of ``cdist(h, o)`` (a Dask task, one core)."""
-    return _native.pairwise_cdist(
-        h[rows[0] : rows[1]], o[cols[0] : cols[1]], threads=1, **solve
-    )
+    solve = _on_worker(solve)
+    a, b = _aligned(h[rows[0] : rows[1]]), _aligned(o[cols[0] : cols[1]])
+    return _native.pairwise_cdist(a, b, threads=1, **solve)
 
 
 def _on_cluster(client, h, o, solve, block, condensed) -> NDArray[np.float64]:
@@ -188,14 +221,16 @@ def _on_cluster(client, h, o, solve, block, condensed) -> NDArray[np.float64]:
     if out.size == 0:
         return _condense(out) if condensed else out
     # Scatter once: every task refers to the same copy on its worker.
-    hf = client.scatter(h, broadcast=True)
+    # hash=False: a unique key per call (a hashed key shared with a previous call on the
+    # same data can be released by that call while this one still needs it).
+    hf = client.scatter(h, broadcast=True, hash=False)
     if o is None:
         tasks = [(r, c) for i, r in enumerate(rows) for c in rows[i:]]
         futures = [
             client.submit(_pdist_block, hf, r, c, solve, pure=False) for r, c in tasks
         ]
     else:
-        of = client.scatter(o, broadcast=True)
+        of = client.scatter(o, broadcast=True, hash=False)
         tasks = [(r, c) for r in rows for c in _ranges(len(o), side)]
         futures = [
             client.submit(_cdist_block, hf, of, r, c, solve, pure=False)
