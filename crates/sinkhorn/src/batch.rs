@@ -31,7 +31,7 @@ use std::sync::Mutex;
 use rayon::prelude::*;
 
 use crate::error::{Result, SinkhornError};
-use crate::exact::{exact_w1, w1_line_unchecked};
+use crate::exact::{exact_w1, w1_cdf};
 use crate::fs1::Sinkhorn;
 use crate::problem::{Problem, TOTAL_MASS_RTOL, check_masses};
 use crate::support::Geometry;
@@ -174,20 +174,21 @@ fn invalid(row: usize, error: SinkhornError) -> SinkhornError {
 /// [`Problem::new`] does (only when the totals differ), then the CDF formula runs.
 fn pair_cost(
     geometry: &Geometry,
+    gaps: &[f64],
     cost: PairCost<'_>,
     (a, ta): (&[f64], f64),
     (b, tb): (&[f64], f64),
     scratch: &mut Vec<f64>,
 ) -> Result<f64> {
     match (cost, geometry) {
-        (PairCost::ExactW1, Geometry::Line(support)) => {
+        (PairCost::ExactW1, Geometry::Line(_)) => {
             if (ta - tb).abs() > 0.0 {
                 let s = ta / tb;
                 scratch.clear();
                 scratch.extend(b.iter().map(|v| v * s));
-                Ok(w1_line_unchecked(support, a, scratch))
+                Ok(w1_cdf(gaps.iter().copied(), a, scratch))
             } else {
-                Ok(w1_line_unchecked(support, a, b))
+                Ok(w1_cdf(gaps.iter().copied(), a, b))
             }
         }
         (PairCost::ExactW1, _) => {
@@ -196,6 +197,14 @@ fn pair_cost(
         (PairCost::Sinkhorn(solver), _) => solver
             .solve(&Problem::new(geometry.clone(), a.to_vec(), b.to_vec())?)
             .map(|r| r.cost),
+    }
+}
+
+/// A line's gaps `x[i] - x[i-1]`, computed as `w1_line` computes them (empty on a grid).
+fn line_gaps(geometry: &Geometry) -> Vec<f64> {
+    match geometry {
+        Geometry::Line(s) => (1..s.len()).map(|i| s.coord(i) - s.coord(i - 1)).collect(),
+        Geometry::Grid(_) => Vec::new(),
     }
 }
 
@@ -246,11 +255,12 @@ fn fill<'h>(
     pair: &(impl Fn(usize) -> ((&'h [f64], f64), (&'h [f64], f64)) + Sync),
     failures: &FirstFailure,
 ) {
+    let gaps = line_gaps(geometry);
     out.par_iter_mut()
         .enumerate()
         .for_each_init(Vec::new, |scratch, (k, o)| {
             let (a, b) = pair(offset + k);
-            *o = pair_cost(geometry, cost, a, b, scratch).unwrap_or_else(|e| {
+            *o = pair_cost(geometry, &gaps, cost, a, b, scratch).unwrap_or_else(|e| {
                 failures.record(offset + k, e);
                 f64::NAN
             });
