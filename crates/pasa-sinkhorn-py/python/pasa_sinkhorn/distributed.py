@@ -25,7 +25,8 @@ validated before any work: a bad one raises :class:`ValueError` naming its row
 With ``client`` (a ``dask.distributed.Client``; install with
 ``pip install pasa-sinkhorn[dask]``), the matrix is split into square blocks of about
 ``TARGET_SECONDS`` of one core's work each (from a timed probe of a few problems, or
-``block`` rows per side), the histograms are scattered to every worker once, and one
+``block`` rows per side; smaller when needed to make at least about four blocks per
+worker thread), the histograms are scattered to every worker once, and one
 task per block runs on one core of a worker (give workers as many threads as cores).
 A worker that dies mid-run has its blocks recomputed by Dask on another; the result is
 unchanged. Without ``client``, everything runs in this process on all cores (rayon,
@@ -216,6 +217,12 @@ def _cdist_block(h, o, rows: _Range, cols: _Range, solve) -> NDArray[np.float64]
 
 def _on_cluster(client, h, o, solve, block, condensed) -> NDArray[np.float64]:
     side = _block_side(h, o, solve, block)
+    if block is None:
+        # At least ~4 blocks per worker thread, so that the unequal blocks of a triangle
+        # (diagonal ones hold half the pairs) balance over the cluster.
+        threads = max(1, sum(client.nthreads().values()))
+        per_side = math.ceil(math.sqrt(8 * threads))
+        side = min(side, max(1, math.ceil(len(h) / per_side)))
     rows = _ranges(len(h), side)
     out = np.zeros((len(h), len(h) if o is None else len(o)))
     if out.size == 0:
