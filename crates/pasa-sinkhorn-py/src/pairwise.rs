@@ -105,9 +105,7 @@ fn read_geometry(
     x: Option<&Bound<'_, PyAny>>,
     grid: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Geometry> {
-    if let Some(b) = b
-        && a.hist_shape() != b.hist_shape()
-    {
+    if let Some(b) = b.filter(|b| a.hist_shape() != b.hist_shape()) {
         return Err(PyValueError::new_err(format!(
             "{} and {} hold histograms of shapes {:?} and {:?}; they must be equal",
             a.name,
