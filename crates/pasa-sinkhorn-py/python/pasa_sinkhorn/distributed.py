@@ -243,10 +243,17 @@ def _on_cluster(client, h, o, solve, block, condensed) -> NDArray[np.float64]:
             client.submit(_cdist_block, hf, of, r, c, solve, pure=False)
             for r, c in tasks
         ]
-    for (r, c), values in zip(tasks, client.gather(futures)):
+    # Assemble each block as it arrives and release it, so that the client holds the
+    # matrix once rather than the matrix and every block.
+    from distributed import as_completed
+
+    where = {f.key: task for f, task in zip(futures, tasks)}
+    for future, values in as_completed(futures, with_results=True):
+        r, c = where[future.key]
         out[r[0] : r[1], c[0] : c[1]] = values
         if o is None and r != c:
             out[c[0] : c[1], r[0] : r[1]] = values.T
+        future.release()
     if o is None and condensed:
         return _condense(out)
     return out
