@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The Python package's tests: a fresh virtual environment, `pip install` of
-# crates/pasa-sinkhorn-py with its test extras (POT, SciPy, pytest, safetensors), then
+# crates/pasa-sinkhorn-py with its test extras (POT, SciPy, pytest, safetensors) and the
+# dask extra (so the distributed tests run rather than skip), then
 # pytest on its tests/ (doctests included). Exits non-zero when the build or any test
 # fails, and when pytest collects no test (its exit code 5).
 #
@@ -20,7 +21,7 @@ rm -rf "$venv"
 "$python" -m venv "$venv"
 pip=("$venv/bin/python" -m pip --disable-pip-version-check)
 start=$SECONDS
-"${pip[@]}" install --quiet "$crate[test]"
+"${pip[@]}" install --quiet "$crate[test,dask]"
 echo "pytest.sh: pip install of the package and test dependencies took $((SECONDS - start)) s"
 
 cd "$crate"

@@ -14,6 +14,7 @@ mod attention;
 mod errors;
 mod input;
 mod ot;
+mod pairwise;
 
 /// The extension module, imported as `pasa_sinkhorn._native`.
 #[pymodule]
@@ -22,5 +23,6 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     ot::register(m)?;
     attention::register(m)?;
+    pairwise::register(m)?;
     Ok(())
 }

@@ -293,7 +293,7 @@ fn problem(
 
 /// The support of histograms of shape `hist`: `x` on a line, `grid = (rows, cols)` on a
 /// grid, unit spacing from 0 when absent.
-fn geometry(
+pub(crate) fn geometry(
     hist: &[usize],
     x: Option<&Bound<'_, PyAny>>,
     grid: Option<&Bound<'_, PyAny>>,

@@ -276,6 +276,25 @@ pub enum SinkhornError {
         /// Largest absolute coordinate.
         magnitude: f64,
     },
+    /// A histogram of a batch ([`crate::batch::Histograms`]) is invalid; nothing was
+    /// solved.
+    #[error("histogram {row} is invalid: {error}")]
+    InvalidHistogram {
+        /// Its row index in the set.
+        row: usize,
+        /// Why (a mass, zero or overflowing total, or a total unequal to row 0's).
+        error: Box<SinkhornError>,
+    },
+    /// A problem of a batch failed to solve (the lowest-index failure of the batch).
+    #[error("the problem between histograms {row} and {col} failed: {error}")]
+    PairFailed {
+        /// Row index of the source histogram.
+        row: usize,
+        /// Row index of the target histogram (in the second set for `cdist`).
+        col: usize,
+        /// The solver's error.
+        error: Box<SinkhornError>,
+    },
 }
 
 impl SinkhornError {

@@ -34,13 +34,24 @@ pub fn w1_line(support: &Support1d, a: &[f64], b: &[f64]) -> Result<f64> {
 }
 
 /// [`w1_line`] on masses already validated (a [`Problem`]'s).
-fn w1_line_unchecked(support: &Support1d, a: &[f64], b: &[f64]) -> f64 {
+pub(crate) fn w1_line_unchecked(support: &Support1d, a: &[f64], b: &[f64]) -> f64 {
     let n = support.len();
+    w1_cdf(
+        (1..n).map(|i| support.coord(i) - support.coord(i - 1)),
+        a,
+        b,
+    )
+}
+
+/// The CDF formula `sum_i |F_i - G_i| gap_i` with the gaps given: the one loop behind
+/// [`w1_line`] and the batches of [`crate::batch`] (which compute the gaps once for all
+/// their problems; the same gaps in the same order give the same bits).
+pub(crate) fn w1_cdf(gaps: impl Iterator<Item = f64>, a: &[f64], b: &[f64]) -> f64 {
     let mut cdf_gap = 0.0;
     let mut total = 0.0;
-    for i in 0..n.saturating_sub(1) {
-        cdf_gap += a[i] - b[i];
-        total += cdf_gap.abs() * (support.coord(i + 1) - support.coord(i));
+    for ((x, y), gap) in a.iter().zip(b).zip(gaps) {
+        cdf_gap += x - y;
+        total += cdf_gap.abs() * gap;
     }
     total
 }

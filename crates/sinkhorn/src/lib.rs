@@ -24,6 +24,9 @@
 //! - Exact W1: [`wasserstein_1d`] between raw samples (SciPy's semantics), [`w1_line`] /
 //!   [`exact_w1`] on a support (min-cost flow on grids).
 //! - Baselines: [`DenseKernel`] (faer, same loops), [`dense_ipot`].
+//! - [`batch`]: many problems on one support (paired, `pdist`, `cdist` matrices of exact
+//!   W1 or Sinkhorn costs) in parallel, every row validated first, bit-identical for any
+//!   thread count.
 //! - [`timing`]: per-iteration timings and eps sweeps for `cargo xtask validate`.
 //! - Limits ([`MAX_BUFFER_BYTES`], [`MAX_ITERATIONS`], ...): sizes and options beyond them
 //!   are typed errors, not aborts or hangs.
@@ -56,6 +59,7 @@
 //! # Ok::<(), sinkhorn::SinkhornError>(())
 //! ```
 
+pub mod batch;
 pub mod cases;
 mod colt_kernel;
 mod dense;

@@ -7,6 +7,8 @@ Two submodules, each a thin layer over a Rust crate of this repository:
   cost on sorted 1D supports and 2D L1 grids (crate ``sinkhorn``).
 - :mod:`pasa_sinkhorn.attention` -- emulated FP16 Flash Attention and PASA, and a report
   of overflows and errors against an f64 reference (crate ``pasa-core``).
+- :mod:`pasa_sinkhorn.distributed` -- ``pairwise``: W1 or Sinkhorn distance matrices
+  over many histograms, on all local cores or a Dask cluster (optional extra ``dask``).
 
 Errors: bad input raises :class:`ValueError` (:class:`TypeError` for a dtype that is
 not real), a solve that does not converge raises :class:`ConvergenceError` (a
@@ -22,7 +24,7 @@ not converge to.
 1.0
 """
 
-from . import attention, ot
+from . import attention, distributed, ot
 from ._native import ConvergenceError, SizeLimitError
 
-__all__ = ["ConvergenceError", "SizeLimitError", "attention", "ot"]
+__all__ = ["ConvergenceError", "SizeLimitError", "attention", "distributed", "ot"]

@@ -58,3 +58,31 @@ def overflow_report(
 def load(
     path: Union[str, os.PathLike[str]],
 ) -> Union[Dict[str, NDArray[np.float64]], NDArray[np.float64]]: ...
+
+PAIRWISE_METHODS: List[str]
+
+def pairwise_check(
+    histograms: ArrayLike,
+    other: Optional[ArrayLike] = None,
+    x: Optional[ArrayLike] = None,
+    grid: Optional[Tuple[ArrayLike, ArrayLike]] = None,
+    method: str = "emd",
+    reg: Optional[float] = None,
+) -> None: ...
+def pairwise_pdist(
+    histograms: ArrayLike,
+    x: Optional[ArrayLike] = None,
+    grid: Optional[Tuple[ArrayLike, ArrayLike]] = None,
+    method: str = "emd",
+    reg: Optional[float] = None,
+    threads: Optional[int] = None,
+) -> NDArray[np.float64]: ...
+def pairwise_cdist(
+    a: ArrayLike,
+    b: ArrayLike,
+    x: Optional[ArrayLike] = None,
+    grid: Optional[Tuple[ArrayLike, ArrayLike]] = None,
+    method: str = "emd",
+    reg: Optional[float] = None,
+    threads: Optional[int] = None,
+) -> NDArray[np.float64]: ...
