@@ -29,6 +29,7 @@ pub(crate) type Float64<'py> = PyArrayLikeDyn<'py, f64, AllowTypeChange>;
 /// # Errors
 /// `TypeError` for a non-real dtype; NumPy's own error for what it cannot convert.
 pub(crate) fn float64<'py>(ob: &Bound<'py, PyAny>, name: &str) -> PyResult<Float64<'py>> {
+    let ob = &aligned(ob)?;
     if let Ok(array) = ob.cast::<PyUntypedArray>() {
         let dtype = array.dtype();
         if !matches!(dtype.kind(), b'b' | b'i' | b'u' | b'f') {
@@ -95,6 +96,7 @@ pub(crate) fn column<'a>(view: &ArrayViewD<'a, f64>, batched: bool, j: usize) ->
 /// # Errors
 /// `TypeError` for anything but a float16/float32/float64 NumPy array.
 pub(crate) fn float16(ob: &Bound<'_, PyAny>, name: &str) -> PyResult<(Vec<f16>, Vec<usize>)> {
+    let ob = &aligned(ob)?;
     if let Ok(a) = ob.cast::<PyArrayDyn<f16>>() {
         let a = a.readonly();
         let view = a.as_array();
@@ -126,6 +128,7 @@ pub(crate) fn source_f64(ob: &Bound<'_, PyAny>, name: &str) -> PyResult<(Vec<f64
             view.shape().to_vec(),
         )
     }
+    let ob = &aligned(ob)?;
     if let Ok(a) = ob.cast::<PyArrayDyn<f64>>() {
         let a = a.readonly();
         let view = a.as_array();
@@ -138,6 +141,25 @@ pub(crate) fn source_f64(ob: &Bound<'_, PyAny>, name: &str) -> PyResult<(Vec<f64
         return Ok(widened(&a.readonly(), f16::to_f64));
     }
     Err(not_float(ob, name))
+}
+
+/// `ob`, or an aligned copy of it when it is a NumPy array at an address its dtype does not
+/// align to (an array unpickled from a message buffer, as on a Dask worker, or a view into
+/// packed bytes): the views the kernels read require alignment, and reading such an array
+/// in place would panic.
+///
+/// # Errors
+/// NumPy's own, when the `flags` or `numpy.require` call fails.
+fn aligned<'py>(ob: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    if ob.cast::<PyUntypedArray>().is_ok()
+        && !ob.getattr("flags")?.getattr("aligned")?.extract::<bool>()?
+    {
+        let py = ob.py();
+        return py
+            .import("numpy")?
+            .call_method1("require", (ob, py.None(), vec!["A"]));
+    }
+    Ok(ob.clone())
 }
 
 fn not_float(ob: &Bound<'_, PyAny>, name: &str) -> PyErr {

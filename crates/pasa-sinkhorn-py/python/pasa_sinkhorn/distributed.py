@@ -138,14 +138,7 @@ def _real(values: ArrayLike, name: str) -> NDArray[np.float64]:
     array = np.asarray(values)
     if array.dtype.kind not in "biuf":
         raise TypeError(f"{name} has dtype {array.dtype}; give an array of real numbers")
-    return _aligned(array)
-
-
-def _aligned(array: NDArray[Any]) -> NDArray[np.float64]:
-    """C-contiguous, aligned float64 (copied only when it is not): an array unpickled on
-    a Dask worker can sit at an unaligned offset of its message buffer, and the native
-    functions read aligned memory only."""
-    return np.require(array, dtype=np.float64, requirements=["C", "A"])
+    return np.ascontiguousarray(array, dtype=np.float64)
 
 
 def _square(d: NDArray[np.float64], k: int) -> NDArray[np.float64]:
@@ -186,32 +179,19 @@ def _block_side(h, o, solve, block) -> int:
     return max(1, int(math.sqrt(TARGET_SECONDS / per_problem)))
 
 
-def _on_worker(solve):
-    """The solve options as a task received them, with ``x`` and the grid axes aligned
-    again (see :func:`_aligned`)."""
-    x, grid = solve["x"], solve["grid"]
-    return dict(
-        solve,
-        x=None if x is None else _aligned(x),
-        grid=None if grid is None else tuple(_aligned(g) for g in grid),
-    )
-
-
 def _pdist_block(h, rows: _Range, cols: _Range, solve) -> NDArray[np.float64]:
     """One block of the square matrix of a single collection (a Dask task, one core):
     a diagonal block by ``pdist`` (each pair once, ``i < j``), others by ``cdist``."""
-    solve = _on_worker(solve)
-    a = _aligned(h[rows[0] : rows[1]])
+    a = h[rows[0] : rows[1]]
     if rows == cols:
         return _square(_native.pairwise_pdist(a, threads=1, **solve), len(a))
-    b = _aligned(h[cols[0] : cols[1]])
+    b = h[cols[0] : cols[1]]
     return _native.pairwise_cdist(a, b, threads=1, **solve)
 
 
 def _cdist_block(h, o, rows: _Range, cols: _Range, solve) -> NDArray[np.float64]:
     """One block of ``cdist(h, o)`` (a Dask task, one core)."""
-    solve = _on_worker(solve)
-    a, b = _aligned(h[rows[0] : rows[1]]), _aligned(o[cols[0] : cols[1]])
+    a, b = h[rows[0] : rows[1]], o[cols[0] : cols[1]]
     return _native.pairwise_cdist(a, b, threads=1, **solve)
 
 
