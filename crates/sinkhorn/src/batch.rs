@@ -31,7 +31,7 @@ use std::sync::Mutex;
 use rayon::prelude::*;
 
 use crate::error::{Result, SinkhornError};
-use crate::exact::{exact_w1, w1_cdf};
+use crate::exact::{exact_w1, w1_cdf_balanced};
 use crate::fs1::Sinkhorn;
 use crate::problem::{Problem, TOTAL_MASS_RTOL, check_masses};
 use crate::support::Geometry;
@@ -170,8 +170,8 @@ fn invalid(row: usize, error: SinkhornError) -> SinkhornError {
 
 /// The cost between `a` and `b` exactly as the one-at-a-time path computes it:
 /// `exact_w1(&Problem::new(geometry, a, b))` or `Sinkhorn::solve(..).cost`. On a line the
-/// problem is not materialised: `b` is rescaled to `a`'s total into `scratch` exactly as
-/// [`Problem::new`] does (only when the totals differ), then the CDF formula runs.
+/// problem is not materialised: the CDF formula runs on the rows as they are (see
+/// `w1_cdf_balanced` for the rescaling of `b`).
 fn pair_cost(
     geometry: &Geometry,
     gaps: &[f64],
@@ -181,16 +181,13 @@ fn pair_cost(
     scratch: &mut Vec<f64>,
 ) -> Result<f64> {
     match (cost, geometry) {
-        (PairCost::ExactW1, Geometry::Line(_)) => {
-            if (ta - tb).abs() > 0.0 {
-                let s = ta / tb;
-                scratch.clear();
-                scratch.extend(b.iter().map(|v| v * s));
-                Ok(w1_cdf(gaps.iter().copied(), a, scratch))
-            } else {
-                Ok(w1_cdf(gaps.iter().copied(), a, b))
-            }
-        }
+        (PairCost::ExactW1, Geometry::Line(_)) => Ok(w1_cdf_balanced(
+            gaps.iter().copied(),
+            a,
+            b,
+            (ta, tb),
+            scratch,
+        )),
         (PairCost::ExactW1, _) => {
             exact_w1(&Problem::new(geometry.clone(), a.to_vec(), b.to_vec())?)
         }

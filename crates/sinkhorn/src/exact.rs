@@ -29,24 +29,36 @@ use crate::support::{Geometry, Support1d};
 /// [`crate::SinkhornError::UnequalMass`].
 pub fn w1_line(support: &Support1d, a: &[f64], b: &[f64]) -> Result<f64> {
     let n = support.len();
-    check_equal_totals(a, b, n)?;
-    Ok(w1_line_unchecked(support, a, b))
-}
-
-/// [`w1_line`] on masses already validated (a [`Problem`]'s).
-pub(crate) fn w1_line_unchecked(support: &Support1d, a: &[f64], b: &[f64]) -> f64 {
-    let n = support.len();
-    w1_cdf(
+    let totals = check_equal_totals(a, b, n)?;
+    Ok(w1_cdf_balanced(
         (1..n).map(|i| support.coord(i) - support.coord(i - 1)),
         a,
         b,
-    )
+        totals,
+        &mut Vec::new(),
+    ))
 }
 
-/// The CDF formula `sum_i |F_i - G_i| gap_i` with the gaps given: the one loop behind
-/// [`w1_line`] and the batches of [`crate::batch`] (which compute the gaps once for all
-/// their problems; the same gaps in the same order give the same bits).
-pub(crate) fn w1_cdf(gaps: impl Iterator<Item = f64>, a: &[f64], b: &[f64]) -> f64 {
+/// The CDF formula `sum_i |F_i - G_i| gap_i` with the gaps given, on masses whose totals
+/// `(sum(a), sum(b))` were validated: `b` is first rescaled to `a`'s total into `scratch`
+/// exactly as [`Problem::new`] rescales it (only when the totals differ), so that
+/// [`w1_line`], [`exact_w1`] on a line and the batches of [`crate::batch`] (which compute
+/// the gaps once for all their problems) give the same bits for the same masses.
+pub(crate) fn w1_cdf_balanced(
+    gaps: impl Iterator<Item = f64>,
+    a: &[f64],
+    b: &[f64],
+    (ta, tb): (f64, f64),
+    scratch: &mut Vec<f64>,
+) -> f64 {
+    let b = if (ta - tb).abs() > 0.0 {
+        let s = ta / tb;
+        scratch.clear();
+        scratch.extend(b.iter().map(|v| v * s));
+        scratch.as_slice()
+    } else {
+        b
+    };
     let mut cdf_gap = 0.0;
     let mut total = 0.0;
     for ((x, y), gap) in a.iter().zip(b).zip(gaps) {
@@ -74,7 +86,14 @@ pub(crate) fn w1_cdf(gaps: impl Iterator<Item = f64>, a: &[f64], b: &[f64]) -> f
 /// be checked again) and for a value that cannot be certified.
 pub fn exact_w1(problem: &Problem) -> Result<f64> {
     match problem.geometry() {
-        Geometry::Line(s) => Ok(w1_line_unchecked(s, problem.a(), problem.b())),
+        // The problem's `b` already has `a`'s total: no rescaling happens here.
+        Geometry::Line(s) => Ok(w1_cdf_balanced(
+            (1..s.len()).map(|i| s.coord(i) - s.coord(i - 1)),
+            problem.a(),
+            problem.b(),
+            (0.0, 0.0),
+            &mut Vec::new(),
+        )),
         Geometry::Grid(g) => grid_flow(g, problem.a(), problem.b()).map(|f| f.cost),
     }
 }
