@@ -64,7 +64,7 @@ fn main() {
         let cost = converged_cost(&problem, 100_000);
         problems.push(json!({
             "kind": "sinkhorn", "n": n, "reg": REG, "tol": TOL, "repeats": 5,
-            "iterations": [10, 20], "converged_iterations": 100_000,
+            "iterations": [10, 60], "converged_iterations": 100_000,
             "x": write(format!("x{n}.f64"), &x.coords()),
             "a": write(format!("a{n}.f64"), problem.a()),
             "b": write(format!("b{n}.f64"), problem.b()),

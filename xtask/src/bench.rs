@@ -69,34 +69,47 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     let started = SystemTime::now();
     let mut walls: Vec<(String, Duration)> = Vec::new();
     let mut failed: Vec<String> = Vec::new();
-    for (krate, benches) in &crates {
-        let crate_started = Instant::now();
+    // One `cargo bench` for every crate: separate ones would each resolve features for
+    // their crate alone and rebuild the dependencies they share (measured: colt's rebuilt
+    // gemm and regex after the `benches` package). Built first, so that the build time is
+    // reported apart from the benches' own; `--no-fail-fast`: one failed assertion should
+    // not cost the other crates' numbers.
+    let log = out.join("cargo-bench.log");
+    for (step, no_run) in [
+        ("build (bench profile)", true),
+        ("criterion benches", false),
+    ] {
+        let step_started = Instant::now();
         println!(
-            "cargo bench -p {krate} ({} mode); output in {krate}.log",
-            mode.name()
+            "cargo bench{} ({} mode) for {}; output in {}",
+            if no_run { " --no-run" } else { "" },
+            mode.name(),
+            crates
+                .iter()
+                .map(|(k, _)| k.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            log.display()
         );
-        let mut cmd = Command::new(cargo());
-        cmd.current_dir(project_root()).args(["bench", "-p", krate]);
-        // Only the bench targets: libtest's harness rejects criterion's flags.
-        for bench in benches {
-            cmd.args(["--bench", bench]);
-        }
-        cmd.arg("--").env("BENCH_OUT", &out);
-        if mode == Mode::Quick {
-            // criterion's quick mode; the sinkhorn bench's own sweep stops at 1e6 / 512^2,
-            // the `benches` package takes its quick sizes.
-            cmd.arg("--quick")
-                .env("SINKHORN_BENCH_QUICK", "1")
-                .env("BENCH_QUICK", "1");
-        }
-        let status = run_teed(&mut cmd, &out.join(format!("{krate}.log")))
-            .with_context(|| format!("running cargo bench -p {krate}"))?;
+        let mut cmd = bench_command(&crates, mode, &out, no_run);
+        let status = run_teed(&mut cmd, &log, !no_run).context("running cargo bench")?;
+        walls.push((step.to_owned(), step_started.elapsed()));
         if !status.success() {
-            // The other crates still run: one failed assertion should not cost the rest.
-            eprintln!("cargo bench -p {krate} FAILED ({status}); going on with the others");
-            failed.push(format!("{krate} ({status}; see {krate}.log)"));
+            let text = fs::read_to_string(&log).unwrap_or_default();
+            let targets: Vec<&str> = text
+                .lines()
+                .filter(|l| l.trim_start().starts_with("`-p "))
+                .map(str::trim)
+                .collect();
+            failed.push(if targets.is_empty() {
+                format!("{step} ({status}; see cargo-bench.log)")
+            } else {
+                format!("{} ({status}; see cargo-bench.log)", targets.join(", "))
+            });
+            if no_run {
+                break;
+            }
         }
-        walls.push((krate.clone(), crate_started.elapsed()));
     }
     let measurements = read_criterion(&target_dir().join("criterion"), started)?;
     let timing: Vec<Suite> = suites::all()
@@ -173,14 +186,61 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `cargo bench [--no-run] --no-fail-fast -p <crate>... --bench <target>... [-- --quick]`.
+fn bench_command(
+    crates: &[(String, Vec<String>)],
+    mode: Mode,
+    out: &Path,
+    no_run: bool,
+) -> Command {
+    let mut cmd = Command::new(cargo());
+    cmd.current_dir(project_root())
+        .args(["bench", "--no-fail-fast"]);
+    if no_run {
+        cmd.arg("--no-run");
+    }
+    for (krate, _) in crates {
+        cmd.args(["-p", krate]);
+    }
+    // Only the bench targets: libtest's harness rejects criterion's flags.
+    let mut targets: Vec<&str> = crates
+        .iter()
+        .flat_map(|(_, b)| b.iter().map(String::as_str))
+        .collect();
+    targets.sort_unstable();
+    targets.dedup();
+    for bench in targets {
+        cmd.args(["--bench", bench]);
+    }
+    cmd.env("BENCH_OUT", out);
+    if mode == Mode::Quick {
+        // criterion's quick mode; the sinkhorn benches' own sweeps stop at 1e6 / 512^2,
+        // the `benches` package takes its quick sizes.
+        cmd.args(["--", "--quick"])
+            .env("SINKHORN_BENCH_QUICK", "1")
+            .env("BENCH_QUICK", "1");
+    }
+    cmd
+}
+
 /// Runs `cmd` with its stdout and stderr (cargo's build progress, a bench's panic message)
-/// shown live and both copied to `log`.
-fn run_teed(cmd: &mut Command, log: &Path) -> anyhow::Result<std::process::ExitStatus> {
+/// shown live and both copied to `log` (appended to it with `append`).
+fn run_teed(
+    cmd: &mut Command,
+    log: &Path,
+    append: bool,
+) -> anyhow::Result<std::process::ExitStatus> {
     use std::io::{BufRead, BufReader, Write};
     use std::process::Stdio;
     use std::sync::{Arc, Mutex};
     let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn()?;
-    let file = Arc::new(Mutex::new(fs::File::create(log)?));
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .append(append)
+        .truncate(!append)
+        .open(log)?;
+    let file = Arc::new(Mutex::new(file));
     let stderr = child.stderr.take().map(|stderr| {
         let file = Arc::clone(&file);
         std::thread::spawn(move || -> std::io::Result<()> {
@@ -466,9 +526,9 @@ fn scaling_plots(ms: &[Measurement]) -> anyhow::Result<Vec<Figure>> {
 struct Extras<'a> {
     plots: &'a [Figure],
     peers: &'a Result<Value, String>,
-    /// Wall time of each step (a crate's `cargo bench`, its build included; the sweeps).
+    /// Wall time of each step (the build, the criterion benches, the sweeps).
     walls: &'a [(String, Duration)],
-    /// The crates whose `cargo bench` failed (a bench's assertion on its answer, a build).
+    /// The bench targets that failed (a bench's assertion on its answer) or the build.
     failed: &'a [String],
 }
 
@@ -499,8 +559,8 @@ fn peers_markdown(md: &mut String, peers: &Result<Value, String>) {
     } else {
         let _ = writeln!(
             md,
-            "Interpreter `{}`: {status}. Both sides time the same inputs in the same run \
-             (minimum of repeats; Sinkhorn iterations differenced so set-up cancels); each \
+            "Interpreter `{}`: {status}. Both sides time the same inputs in the same run, on one \
+             thread each (minimum of repeats; Sinkhorn iterations differenced so set-up cancels); each \
              measured row's answers were asserted to agree before it was written.\n",
             v["python"].as_str().unwrap_or("?"),
         );
@@ -588,7 +648,7 @@ fn markdown(
     let _ = writeln!(md, "# Benchmarks\n");
     let _ = writeln!(
         md,
-        "`cargo xtask bench --{}` at {} on commit `{}`.  \nMachine: {}.  \nCrates benched: {} (each bench's printed output, with its self-timed summaries, is in `<crate>.log` beside this file).\n",
+        "`cargo xtask bench --{}` at {} on commit `{}`.  \nMachine: {}.  \nCrates benched: {} (every bench's printed output, with its self-timed summaries, and cargo's is in `cargo-bench.log` beside this file).\n",
         mode.name(),
         machine.time_utc,
         machine.commit,
@@ -610,14 +670,14 @@ fn markdown(
     if !extras.failed.is_empty() {
         let _ = writeln!(
             md,
-            "**FAILED**: `cargo bench` of {}. Their numbers below are missing or partial.\n",
+            "**FAILED**: {}. Their numbers below are missing or partial.\n",
             extras.failed.join(", ")
         );
     }
     let total: Duration = extras.walls.iter().map(|(_, d)| *d).sum();
     let _ = writeln!(
         md,
-        "Wall time {} in all: {} (a crate's time includes building its benches).\n",
+        "Wall time {} in all: {}.\n",
         fmt_time(total.as_secs_f64() * 1e9),
         extras
             .walls
