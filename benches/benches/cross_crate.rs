@@ -8,14 +8,12 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use benches::{dense_sizes, line_sizes};
+use benches::{dense_sizes, fixed_iterations, line_sizes};
 use colt::ColtPair;
 use colt::scaling::streaming_pass;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use sinkhorn::cases::bumps_line;
-use sinkhorn::{
-    Backend, ColtKernel, Domain, GibbsKernel, Sinkhorn, SinkhornParams, Support1d, Termination,
-};
+use sinkhorn::{Backend, ColtKernel, Domain, GibbsKernel, Sinkhorn, Support1d};
 
 const EPS: f64 = 0.05;
 
@@ -63,21 +61,6 @@ fn products(c: &mut Criterion) {
     g.finish();
 }
 
-fn params(backend: Backend, iterations: usize) -> SinkhornParams {
-    SinkhornParams {
-        eps: sinkhorn::Eps::Absolute(EPS),
-        domain: Domain::Standard,
-        backend,
-        termination: Termination {
-            max_iter: iterations,
-            tol: 0.0,
-            check_every: 10,
-            allow_partial: true,
-        },
-        ..Default::default()
-    }
-}
-
 fn iterations(c: &mut Criterion) {
     let mut g = c.benchmark_group("fs1_solve_100_iterations");
     g.sample_size(10)
@@ -85,8 +68,8 @@ fn iterations(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(2));
     for &n in line_sizes() {
         let problem = bumps_line(n).expect("valid problem");
-        let fast = Sinkhorn::new(params(Backend::Colt, 100));
-        let dense = Sinkhorn::new(params(Backend::Dense, 100));
+        let fast = Sinkhorn::new(fixed_iterations(EPS, Domain::Standard, Backend::Colt, 100));
+        let dense = Sinkhorn::new(fixed_iterations(EPS, Domain::Standard, Backend::Dense, 100));
         let cost = fast.solve(&problem).expect("FS-1 solves").cost;
         assert!(cost.is_finite() && cost > 0.0, "N = {n}: cost {cost}");
         g.throughput(Throughput::Elements(n as u64));

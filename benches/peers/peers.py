@@ -8,7 +8,8 @@ The manifest lists problems whose arrays are raw little-endian f64 files beside 
 - "sinkhorn": POT's dense `ot.sinkhorn` (the Sinkhorn-Knopp loop users call today), time
   per iteration by differencing runs of `iterations[0]` and `iterations[1]` iterations
   (stopThr = 0, so the kernel's one-off exp cancels), the minimum of `repeats` runs each
-  (interference on a shared machine only adds time); then a converged solve whose
+  (interference on a shared machine only adds time), on one thread (the Rust side sets
+  the BLAS thread variables to 1, as FS-1 on a line is serial); then a converged solve whose
   transport cost <C, T> the Rust side compares with its own.
 - "w1": SciPy's `scipy.stats.wasserstein_distance(x, x, a, b)` (exact W1 on a line), the
   minimum of `repeats` calls, and its value.

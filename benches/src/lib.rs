@@ -6,11 +6,34 @@
 //! writes one report under `target/bench/`.
 //!
 //! This library holds what the benches share: the sizes in one table, where results go,
-//! and the runner of the Python peers ([`peers`]).
+//! the fixed-iteration solver options every FS-1 timing uses (here and in `cargo xtask
+//! validate`'s speed claims), and the runner of the Python peers ([`peers`]).
 
 pub mod peers;
 
 use std::path::{Path, PathBuf};
+
+use sinkhorn::{Backend, Domain, Eps, SinkhornParams, Termination};
+
+/// Options of a Sinkhorn solve that runs exactly `iterations` iterations, for timing: `eps`
+/// absolute, tolerance 0 (it never stops early), the marginals checked every 10
+/// iterations as by default (the check is part of what is timed), and the last iterate
+/// returned as `Ok` at the cap.
+#[must_use]
+pub fn fixed_iterations(
+    eps: f64,
+    domain: Domain,
+    backend: Backend,
+    iterations: usize,
+) -> SinkhornParams {
+    SinkhornParams {
+        eps: Eps::Absolute(eps),
+        domain,
+        backend,
+        termination: Termination::new(iterations, 0.0).allowing_partial(),
+        ..Default::default()
+    }
+}
 
 /// Sizes N of the 1D problems, all benches: the quick set (`BENCH_QUICK` set, as
 /// `cargo xtask bench` does by default) or the full one.

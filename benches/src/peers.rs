@@ -10,6 +10,15 @@ use std::process::Command;
 
 use serde_json::Value;
 
+/// Thread-count variables of the BLAS and OpenMP libraries NumPy may load, all set to 1
+/// for the peers: the comparison is one core against one core (FS-1 on a line is serial).
+pub const SINGLE_THREAD: [&str; 4] = [
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+];
+
 /// The committed timing script.
 #[must_use]
 pub fn script() -> PathBuf {
@@ -40,6 +49,10 @@ pub fn run(python: &str, script: &Path, manifest: &Path) -> Result<Value, String
     let output = Command::new(python)
         .arg(script)
         .arg(manifest)
+        // One thread, as ours: NumPy's BLAS would otherwise start a thread per core, and on
+        // a shared machine those spin against the load (measured: POT at N = 1000 took
+        // 0.19 s per iteration, longer than at N = 4000).
+        .envs(SINGLE_THREAD.map(|var| (var, "1")))
         .output()
         .map_err(|e| format!("no Python interpreter '{python}' ({e}); set PYTHON"))?;
     if !output.status.success() {

@@ -15,7 +15,7 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{Context, bail};
 use serde::Serialize;
@@ -68,32 +68,48 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     ensure_writable_dir(&out)?;
     let crates = select_crates(crates_with_benches()?, &args.packages)?;
     let started = SystemTime::now();
-    for (krate, benches) in &crates {
+    let mut walls: Vec<(String, Duration)> = Vec::new();
+    let mut failed: Vec<String> = Vec::new();
+    // One `cargo bench` for every crate: separate ones would each resolve features for
+    // their crate alone and rebuild the dependencies they share (measured: colt's rebuilt
+    // gemm and regex after the `benches` package). Built first, so that the build time is
+    // reported apart from the benches' own; `--no-fail-fast`: one failed assertion should
+    // not cost the other crates' numbers.
+    let log = out.join("cargo-bench.log");
+    for (step, no_run) in [
+        ("build (bench profile)", true),
+        ("criterion benches", false),
+    ] {
+        let step_started = Instant::now();
         println!(
-            "cargo bench -p {krate} ({} mode); output in {krate}.log",
-            mode.name()
+            "cargo bench{} ({} mode) for {}; output in {}",
+            if no_run { " --no-run" } else { "" },
+            mode.name(),
+            crates
+                .iter()
+                .map(|(k, _)| k.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            log.display()
         );
-        let mut cmd = Command::new(cargo());
-        cmd.current_dir(project_root()).args(["bench", "-p", krate]);
-        // Only the bench targets: libtest's harness rejects criterion's flags.
-        for bench in benches {
-            cmd.args(["--bench", bench]);
-        }
-        cmd.arg("--").env("BENCH_OUT", &out);
-        if mode == Mode::Quick {
-            // criterion's quick mode; the sinkhorn bench's own sweep stops at 1e6 / 512^2,
-            // the `benches` package takes its quick sizes.
-            cmd.arg("--quick")
-                .env("SINKHORN_BENCH_QUICK", "1")
-                .env("BENCH_QUICK", "1");
-        }
-        let status = run_teed(&mut cmd, &out.join(format!("{krate}.log")))
-            .with_context(|| format!("running cargo bench -p {krate}"))?;
+        let mut cmd = bench_command(&crates, mode, &out, no_run);
+        let status = run_teed(&mut cmd, &log, !no_run).context("running cargo bench")?;
+        walls.push((step.to_owned(), step_started.elapsed()));
         if !status.success() {
-            bail!(
-                "cargo bench -p {krate} failed with {status}; see {}",
-                out.join(format!("{krate}.log")).display()
-            );
+            let text = fs::read_to_string(&log).unwrap_or_default();
+            let targets: Vec<&str> = text
+                .lines()
+                .filter(|l| l.trim_start().starts_with("`-p "))
+                .map(str::trim)
+                .collect();
+            failed.push(if targets.is_empty() {
+                format!("{step} ({status}; see cargo-bench.log)")
+            } else {
+                format!("{} ({status}; see cargo-bench.log)", targets.join(", "))
+            });
+            if no_run {
+                break;
+            }
         }
     }
     let measurements = read_criterion(&target_dir().join("criterion"), started)?;
@@ -106,12 +122,14 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         .filter(|s| !s.checks.is_empty())
         .collect();
     let progress = Progress::new();
+    let sweeps_started = Instant::now();
     let sweeps = run_suites(
         &timing,
         mode,
         format!("cargo xtask bench --{}", mode.name()),
         &progress,
     );
+    walls.push(("scaling sweeps".to_owned(), sweeps_started.elapsed()));
     let machine = Machine::detect();
     let crate_names: Vec<String> = crates.into_iter().map(|(c, _)| c).collect();
     let peers = read_peers(&out.join("peers.json"), started, &crate_names);
@@ -129,6 +147,8 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         &Extras {
             plots: &plots,
             peers: &peers,
+            walls: &walls,
+            failed: &failed,
         },
         &sweeps,
     );
@@ -147,6 +167,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         "mode": mode,
         "machine": machine,
         "crates": crate_names,
+        "wall_seconds": walls.iter().map(|(k, d)| (k.clone(), d.as_secs_f64())).collect::<Vec<_>>(),
         "criterion": measurements,
         "peers": match &peers {
             Ok(v) => v.clone(),
@@ -157,6 +178,13 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     });
     fs::write(out.join("bench.json"), serde_json::to_string_pretty(&json)?)?;
     println!("{}", out.join("bench.md").display());
+    if !failed.is_empty() {
+        bail!(
+            "cargo bench failed for {}; see {}",
+            failed.join(", "),
+            out.join("bench.md").display()
+        );
+    }
     if sweeps.exit_code() != 0 {
         bail!(
             "a scaling claim failed; see {}",
@@ -166,18 +194,89 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs `cmd` with its stdout shown live and copied to `log`; stderr (cargo's build
-/// progress) goes straight to the terminal.
-fn run_teed(cmd: &mut Command, log: &Path) -> anyhow::Result<std::process::ExitStatus> {
+/// `cargo bench [--no-run] --no-fail-fast -p <crate>... --bench <target>... [-- --quick]`.
+fn bench_command(
+    crates: &[(String, Vec<String>)],
+    mode: Mode,
+    out: &Path,
+    no_run: bool,
+) -> Command {
+    let mut cmd = Command::new(cargo());
+    cmd.current_dir(project_root())
+        .args(["bench", "--no-fail-fast"]);
+    if no_run {
+        cmd.arg("--no-run");
+    }
+    for (krate, _) in crates {
+        cmd.args(["-p", krate]);
+    }
+    // Only the bench targets: libtest's harness rejects criterion's flags.
+    let mut targets: Vec<&str> = crates
+        .iter()
+        .flat_map(|(_, b)| b.iter().map(String::as_str))
+        .collect();
+    targets.sort_unstable();
+    targets.dedup();
+    for bench in targets {
+        cmd.args(["--bench", bench]);
+    }
+    cmd.env("BENCH_OUT", out);
+    if mode == Mode::Quick {
+        // criterion's quick mode; the sinkhorn benches' own sweeps stop at 1e6 / 512^2,
+        // the `benches` package takes its quick sizes.
+        cmd.args(["--", "--quick"])
+            .env("SINKHORN_BENCH_QUICK", "1")
+            .env("BENCH_QUICK", "1");
+    }
+    cmd
+}
+
+/// Runs `cmd` with its stdout and stderr (cargo's build progress, a bench's panic message)
+/// shown live and both copied to `log` (appended to it with `append`).
+fn run_teed(
+    cmd: &mut Command,
+    log: &Path,
+    append: bool,
+) -> anyhow::Result<std::process::ExitStatus> {
     use std::io::{BufRead, BufReader, Write};
-    let mut child = cmd.stdout(std::process::Stdio::piped()).spawn()?;
-    let mut file = fs::File::create(log)?;
+    use std::process::Stdio;
+    use std::sync::{Arc, Mutex};
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn()?;
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .append(append)
+        .truncate(!append)
+        .open(log)?;
+    let file = Arc::new(Mutex::new(file));
+    let stderr = child.stderr.take().map(|stderr| {
+        let file = Arc::clone(&file);
+        std::thread::spawn(move || -> std::io::Result<()> {
+            for line in BufReader::new(stderr).lines() {
+                let line = line?;
+                eprintln!("{line}");
+                let mut f = file
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                writeln!(f, "{line}")?;
+            }
+            Ok(())
+        })
+    });
     if let Some(stdout) = child.stdout.take() {
         for line in BufReader::new(stdout).lines() {
             let line = line?;
             println!("{line}");
-            writeln!(file, "{line}")?;
+            let mut f = file
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            writeln!(f, "{line}")?;
         }
+    }
+    if let Some(handle) = stderr {
+        handle
+            .join()
+            .map_err(|_| anyhow::anyhow!("the stderr reader panicked"))??;
     }
     Ok(child.wait()?)
 }
@@ -370,17 +469,14 @@ fn add_baselines(ms: &mut [Measurement]) {
 fn read_peers(path: &Path, since: SystemTime, crates: &[String]) -> Result<Value, String> {
     if !crates.iter().any(|c| c == "benches") {
         return Err(
-            "peers (POT, SciPy) not measured: the `benches` package was not run (-p)".to_owned(),
+            "the `benches` package, which times POT and SciPy, was not run (-p)".to_owned(),
         );
     }
     let fresh = fs::metadata(path)
         .and_then(|m| m.modified())
         .is_ok_and(|t| t >= since);
     if !fresh {
-        return Err(format!(
-            "peers not measured: {} was not written in this run",
-            path.display()
-        ));
+        return Err(format!("{} was not written in this run", path.display()));
     }
     let text =
         fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
@@ -438,6 +534,10 @@ fn scaling_plots(ms: &[Measurement]) -> anyhow::Result<Vec<Figure>> {
 struct Extras<'a> {
     plots: &'a [Figure],
     peers: &'a Result<Value, String>,
+    /// Wall time of each step (the build, the criterion benches, the sweeps).
+    walls: &'a [(String, Duration)],
+    /// The bench targets that failed (a bench's assertion on its answer) or the build.
+    failed: &'a [String],
 }
 
 /// The peer comparison as a Markdown section.
@@ -450,14 +550,36 @@ fn peers_markdown(md: &mut String, peers: &Result<Value, String>) {
             return;
         }
     };
-    let _ = writeln!(
-        md,
-        "Interpreter `{}`: {}. Both sides time the same inputs in the same run (minimum of \
-         repeats; Sinkhorn iterations differenced so set-up cancels); each row's answers were \
-         asserted to agree before it was written.\n",
-        v["python"].as_str().unwrap_or("?"),
-        v["status"].as_str().unwrap_or("?")
-    );
+    let rows: Vec<&Value> = v["rows"].as_array().into_iter().flatten().collect();
+    let unmeasured: Vec<String> = rows
+        .iter()
+        .filter(|r| r["peer_seconds"].as_f64().is_none())
+        .map(|r| format!("{} at N = {}", r["peer"].as_str().unwrap_or("?"), r["n"]))
+        .collect();
+    let status = v["status"].as_str().unwrap_or("?");
+    if unmeasured.len() == rows.len() {
+        let _ = writeln!(
+            md,
+            "**Not measured**: {status} (interpreter `{}`). Only our side was timed; the table \
+             lists it without a comparison.\n",
+            v["python"].as_str().unwrap_or("?")
+        );
+    } else {
+        let _ = writeln!(
+            md,
+            "Interpreter `{}`: {status}. Both sides time the same inputs in the same run, on one \
+             thread each (minimum of repeats; Sinkhorn iterations differenced so set-up cancels); each \
+             measured row's answers were asserted to agree before it was written.\n",
+            v["python"].as_str().unwrap_or("?"),
+        );
+        if !unmeasured.is_empty() {
+            let _ = writeln!(
+                md,
+                "**Not measured** (the row says why): {}.\n",
+                unmeasured.join(", ")
+            );
+        }
+    }
     let mut table = Table::new(
         "Ours against the peers",
         &[
@@ -473,17 +595,12 @@ fn peers_markdown(md: &mut String, peers: &Result<Value, String>) {
         x.as_f64()
             .map_or_else(|| "n/a".to_owned(), |s| fmt_time(s * 1e9))
     };
-    for r in v["rows"].as_array().into_iter().flatten() {
-        let peer = match r["unavailable"].as_str() {
-            Some(reason) => format!(
-                "{}: not measured ({reason})",
-                r["peer"].as_str().unwrap_or("")
-            ),
-            None => format!(
-                "{} {}",
-                r["peer"].as_str().unwrap_or(""),
-                secs(&r["peer_seconds"])
-            ),
+    for r in rows {
+        let name = r["peer"].as_str().unwrap_or("");
+        let peer = match (r["unavailable"].as_str(), r["peer_seconds"].as_f64()) {
+            (Some(reason), _) => format!("{name}: not measured ({reason})"),
+            (None, Some(_)) => format!("{name} {}", secs(&r["peer_seconds"])),
+            (None, None) => format!("{name}: not measured"),
         };
         table.row(vec![
             r["comparison"].as_str().unwrap_or("").to_owned(),
@@ -539,7 +656,7 @@ fn markdown(
     let _ = writeln!(md, "# Benchmarks\n");
     let _ = writeln!(
         md,
-        "`cargo xtask bench --{}` at {} on commit `{}`.  \nMachine: {}.  \nCrates benched: {} (each bench's printed output, with its self-timed summaries, is in `<crate>.log` beside this file).\n",
+        "`cargo xtask bench --{}` at {} on commit `{}`.  \nMachine: {}.  \nCrates benched: {} (every bench's printed output, with its self-timed summaries, and cargo's is in `cargo-bench.log` beside this file).\n",
         mode.name(),
         machine.time_utc,
         machine.commit,
@@ -557,6 +674,25 @@ fn markdown(
          function of the same group and size whose name contains one of: {}). This machine \
          is shared; compare only numbers of one run.\n",
         BASELINE_MARKERS.join(", ")
+    );
+    if !extras.failed.is_empty() {
+        let _ = writeln!(
+            md,
+            "**FAILED**: {}. Their numbers below are missing or partial.\n",
+            extras.failed.join(", ")
+        );
+    }
+    let total: Duration = extras.walls.iter().map(|(_, d)| *d).sum();
+    let _ = writeln!(
+        md,
+        "Wall time {} in all: {}.\n",
+        fmt_time(total.as_secs_f64() * 1e9),
+        extras
+            .walls
+            .iter()
+            .map(|(k, d)| format!("{k} {}", fmt_time(d.as_secs_f64() * 1e9)))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     let mut table = Table::new(
         "Criterion benches",
@@ -725,6 +861,55 @@ mod tests {
         assert!(start.elapsed().as_secs() < 60);
         assert!(!dir.join("out/bench.md").exists());
         let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn the_report_says_when_peers_were_not_measured() {
+        let row = |peer_seconds: Option<f64>| {
+            let mut r = serde_json::json!({
+                "comparison": "exact W1, 1D", "n": 1000, "ours": "exact_w1",
+                "ours_seconds": 1e-5, "peer": "SciPy wasserstein_distance",
+            });
+            if let Some(s) = peer_seconds {
+                r["peer_seconds"] = serde_json::json!(s);
+                r["speedup"] = serde_json::json!(s / 1e-5);
+                r["relative_difference"] = serde_json::json!(1e-15);
+                r["tolerance"] = serde_json::json!(1e-12);
+            }
+            r
+        };
+        let render = |v: Result<Value, String>| {
+            let mut md = String::new();
+            peers_markdown(&mut md, &v);
+            md
+        };
+        let none = render(Ok(serde_json::json!({
+            "python": "python3", "status": "no Python interpreter 'python3'",
+            "rows": [row(None)],
+        })));
+        assert!(none.contains("**Not measured**: no Python"), "{none}");
+        assert!(!none.contains("asserted to agree"), "{none}");
+        assert!(
+            none.contains("SciPy wasserstein_distance: not measured"),
+            "{none}"
+        );
+        let some = render(Ok(serde_json::json!({
+            "python": "python3", "status": "measured with Python 3.12",
+            "rows": [row(Some(2e-5)), row(None)],
+        })));
+        assert!(some.contains("asserted to agree"), "{some}");
+        assert!(
+            some.contains(
+                "**Not measured** (the row says why): SciPy wasserstein_distance at N = 1000"
+            ),
+            "{some}"
+        );
+        assert!(some.contains("2x"), "speed-up column: {some}");
+        let skipped = render(Err("the `benches` package was not run (-p)".to_owned()));
+        assert!(
+            skipped.contains("**Not measured**: the `benches`"),
+            "{skipped}"
+        );
     }
 
     #[test]

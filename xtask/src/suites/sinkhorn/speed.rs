@@ -14,7 +14,7 @@ use sinkhorn::cases::{bumps_grid, bumps_line};
 use sinkhorn::timing::{Differencing, TimingPoint, difference_timing};
 use sinkhorn::{
     Backend, ColtKernel, DenseKernel, Domain, GibbsKernel, Ipot, IpotParams, Problem, Sinkhorn,
-    SinkhornParams, Termination, dense_ipot,
+    dense_ipot,
 };
 
 use crate::claim::{Claim, Source, Threshold, fmt_num};
@@ -104,19 +104,7 @@ fn fs1_solve(
     eps: f64,
     iterations: usize,
 ) -> anyhow::Result<()> {
-    let params = SinkhornParams {
-        eps: sinkhorn::Eps::Absolute(eps),
-        domain,
-        backend,
-        termination: Termination {
-            max_iter: iterations,
-            tol: 0.0,
-            check_every: 10,
-            allow_partial: true,
-        },
-        ..Default::default()
-    };
-    Sinkhorn::new(params).solve(problem)?;
+    Sinkhorn::new(benches::fixed_iterations(eps, domain, backend, iterations)).solve(problem)?;
     Ok(())
 }
 
