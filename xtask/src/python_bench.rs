@@ -1,7 +1,10 @@
 //! `cargo xtask bench`'s Python section: the package `pasa_sinkhorn` against POT and SciPy,
 //! timed in one process by `benches/python/bench_python.py` (1D exact W1 at N = 1e6,
 //! Sinkhorn at N = 1e4 in total and per iteration, exact W1 on 32 x 32 and 128 x 128
-//! grids, a batch of 1,000 histograms, and the fixed cost of a call).
+//! grids, a batch of 1,000 histograms, and the fixed cost of a call), then the pairwise
+//! distance matrices of `pasa_sinkhorn.distributed` by `benches/python/bench_pairwise.py`
+//! (local cores, one thread, Dask clusters of one and two workers: problems/s and parallel
+//! efficiency; Dask installed there by pip, the subsection says when it could not be).
 //!
 //! Why a separate step: the criterion benches time Rust; a Python user pays the binding
 //! too (argument checks, copies, the GIL), and compares with POT and SciPy called the
@@ -140,9 +143,33 @@ pub fn run(out: &Path, mode: Mode) -> PythonBench {
         bench.arg("--quick");
     }
     step(&mut bench, &log, "benches/python/bench_python.py")?;
+    let mut value = read_json(&json)?;
+    let pairwise = step(
+        &mut pip(&["dask[distributed]"]),
+        &log,
+        "pip install dask[distributed]",
+    )
+    .and_then(|()| {
+        let json = out.join("pairwise.json");
+        let mut cmd = Command::new(&venv_python);
+        cmd.current_dir(&root)
+            .arg(root.join("benches/python/bench_pairwise.py"))
+            .arg("--out")
+            .arg(&json);
+        if mode == Mode::Quick {
+            cmd.arg("--quick");
+        }
+        step(&mut cmd, &log, "benches/python/bench_pairwise.py")?;
+        read_json(&json)
+    });
+    value["pairwise"] = pairwise.unwrap_or_else(Value::String);
+    Ok(value)
+}
+
+fn read_json(path: &Path) -> Result<Value, String> {
     let text =
-        fs::read_to_string(&json).map_err(|e| format!("cannot read {}: {e}", json.display()))?;
-    serde_json::from_str(&text).map_err(|e| format!("{} is not JSON: {e}", json.display()))
+        fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("{} is not JSON: {e}", path.display()))
 }
 
 /// Seconds (a JSON number) as a readable duration, `n/a` when absent.
@@ -230,6 +257,74 @@ pub fn markdown(md: &mut String, bench: &PythonBench) {
         }
     }
     table_markdown(md, &table);
+    pairwise_markdown(md, &v["pairwise"]);
+}
+
+/// The subsection of `pasa_sinkhorn.distributed.pairwise`'s timings (or why there are none).
+fn pairwise_markdown(md: &mut String, v: &Value) {
+    let _ = writeln!(
+        md,
+        "\n### Pairwise matrices: `pasa_sinkhorn.distributed.pairwise`\n"
+    );
+    if let Value::String(reason) = v {
+        let _ = writeln!(md, "**Not measured**: {reason}.");
+        return;
+    }
+    let _ = writeln!(
+        md,
+        "`benches/python/bench_pairwise.py` on {}: the all-pairs exact W1 matrix; every \
+         cluster matrix is checked bit for bit against the local one. Efficiency is \
+         problems/s per core over the one-thread rate of the same run.\n",
+        text(&v["machine"]),
+    );
+    let mut table = Table::new(
+        "Pairwise exact W1",
+        &[
+            "case",
+            "problems",
+            "path",
+            "time",
+            "problems/s",
+            "efficiency",
+        ],
+    );
+    for c in v["cases"].as_array().into_iter().flatten() {
+        for r in c["runs"].as_array().into_iter().flatten() {
+            table.row(vec![
+                text(&c["case"]),
+                text(&c["problems"]),
+                text(&r["path"]),
+                secs(&r["seconds"]),
+                r["problems_per_s"]
+                    .as_f64()
+                    .map_or_else(String::new, fmt_num),
+                r["efficiency_vs_1_thread"]
+                    .as_f64()
+                    .map_or_else(String::new, |e| format!("{:.0}%", 100.0 * e)),
+            ]);
+        }
+        if let Some(rate) = c["scipy_loop_problems_per_s"].as_f64() {
+            table.row(vec![
+                text(&c["case"]),
+                String::new(),
+                "scipy.stats.wasserstein_distance loop".to_owned(),
+                String::new(),
+                fmt_num(rate),
+                String::new(),
+            ]);
+        }
+        if let Some(p) = c["projection_300_images"].as_object() {
+            table.row(vec![
+                text(&c["case"]),
+                text(&p["problems"]),
+                "300 images, one core: a projection, not a measurement".to_owned(),
+                secs(&p["seconds_1_core"]),
+                String::new(),
+                String::new(),
+            ]);
+        }
+    }
+    table_markdown(md, &table);
 }
 
 #[cfg(test)]
@@ -261,5 +356,36 @@ mod tests {
         assert!(md.contains("| 3x |"), "{md}");
         assert!(md.contains("import failed: no module named ot"), "{md}");
         assert!(md.contains("| n/a |"), "{md}");
+    }
+
+    #[test]
+    fn the_pairwise_subsection_shows_rates_efficiency_and_projection_or_why_not() {
+        let mut md = String::new();
+        pairwise_markdown(
+            &mut md,
+            &Value::String("pip install dask[distributed] failed".into()),
+        );
+        assert!(
+            md.contains("**Not measured**: pip install dask[distributed] failed."),
+            "{md}"
+        );
+        let v = serde_json::json!({
+            "machine": "x86_64, 2 logical CPUs",
+            "cases": [{
+                "case": "10 images 64x64", "rows": 10, "problems": 45,
+                "runs": [
+                    {"path": "local, 1 thread", "cores": 1, "seconds": 0.9,
+                     "problems_per_s": 50.0, "efficiency_vs_1_thread": 1.0},
+                    {"path": "dask, 2 worker(s) x 1 thread", "cores": 2, "seconds": 0.5,
+                     "problems_per_s": 90.0, "efficiency_vs_1_thread": 0.9},
+                ],
+                "projection_300_images": {"note": "projection", "problems": 44850, "seconds_1_core": 897.0},
+            }]
+        });
+        let mut md = String::new();
+        pairwise_markdown(&mut md, &v);
+        assert!(md.contains("| 90% |"), "{md}");
+        assert!(md.contains("a projection, not a measurement"), "{md}");
+        assert!(md.contains("| 44850 |"), "{md}");
     }
 }
