@@ -108,3 +108,39 @@ def test_a_worker_killed_mid_run_gives_the_complete_identical_result(rng, client
     assert np.array_equal(result["matrix"], local)
     # The killed worker is gone: the nanny started a replacement with a new address.
     assert victim not in client.scheduler_info()["workers"]
+
+
+class FailingTransfers:
+    """A client whose first ``failures`` gathers fail as tornado's IOStream did (an
+    AssertionError in the client's event loop, dask/distributed#7331); everything else
+    is the real client."""
+
+    def __init__(self, client, failures):
+        self._client, self.failures, self.gathers = client, failures, 0
+
+    def gather(self, futures):
+        self.gathers += 1
+        if self.failures > 0:
+            self.failures -= 1
+            raise AssertionError("assert 0 < size <= self._size")
+        return self._client.gather(futures)
+
+    def __getattr__(self, name):
+        return getattr(self._client, name)
+
+
+def test_a_failed_transfer_is_asked_again_and_the_matrix_is_identical(rng, client):
+    h = rows(rng, 12, (40,))
+    flaky = FailingTransfers(client, failures=2)
+    assert np.array_equal(pairwise(h, client=flaky, block=4), pairwise(h))
+    assert flaky.gathers >= 3  # two failed, then the batches that arrived
+
+
+def test_a_transfer_that_keeps_failing_raises_instead_of_waiting(rng, client):
+    from pasa_sinkhorn.distributed import GATHER_ATTEMPTS
+
+    h = rows(rng, 6, (40,))
+    broken = FailingTransfers(client, failures=10**9)
+    with pytest.raises(AssertionError, match="size"):
+        pairwise(h, client=broken, block=3)
+    assert broken.gathers == GATHER_ATTEMPTS

@@ -61,6 +61,10 @@ __all__ = ["pairwise", "TARGET_SECONDS"]
 #: worker costs little to redo and that blocks balance over the workers.
 TARGET_SECONDS = 2.0
 
+#: How many times the client asks for a batch of finished blocks when the transfer fails
+#: (see ``_gather``).
+GATHER_ATTEMPTS = 3
+
 _Range = Tuple[int, int]
 
 
@@ -195,6 +199,25 @@ def _cdist_block(h, o, rows: _Range, cols: _Range, solve) -> NDArray[np.float64]
     return _native.pairwise_cdist(a, b, threads=1, **solve)
 
 
+def _gather(client, futures):
+    """``client.gather(futures)``, asked again when the transfer itself fails.
+
+    Results are not taken from ``as_completed(..., with_results=True)``: when the
+    transfer of one result fails inside the client's event loop, that future never
+    reaches the iterator and the loop waits forever (dask/distributed#7331; seen here as
+    an ``AssertionError`` in tornado's ``IOStream`` after 15 minutes of 64 x 64 images
+    on two cores). A direct gather raises instead, and since the workers still hold the
+    results, a failed transfer is retried up to ``GATHER_ATTEMPTS`` times before the
+    error reaches the caller. A task's own error is raised at once.
+    """
+    for _ in range(GATHER_ATTEMPTS - 1):
+        try:
+            return client.gather(futures)
+        except (AssertionError, OSError):
+            pass
+    return client.gather(futures)
+
+
 def _on_cluster(client, h, o, solve, block, condensed) -> NDArray[np.float64]:
     side = _block_side(h, o, solve, block)
     if block is None:
@@ -223,17 +246,18 @@ def _on_cluster(client, h, o, solve, block, condensed) -> NDArray[np.float64]:
             client.submit(_cdist_block, hf, of, r, c, solve, pure=False)
             for r, c in tasks
         ]
-    # Assemble each block as it arrives and release it, so that the client holds the
+    # Assemble the blocks as they arrive and release them, so that the client holds the
     # matrix once rather than the matrix and every block.
     from distributed import as_completed
 
     where = {f.key: task for f, task in zip(futures, tasks)}
-    for future, values in as_completed(futures, with_results=True):
-        r, c = where[future.key]
-        out[r[0] : r[1], c[0] : c[1]] = values
-        if o is None and r != c:
-            out[c[0] : c[1], r[0] : r[1]] = values.T
-        future.release()
+    for batch in as_completed(futures).batches():
+        for future, values in zip(batch, _gather(client, batch)):
+            r, c = where[future.key]
+            out[r[0] : r[1], c[0] : c[1]] = values
+            if o is None and r != c:
+                out[c[0] : c[1], r[0] : r[1]] = values.T
+            future.release()
     if o is None and condensed:
         return _condense(out)
     return out
