@@ -3,9 +3,9 @@
 //! POT and SciPy in the same run when a Python with them is importable), then the suites'
 //! timing checks (scaling sweeps), and writes one report: `bench.md` / `bench.html` with
 //! log-log scaling plots of every sized criterion group, ratio tables against the baselines
-//! timed in the same run, the peer comparison (or why it was not measured), the Python
-//! package against POT and SciPy ([`crate::python_bench`]), and `bench.json` with every
-//! number.
+//! timed in the same run, the peer comparison (or why it was not measured), the FP16
+//! emulation against the f32 kernel ([`crate::fp16_bench`]), the Python package against POT
+//! and SciPy ([`crate::python_bench`]), and `bench.json` with every number.
 //!
 //! A baseline is recognised by its criterion function id: within one group and parameter
 //! value, the function whose id contains one of [`BASELINE_MARKERS`] is the baseline of
@@ -133,6 +133,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     let machine = Machine::detect();
     let crate_names: Vec<String> = crates.into_iter().map(|(c, _)| c).collect();
     let peers = read_peers(&out.join("peers.json"), started, &crate_names);
+    let fp16 = crate::fp16_bench::read(&out, started, &crate_names);
     let python = if args.packages.is_empty() {
         crate::python_bench::run(&out, mode)
     } else {
@@ -160,6 +161,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     {
         fs::write(out.join(&fig.file), &fig.svg)?;
     }
+    crate::fp16_bench::markdown(&mut md, &fp16);
     crate::python_bench::markdown(&mut md, &python);
     fs::write(out.join("bench.md"), &md)?;
     fs::write(out.join("bench.html"), html(&md, "Benchmarks"))?;
@@ -173,6 +175,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             Ok(v) => v.clone(),
             Err(reason) => serde_json::json!({ "status": reason }),
         },
+        "fp16_emulation": fp16.unwrap_or_else(|reason| serde_json::json!({ "status": reason })),
         "sweeps": crate::report::json(&sweeps),
         "python": python.unwrap_or_else(|reason| serde_json::json!({ "status": reason })),
     });

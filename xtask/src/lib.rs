@@ -9,8 +9,8 @@
 //!   claim makes the command exit non-zero.
 //! - [`bench`](mod@bench): runs the criterion benches of the crates that have them and writes
 //!   `target/bench/bench.md` and `bench.json`, with ratios against the baselines timed in
-//!   the same run and the machine's details, and the Python package against POT and SciPy
-//!   ([`python_bench`]).
+//!   the same run and the machine's details, the FP16 emulation against the f32 kernel
+//!   ([`fp16_bench`]), and the Python package against POT and SciPy ([`python_bench`]).
 //! - [`all_tests`]: `cargo xtask test`, the Rust test suite and then the Python package's
 //!   pytest suite, the one test command of README and CI.
 //!
@@ -22,6 +22,7 @@ pub mod all_tests;
 pub mod bench;
 pub mod claim;
 pub mod flags;
+pub mod fp16_bench;
 pub mod input;
 pub mod interleave;
 pub mod machine;

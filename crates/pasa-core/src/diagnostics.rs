@@ -38,13 +38,14 @@ pub struct Probe {
 /// loop vectorises.
 fn scan<T: Real>(xs: &[T]) -> (f64, usize) {
     const LANES: usize = 8;
+    // Selects, no branches: `x · 0` is ±0 for a finite `x` and NaN for inf and NaN, a
+    // comparison that vectorises, and a non-finite `|x|` enters the maximum as 0.
     let step = |max: &mut T, bad: &mut u32, x: T| {
-        let finite = x.is_finite();
+        let finite = x * T::ZERO == T::ZERO;
         *bad += u32::from(!finite);
         let abs = if x < T::ZERO { T::ZERO - x } else { x };
-        if finite && abs > *max {
-            *max = abs;
-        }
+        let abs = if finite { abs } else { T::ZERO };
+        *max = if abs > *max { abs } else { *max };
     };
     let mut lanes = [T::ZERO; LANES];
     // Per-lane counts of one call fit u32 (a tile row has at most 2^30 elements).

@@ -64,12 +64,9 @@ pub fn matmul_scaled_in_place<T: Real>(
     for (orow, arow) in out.chunks_exact_mut(n).zip(a.chunks_exact(k)) {
         orow.fill(T::ZERO);
         for (&av, brow) in arow.iter().zip(b.chunks_exact(n)) {
-            for (o, &bv) in orow.iter_mut().zip(brow) {
-                *o += av * bv;
-            }
-            // Round the partial sums to the accumulator (a no-op when the working type
-            // already is the accumulator type).
-            T::round_slice(orow, acc_ty);
+            // `orow += av · brow`, the partial sums rounded to the accumulator (nothing to
+            // round when the working type already is the accumulator type).
+            T::add_product_rounded(orow, av, brow, acc_ty);
         }
         if let Some(scale) = scale {
             let scale = scale.round_to(acc_ty);

@@ -117,6 +117,10 @@ pub trait Real:
     fn round_to(self, ty: Scalar) -> Self;
     /// Round every element of `xs` to `ty` in place (a bulk rounding point).
     fn round_slice(xs: &mut [Self], ty: Scalar);
+    /// `acc[i] <- fl_ty(acc[i] + a · b[i])` over the common prefix, the product and the sum
+    /// each computed in the working type (one multiply-add step of a tile product, then
+    /// [`Real::round_slice`] of the row to its accumulator).
+    fn add_product_rounded(acc: &mut [Self], a: Self, b: &[Self], ty: Scalar);
     /// `exp(self)` correctly rounded to `ty` (evaluated in f64).
     fn exp_to(self, ty: Scalar) -> Self;
     /// `exp` of every element rounded to `ty` (a vector unit's operands are of its type),
@@ -156,10 +160,30 @@ pub fn f64_to_f16(x: f64) -> f16 {
     f16::from_f32(f64_to_f32_odd(x))
 }
 
-/// `x` rounded to f16, kept as f32. Out of line, so that [`Real::round_to`] inlines to
-/// nothing where the type is f32 (a sum in an f32 accumulator calls it per element).
-#[inline(never)]
+/// Bits of the smallest normal f16, 2^-14, and of the largest finite one, 65504, as f32.
+const F16_MIN_NORMAL_BITS: u32 = 0x3880_0000;
+const F16_MAX_BITS: u32 = 0x477F_E000;
+
+/// `x` rounded to f16, kept as f32 (a scalar rounding point of the per-row statistics).
+///
+/// In f16's normal range the rounding is done on the f32 bits: add half an f16 ulp (less
+/// one, plus the kept last bit for ties to even) and clear the 13 bits f16 lacks; a carry
+/// into the exponent is the correct round-up. Inputs in `[2^-14, 65504]` round into the
+/// same range, so no overflow or subnormal case arises there. Zero is itself; subnormals,
+/// values beyond 65504, inf and NaN take `half`'s conversion. Same bits as `half`'s for
+/// every input (`tests/fp16_model.rs` checks every f16 tie), without its run-time dispatch
+/// and two calls per value.
+#[inline]
 fn f32_to_f16_precision(x: f32) -> f32 {
+    let bits = x.to_bits();
+    let abs = bits & 0x7FFF_FFFF;
+    if (F16_MIN_NORMAL_BITS..=F16_MAX_BITS).contains(&abs) {
+        let rounded = (abs + 0x0FFF + ((abs >> 13) & 1)) & !0x1FFF;
+        return f32::from_bits((bits & 0x8000_0000) | rounded);
+    }
+    if abs == 0 {
+        return x;
+    }
     f16::from_f32(x).to_f32()
 }
 
@@ -196,6 +220,17 @@ impl Real for f32 {
     fn round_slice(xs: &mut [Self], ty: Scalar) {
         if ty == Scalar::F16 {
             bulk::round_to_f16(xs);
+        }
+    }
+
+    #[inline]
+    fn add_product_rounded(acc: &mut [Self], a: Self, b: &[Self], ty: Scalar) {
+        if ty == Scalar::F16 {
+            bulk::add_product_round_f16(acc, a, b);
+        } else {
+            for (o, &x) in acc.iter_mut().zip(b) {
+                *o += a * x;
+            }
         }
     }
 
@@ -279,6 +314,15 @@ impl Real for f64 {
                 *x = x.round_to(ty);
             }
         }
+    }
+
+    #[inline]
+    fn add_product_rounded(acc: &mut [Self], a: Self, b: &[Self], ty: Scalar) {
+        let n = acc.len().min(b.len());
+        for (o, &x) in acc[..n].iter_mut().zip(b) {
+            *o += a * x;
+        }
+        Self::round_slice(&mut acc[..n], ty);
     }
 
     fn exp_to(self, ty: Scalar) -> Self {

@@ -171,9 +171,7 @@ pub fn row_mean_in_place<T: Real>(
     check("row_mean", "means", means.len(), dims.rows)?;
     check("row_mean", "scores", scores.len(), dims.rows * dims.keys)?;
     let w = T::from_f64_rounded(1.0 / crate::round::count_to_f64(dims.keys), prec.operand);
-    for (mean, row) in means.iter_mut().zip(scores.chunks_exact(dims.keys.max(1))) {
-        *mean = vector::weighted_sum(row, w, prec.row_sum, prec.stats);
-    }
+    vector::weighted_row_sums_in_place(means, scores, dims.keys, w, prec.row_sum, prec.stats);
     Ok(())
 }
 
@@ -293,7 +291,9 @@ pub fn recover_shift_from_keys_in_place<T: Real>(
 /// `alpha = 1`), or leaves the row's exponent arguments in place and returns `m_new`. The
 /// common end follows: `alpha = exp(m - m_new)`, `P = exp(row)` in `vector`, cast to the
 /// operand type, summed (`row_sum`, into `stats`), `l <- alpha l + rowsum(P)`,
-/// `m <- m_new`. Lengths are the caller's to check ([`check_softmax`]).
+/// `m <- m_new`. Rows go in groups of [`vector::LANES`] so that their sums are formed
+/// together ([`vector::row_sums_in_place`]); every row sees the same operations in the same
+/// order as alone. Lengths are the caller's to check ([`check_softmax`]).
 fn online_softmax_rows<T: Real>(
     scores: &mut [T],
     m: &mut [T],
@@ -303,25 +303,37 @@ fn online_softmax_rows<T: Real>(
     prec: &Precision,
     mut exponent: impl FnMut(usize, &mut [T], T) -> Option<T>,
 ) {
-    let rows = scores.chunks_exact_mut(dims.keys.max(1));
-    for (i, (((p, m), l), a)) in rows
-        .zip(m.iter_mut())
-        .zip(l.iter_mut())
-        .zip(alpha.iter_mut())
-        .enumerate()
-    {
-        vector::cast_in_place(p, prec.vector);
-        let Some(m_new) = exponent(i, p, *m) else {
-            p.fill(T::ZERO);
-            *a = T::ONE;
-            continue;
-        };
-        *a = scalar::exp(scalar::sub(*m, m_new, prec.stats), prec.stats);
-        vector::exp_in_place(p, prec.vector);
-        vector::cast_in_place(p, prec.operand);
-        let rs = vector::sum(p, prec.row_sum, prec.stats);
-        *l = scalar::add(scalar::mul(*a, *l, prec.stats), rs, prec.stats);
-        *m = m_new;
+    const G: usize = vector::LANES;
+    let (keys, st) = (dims.keys.max(1), prec.stats);
+    let groups = scores
+        .chunks_mut(G * keys)
+        .zip(m.chunks_mut(G))
+        .zip(l.chunks_mut(G))
+        .zip(alpha.chunks_mut(G));
+    for (g, (((tile, m), l), alpha)) in groups.enumerate() {
+        let mut taken = [false; G];
+        let rows = tile.chunks_exact_mut(keys).zip(m.iter_mut());
+        for (r, ((p, m), (a, taken))) in rows.zip(alpha.iter_mut().zip(&mut taken)).enumerate() {
+            vector::cast_in_place(p, prec.vector);
+            let Some(m_new) = exponent(g * G + r, p, *m) else {
+                p.fill(T::ZERO);
+                *a = T::ONE;
+                continue;
+            };
+            *a = scalar::exp(scalar::sub(*m, m_new, st), st);
+            vector::exp_in_place(p, prec.vector);
+            vector::cast_in_place(p, prec.operand);
+            *m = m_new;
+            *taken = true;
+        }
+        let mut sums = [T::ZERO; G];
+        let sums = &mut sums[..l.len()];
+        vector::row_sums_in_place(sums, tile, keys, prec.row_sum, st);
+        for (((l, &a), &rs), &taken) in l.iter_mut().zip(&*alpha).zip(&*sums).zip(&taken) {
+            if taken {
+                *l = scalar::add(scalar::mul(a, *l, st), rs, st);
+            }
+        }
     }
 }
 

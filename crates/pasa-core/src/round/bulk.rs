@@ -44,9 +44,20 @@ pub(super) fn round_to_f16(xs: &mut [f32]) {
         unsafe { f16c::round_to_f16(xs) };
         return;
     }
-    for x in xs {
-        *x = f16::from_f32(*x).to_f32();
+    portable::round_to_f16(xs);
+}
+
+/// `acc[i] <- fl16(acc[i] + a · b[i])` over the common prefix, product and sum in f32
+/// (one step of a tile product with an f16 accumulator): the multiply-add and the rounding
+/// in one pass over the row.
+pub(super) fn add_product_round_f16(acc: &mut [f32], a: f32, b: &[f32]) {
+    #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+    if has_f16c() {
+        // SAFETY: the CPU has the features the function is compiled for.
+        unsafe { f16c::add_product_round_f16(acc, a, b) };
+        return;
     }
+    portable::add_product_round_f16(acc, a, b);
 }
 
 /// Round every element to f16, then replace it by its `exp` correctly rounded to f16.
@@ -58,8 +69,32 @@ pub(super) fn exp_f16(xs: &mut [f32]) {
         unsafe { f16c::exp_f16(xs, table) };
         return;
     }
-    for x in xs {
-        *x = table[usize::from(f16::from_f32(*x).to_bits())];
+    portable::exp_f16(xs, table);
+}
+
+/// The loops for CPUs without F16C, one element at a time through `half`'s conversion.
+mod portable {
+    use half::f16;
+
+    /// See [`super::round_to_f16`].
+    pub(super) fn round_to_f16(xs: &mut [f32]) {
+        for x in xs {
+            *x = f16::from_f32(*x).to_f32();
+        }
+    }
+
+    /// See [`super::add_product_round_f16`].
+    pub(super) fn add_product_round_f16(acc: &mut [f32], a: f32, b: &[f32]) {
+        for (o, &x) in acc.iter_mut().zip(b) {
+            *o = f16::from_f32(*o + a * x).to_f32();
+        }
+    }
+
+    /// See [`super::exp_f16`].
+    pub(super) fn exp_f16(xs: &mut [f32], table: &[f32; 1 << 16]) {
+        for x in xs {
+            *x = table[usize::from(f16::from_f32(*x).to_bits())];
+        }
     }
 }
 
@@ -70,13 +105,13 @@ pub(super) fn exp_f16(xs: &mut [f32]) {
 mod f16c {
     #[cfg(target_arch = "x86")]
     use core::arch::x86::{
-        __m128i, _MM_FROUND_TO_NEAREST_INT, _mm_storeu_si128, _mm256_cvtph_ps, _mm256_cvtps_ph,
-        _mm256_loadu_ps, _mm256_storeu_ps,
+        __m128i, _MM_FROUND_TO_NEAREST_INT, _mm_storeu_si128, _mm256_add_ps, _mm256_cvtph_ps,
+        _mm256_cvtps_ph, _mm256_loadu_ps, _mm256_mul_ps, _mm256_set1_ps, _mm256_storeu_ps,
     };
     #[cfg(target_arch = "x86_64")]
     use core::arch::x86_64::{
-        __m128i, _MM_FROUND_TO_NEAREST_INT, _mm_storeu_si128, _mm256_cvtph_ps, _mm256_cvtps_ph,
-        _mm256_loadu_ps, _mm256_storeu_ps,
+        __m128i, _MM_FROUND_TO_NEAREST_INT, _mm_storeu_si128, _mm256_add_ps, _mm256_cvtph_ps,
+        _mm256_cvtps_ph, _mm256_loadu_ps, _mm256_mul_ps, _mm256_set1_ps, _mm256_storeu_ps,
     };
 
     /// Lanes per F16C conversion.
@@ -116,6 +151,37 @@ mod f16c {
         });
     }
 
+    /// See [`super::add_product_round_f16`]. Multiply, then add (two f32 roundings, as the
+    /// portable path; no fused multiply-add), then round to f16 and back.
+    #[target_feature(enable = "avx,f16c")]
+    pub(super) fn add_product_round_f16(acc: &mut [f32], a: f32, b: &[f32]) {
+        let n = acc.len().min(b.len());
+        let (acc, b) = (&mut acc[..n], &b[..n]);
+        let av = unsafe { _mm256_set1_ps(a) };
+        let mut accs = acc.chunks_exact_mut(LANES);
+        let mut bs = b.chunks_exact(LANES);
+        for (o, x) in (&mut accs).zip(&mut bs) {
+            // SAFETY: `o` and `x` are 8 f32s each (`chunks_exact`); unaligned loads and store.
+            unsafe {
+                let sum = _mm256_add_ps(
+                    _mm256_loadu_ps(o.as_ptr()),
+                    _mm256_mul_ps(av, _mm256_loadu_ps(x.as_ptr())),
+                );
+                let h = _mm256_cvtps_ph::<_MM_FROUND_TO_NEAREST_INT>(sum);
+                _mm256_storeu_ps(o.as_mut_ptr(), _mm256_cvtph_ps(h));
+            }
+        }
+        let rest = accs.into_remainder();
+        if !rest.is_empty() {
+            let mut buf = [0.0; LANES];
+            for ((d, &o), &x) in buf.iter_mut().zip(&*rest).zip(bs.remainder()) {
+                *d = o + a * x;
+            }
+            round_to_f16(&mut buf);
+            rest.copy_from_slice(&buf[..rest.len()]);
+        }
+    }
+
     /// See [`super::exp_f16`].
     #[target_feature(enable = "avx,f16c")]
     pub(super) fn exp_f16(xs: &mut [f32], table: &[f32; 1 << 16]) {
@@ -127,5 +193,106 @@ mod f16c {
                 *x = table[usize::from(b)];
             }
         });
+    }
+}
+
+/// Both paths against `half`'s software conversion (`from_f32_const`, no F16C), on values
+/// around every f16 (each value, the ties halfway to its neighbour and one f32 ulp either
+/// side of them), in slices whose lengths are not multiples of 8. On a CPU without F16C
+/// only the portable path is compared.
+#[cfg(test)]
+mod tests {
+    use half::f16;
+
+    use super::{exp_table, portable};
+
+    fn software(x: f32) -> f32 {
+        f16::from_f32_const(x).to_f32()
+    }
+
+    fn same(a: f32, b: f32) -> bool {
+        a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())
+    }
+
+    fn around_every_f16() -> Vec<f32> {
+        let mut xs = vec![
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            f32::NAN,
+            65520.0,
+            -65520.0,
+        ];
+        for bits in 0..=u16::MAX {
+            let (x, next) = (f16::from_bits(bits), f16::from_bits(bits.wrapping_add(1)));
+            if !x.is_finite() || !next.is_finite() {
+                continue;
+            }
+            let tie = f32::midpoint(x.to_f32(), next.to_f32());
+            let step = |k: i32| f32::from_bits(tie.to_bits().wrapping_add_signed(k));
+            xs.extend([x.to_f32(), tie, step(-1), step(1)]);
+        }
+        xs
+    }
+
+    /// The paths this CPU has, each as `(name, round, add_product, exp)`.
+    type Paths = Vec<(
+        &'static str,
+        fn(&mut [f32]),
+        fn(&mut [f32], f32, &[f32]),
+        fn(&mut [f32], &[f32; 1 << 16]),
+    )>;
+
+    fn paths() -> Paths {
+        let mut paths: Paths = vec![(
+            "portable",
+            portable::round_to_f16,
+            portable::add_product_round_f16,
+            portable::exp_f16,
+        )];
+        #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+        if super::has_f16c() {
+            // SAFETY (of the calls through these pointers): the CPU has F16C and AVX.
+            paths.push((
+                "f16c",
+                |xs| unsafe { super::f16c::round_to_f16(xs) },
+                |acc, a, b| unsafe { super::f16c::add_product_round_f16(acc, a, b) },
+                |xs, t| unsafe { super::f16c::exp_f16(xs, t) },
+            ));
+        }
+        paths
+    }
+
+    #[test]
+    fn every_path_rounds_as_the_software_conversion() {
+        let xs = around_every_f16();
+        let table = exp_table();
+        for (name, round, add_product, exp) in paths() {
+            for len in [xs.len(), 13, 7] {
+                for chunk in xs.chunks(len) {
+                    let mut got = chunk.to_vec();
+                    round(&mut got);
+                    for (&x, &g) in chunk.iter().zip(&got) {
+                        assert!(same(g, software(x)), "{name}: round({x:e}) = {g:e}");
+                    }
+                    let mut got = chunk.to_vec();
+                    exp(&mut got, table);
+                    for (&x, &g) in chunk.iter().zip(&got) {
+                        let want = table[usize::from(f16::from_f32_const(x).to_bits())];
+                        assert!(same(g, want), "{name}: exp({x:e}) = {g:e}");
+                    }
+                    // acc + a·b: sums that land on the ties (acc = 0, a = 1), sums
+                    // between them, and sums that overflow f16.
+                    for (c, a) in [(0.0, 1.0), (0.5, 0.376_953_13), (1.0, -3.0e3)] {
+                        let acc: Vec<f32> = chunk.iter().map(|x| c * x).collect();
+                        let mut got = acc.clone();
+                        add_product(&mut got, a, chunk);
+                        for ((&o, &x), &g) in acc.iter().zip(chunk).zip(&got) {
+                            let want = software(o + a * x);
+                            assert!(same(g, want), "{name}: {o:e} + {a:e}·{x:e} = {g:e}");
+                        }
+                    }
+                }
+            }
+        }
     }
 }

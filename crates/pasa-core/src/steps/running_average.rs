@@ -222,55 +222,78 @@ pub fn running_average_softmax_in_place<T: Real>(
         check("running_average_softmax", slice, len, n)?;
     }
     check("running_average_softmax", "visible", visible.len(), n)?;
+    const G: usize = vector::LANES;
     let (vec, st) = (prec.vector, prec.stats);
     let j = count_to_f64(block);
     let w_new = T::from_f64_rounded(1.0 / (j + 1.0), st);
     let w_old = T::from_f64_rounded(j / (j + 1.0), st);
+    let keys = dims.keys.max(1);
+    // Rows in groups of `G`: `softmax_npu` of each row, then the group's row sums formed
+    // together (`vector::row_sums_in_place`, each row in its own order), then each row's
+    // state. Every row sees the operations of the per-row loop in the same order.
     let states = rows
         .m
-        .iter_mut()
-        .zip(rows.l.iter_mut())
-        .zip(rows.average.iter_mut())
-        .zip(rows.keep.iter_mut().zip(rows.take.iter_mut()));
-    for (((p, &mean), &vis), (((m, l), avg), (keep, take))) in scores
-        .chunks_exact_mut(dims.keys.max(1))
-        .zip(means)
-        .zip(visible)
-        .zip(states)
-    {
-        let (m_j, l_j) = if vis == 0 {
-            p.fill(T::ZERO);
-            (T::NEG_INFINITY, T::ZERO)
-        } else {
-            let m_j = vector::max(p);
-            vector::sub_scalar_in_place(p, m_j, vec);
-            vector::exp_in_place(p, vec);
-            (m_j, vector::sum(p, prec.row_sum, st))
-        };
-        vector::cast_in_place(p, prec.operand);
-        if block == 0 {
-            *avg = mean;
+        .chunks_mut(G)
+        .zip(rows.l.chunks_mut(G))
+        .zip(rows.average.chunks_mut(G))
+        .zip(rows.keep.chunks_mut(G).zip(rows.take.chunks_mut(G)));
+    let groups = scores
+        .chunks_mut(G * keys)
+        .zip(means.chunks(G))
+        .zip(visible.chunks(G))
+        .zip(states);
+    for (((tile, means), visible), (((m, l), avg), (keep, take))) in groups {
+        let mut maxima = [T::NEG_INFINITY; G];
+        for ((p, m_j), &vis) in tile.chunks_exact_mut(keys).zip(&mut maxima).zip(visible) {
+            if vis == 0 {
+                p.fill(T::ZERO);
+            } else {
+                *m_j = vector::max(p);
+                vector::sub_scalar_in_place(p, *m_j, vec);
+                vector::exp_in_place(p, vec);
+            }
         }
-        let prev = *avg;
-        *avg = scalar::add(
-            scalar::mul(mean, w_new, st),
-            scalar::mul(prev, w_old, st),
-            st,
-        );
-        let a_j = scalar::mul(scalar::sub(mean, *avg, st), gamma, st);
-        let b_j = scalar::mul(gamma, scalar::sub(prev, *avg, st), st);
-        let m_new = scalar::max(scalar::add(m_j, a_j, st), scalar::add(*m, b_j, st), st);
-        let exp_of = |x: T, y: T| scalar::exp(scalar::add(scalar::sub(x, m_new, st), y, st), st);
-        if block == 0 {
-            *keep = T::ZERO;
-            *take = exp_of(m_j, b_j);
-            *l = scalar::mul(*take, l_j, st);
-        } else {
-            *keep = exp_of(*m, b_j);
-            *take = exp_of(m_j, a_j);
-            *l = scalar::add(scalar::mul(*keep, *l, st), scalar::mul(*take, l_j, st), st);
+        let mut sums = [T::ZERO; G];
+        let sums = &mut sums[..means.len()];
+        vector::row_sums_in_place(sums, tile, keys, prec.row_sum, st);
+        let rows = tile
+            .chunks_exact_mut(keys)
+            .zip(means.iter().zip(visible))
+            .zip(maxima.iter().zip(&*sums));
+        let state = m
+            .iter_mut()
+            .zip(l.iter_mut())
+            .zip(avg.iter_mut())
+            .zip(keep.iter_mut().zip(take.iter_mut()));
+        for (((p, (&mean, &vis)), (&m_j, &l_j)), (((m, l), avg), (keep, take))) in rows.zip(state) {
+            // A row with no visible key: `P = 0`, `l_j = 0`, `m_j = -inf`.
+            let l_j = if vis == 0 { T::ZERO } else { l_j };
+            vector::cast_in_place(p, prec.operand);
+            if block == 0 {
+                *avg = mean;
+            }
+            let prev = *avg;
+            *avg = scalar::add(
+                scalar::mul(mean, w_new, st),
+                scalar::mul(prev, w_old, st),
+                st,
+            );
+            let a_j = scalar::mul(scalar::sub(mean, *avg, st), gamma, st);
+            let b_j = scalar::mul(gamma, scalar::sub(prev, *avg, st), st);
+            let m_new = scalar::max(scalar::add(m_j, a_j, st), scalar::add(*m, b_j, st), st);
+            let exp_of =
+                |x: T, y: T| scalar::exp(scalar::add(scalar::sub(x, m_new, st), y, st), st);
+            if block == 0 {
+                *keep = T::ZERO;
+                *take = exp_of(m_j, b_j);
+                *l = scalar::mul(*take, l_j, st);
+            } else {
+                *keep = exp_of(*m, b_j);
+                *take = exp_of(m_j, a_j);
+                *l = scalar::add(scalar::mul(*keep, *l, st), scalar::mul(*take, l_j, st), st);
+            }
+            *m = m_new;
         }
-        *m = m_new;
     }
     Ok(())
 }
