@@ -480,27 +480,6 @@ pub(crate) fn quotient_block<T: Real>(
     let len = o.len();
     let (m, k, w) = (&m[..len], &k[..len], &w[..len]);
     let mut sum = [0.0; 4];
-    let mut lane = |l: usize, m: T, k: f64, w: f64, o: &mut T| {
-        let m = m.to_f64();
-        let positive = m > 0.0;
-        let q = T::from_f64(m / k).to_f64();
-        let q = if positive { q } else { 0.0 };
-        *o = T::from_f64(q);
-        sum[l] += w * q;
-        stats.flag[l] += q * 0.0;
-        let (kd, qd) = if positive {
-            (k, q)
-        } else {
-            (f64::INFINITY, f64::INFINITY)
-        };
-        // `if b < a { b } else { a }`, as `minpd`: a NaN `b` keeps `a`.
-        if kd < stats.min_divisor[l] {
-            stats.min_divisor[l] = kd;
-        }
-        if qd < stats.min_quotient[l] {
-            stats.min_quotient[l] = qd;
-        }
-    };
     let mut quads = o.chunks_exact_mut(4);
     let mut i = 0;
     for ((o4, m4), (k4, w4)) in (&mut quads)
@@ -508,14 +487,46 @@ pub(crate) fn quotient_block<T: Real>(
         .zip(k.chunks_exact(4).zip(w.chunks_exact(4)))
     {
         for l in 0..4 {
-            lane(l, m4[l], k4[l], w4[l], &mut o4[l]);
+            quotient_lane(l, m4[l], k4[l], w4[l], &mut o4[l], &mut sum, stats);
         }
         i += 4;
     }
     for (l, o) in quads.into_remainder().iter_mut().enumerate() {
-        lane(l, m[i + l], k[i + l], w[i + l], o);
+        quotient_lane(l, m[i + l], k[i + l], w[i + l], o, &mut sum, stats);
     }
     (sum[0] + sum[2]) + (sum[1] + sum[3])
+}
+
+/// One entry of [`quotient_block`] in lane `l`.
+#[inline(always)]
+pub(crate) fn quotient_lane<T: Real>(
+    l: usize,
+    m: T,
+    k: f64,
+    w: f64,
+    o: &mut T,
+    sum: &mut [f64; 4],
+    stats: &mut Stats,
+) {
+    let m = m.to_f64();
+    let positive = m > 0.0;
+    let q = T::from_f64(m / k).to_f64();
+    let q = if positive { q } else { 0.0 };
+    *o = T::from_f64(q);
+    sum[l] += w * q;
+    stats.flag[l] += q * 0.0;
+    let (kd, qd) = if positive {
+        (k, q)
+    } else {
+        (f64::INFINITY, f64::INFINITY)
+    };
+    // `if b < a { b } else { a }`, as `minpd`: a NaN `b` keeps `a`.
+    if kd < stats.min_divisor[l] {
+        stats.min_divisor[l] = kd;
+    }
+    if qd < stats.min_quotient[l] {
+        stats.min_quotient[l] = qd;
+    }
 }
 
 /// Asks the cache for the line holding the byte at `address` (a hint: nothing is read, and a

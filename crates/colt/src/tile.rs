@@ -19,7 +19,7 @@
 
 use core::any::TypeId;
 
-use crate::one_pass::{Stats, quotient_block};
+use crate::one_pass::{Stats, quotient_block, quotient_lane};
 use crate::real::Real;
 use crate::sweep::BLOCK;
 
@@ -191,15 +191,13 @@ fn quotient_avx2(m: &[f64], k: &[f64], w: &[f64], o: &mut [f64], stats: &mut Sta
         _mm256_storeu_pd(stats.min_divisor.as_mut_ptr(), min_k);
         _mm256_storeu_pd(stats.min_quotient.as_mut_ptr(), min_q);
     }
-    // The last partial quad (a short last block), in the lanes `quotient_block` uses.
-    let rest = quotient_block(
-        &m[quads..],
-        &k[quads..],
-        &w[quads..],
-        &mut o[quads..],
-        stats,
-    );
-    ((sum[0] + sum[2]) + (sum[1] + sum[3])) + rest
+    // The last partial quad (a short last block), in the lanes and sums `quotient_block`
+    // uses.
+    for (l, o) in o[quads..].iter_mut().enumerate() {
+        let i = quads + l;
+        quotient_lane(l, m[i], k[i], w[i], o, &mut sum, stats);
+    }
+    (sum[0] + sum[2]) + (sum[1] + sum[3])
 }
 
 /// [`Isa::scatter`] by 4x4 transpositions in registers.
