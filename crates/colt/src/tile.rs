@@ -294,6 +294,8 @@ pub(crate) struct TileKernel<'a> {
 ///
 /// Per entry, with `P` the block's forward sum from a zero carry and `W = rho Y_{i+1}`:
 /// `(K x)_i = (P_i + rho^{t+1} q_b) + W_i`, `q_b` the forward sum before block `b`.
+// The scratch tiles are the caller's (one stack frame for the whole pass), hence the count.
+#[allow(clippy::too_many_arguments)]
 #[inline(always)]
 pub(crate) fn tile_product<I: Isa>(
     isa: I,
