@@ -1,5 +1,7 @@
 //! Prints the self-timed matvec scaling table (`colt::scaling`) for sizes given on the command
-//! line (default 10^3..10^7): `cargo run --release -p colt --example matvec_scaling -- 1000 1000000`.
+//! line (default 10^3..10^7): `cargo run --release -p colt --example matvec_scaling -- 1000 1000000`,
+//! then the one-pass scaling half-step (f64 and f32) against the streaming pass; with
+//! `ONE_PASS_ONLY=1`, the half-step alone.
 
 fn main() {
     let sizes: Vec<usize> = std::env::args()
@@ -11,9 +13,17 @@ fn main() {
     } else {
         sizes
     };
-    let report = colt::scaling::measure_matvec_scaling(&sizes, 15);
-    for line in report.lines() {
+    if std::env::var_os("ONE_PASS_ONLY").is_none() {
+        let report = colt::scaling::measure_matvec_scaling(&sizes, 15);
+        for line in report.lines() {
+            println!("{line}");
+        }
+    }
+    for line in colt::scaling::measure_one_pass(&sizes, 15).lines() {
         println!("{line}");
+    }
+    if std::env::var_os("ONE_PASS_ONLY").is_some() {
+        return;
     }
     for eps in [1.0, 0.01] {
         let (lin, log) = colt::scaling::matvec_error_vs_dense(2_000, eps);

@@ -116,6 +116,7 @@ mod real;
 pub mod scaling;
 mod sums;
 pub mod sweep;
+mod tile;
 mod transcendental;
 mod triangular;
 mod validate;

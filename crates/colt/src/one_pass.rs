@@ -14,20 +14,30 @@
 //! * the block sums of `out` are computed while its block is in cache, so the next product
 //!   (whose input is this one's output) needs no pass of its own: [`UniformGibbs::block_sums`]
 //!   is called once, on the first input;
-//! * inside a tile of [`LANES`] blocks, copied to the stack in one sequential read, the
-//!   backward and the forward sweeps of the blocks run in lock-step (independent chains;
-//!   forward with zero carry, fixed up by `rho^{t+1} P_{s-1}` from a table), and the quotient,
-//!   its checks and the new block sums are one vectorisable loop over the tile.
+//! * inside a tile of `crate::tile::LANES` blocks, transposed on the stack so that one step of every
+//!   block is contiguous (`crate::tile`), the forward sweeps (zero carry) and then the
+//!   backward sweeps fused with the carry fix-up `rho^{t+1} P_{s-1}` run in lock-step, four
+//!   lanes per instruction where the CPU has AVX2 (detected at run time; the baseline path
+//!   gives the same bits); the quotient, its checks and the new block sums are one
+//!   branch-free loop over each block.
 //!
 //! Rounding. Each entry `(K x)_i` is the same sum of the same terms as in the sweeps; the
 //! weights `rho^t` come from a table built by repeated multiplication (at most [`BLOCK`]
 //! roundings) instead of the running products of the recurrences, and a block's carries are
 //! summed in a different order. The bound of `crate::sweep`, `c n_eff u (|K| |x|)_i` with
 //! `n_eff = min(N, 1 / (1 - rho))`, holds unchanged (`tests/one_pass.rs` checks the products
-//! against the sweeps to it).
+//! against the sweeps to it). Every entry, the last partial tile's included (it is padded
+//! with zeros), is computed by the same steps, so the bits do not depend on the instruction
+//! set or on where the tiles end.
 
 use crate::error::Result;
-use crate::sweep::{BLOCK, LANES, Ones, TILE, Uniform, interleaved_apply, prefetch_line};
+use crate::real::Real;
+use crate::sweep::{BLOCK, Ones, Uniform, interleaved_apply, prefetch_line};
+#[cfg(target_arch = "x86_64")]
+use crate::tile::Avx2;
+use crate::tile::{
+    Baseline, Isa, LANES, Lanes, TILE, TileKernel, as_f64, as_f64_mut, tile_product, tile_source,
+};
 use crate::validate::{check_len, check_positive, check_result};
 
 /// The W1 Gibbs kernel `K_ij = rho^{|i - j|}`, `rho = exp(-h / eps)`, of a uniform grid of
@@ -134,54 +144,77 @@ impl UniformGibbs {
     }
 
     /// The block sums `sums_b = sum_t rho^t x_{b BLOCK + t}` of `x` (what
-    /// [`UniformGibbs::divide_in_place`] needs of its input). Never allocates.
+    /// [`UniformGibbs::divide_in_place`] needs of its input), each summed in the order of
+    /// [`block_sum`] (the order the quotient uses for its output's sums). Never allocates.
     ///
     /// # Errors
     /// [`crate::ColtError::LengthMismatch`] unless `x` has length N and `sums` length
     /// [`UniformGibbs::sums_len`].
-    pub fn block_sums(&self, x: &[f64], sums: &mut [f64]) -> Result<()> {
+    pub fn block_sums<T: Real>(&self, x: &[T], sums: &mut [f64]) -> Result<()> {
         check_len("x", self.n, x.len())?;
         check_len("sums", self.sums_len(), sums.len())?;
         for (c, s) in x.chunks(BLOCK).zip(sums) {
-            *s = self.block_sum(c);
+            *s = block_sum(c, &self.pow0);
         }
         Ok(())
-    }
-
-    /// `sum_t rho^t c_t` in two interleaved partial sums.
-    #[inline(always)]
-    fn block_sum(&self, c: &[f64]) -> f64 {
-        let mut acc = [0.0; 2];
-        let mut pairs = c.chunks_exact(2);
-        let mut w = self.pow0.chunks_exact(2);
-        for (p, q) in (&mut pairs).zip(&mut w) {
-            acc[0] += q[0] * p[0];
-            acc[1] += q[1] * p[1];
-        }
-        if let (Some(&last), Some(q)) = (pairs.remainder().first(), w.next()) {
-            acc[0] += q[0] * last;
-        }
-        acc[0] + acc[1]
     }
 
     /// `out_i = m_i / (K x)_i` (`0` where `m_i = 0`) in one pass, and the block sums of
     /// `out` into `out_sums` (what the next call, with `out` as its input, needs).
     /// `x_sums` must be the block sums of `x` ([`UniformGibbs::block_sums`], or the
-    /// `out_sums` of the call that wrote `x`). Never allocates.
+    /// `out_sums` of the call that wrote `x`). Never allocates. Runs 4-wide where the CPU
+    /// has AVX2 (detected at run time), with the same bits as without (the `tile` module).
     ///
     /// # Errors
     /// [`crate::ColtError::LengthMismatch`] unless `x`, `m`, `out` have length N and both
     /// sums buffers length [`UniformGibbs::sums_len`]. Non-finite values are not errors:
     /// they show in the returned [`Quotients`].
-    pub fn divide_in_place(
+    pub fn divide_in_place<T: Real>(
         &self,
-        x: &[f64],
+        x: &[T],
         x_sums: &[f64],
-        m: &[f64],
-        out: &mut [f64],
+        m: &[T],
+        out: &mut [T],
         out_sums: &mut [f64],
     ) -> Result<Quotients> {
         self.check(x, x_sums, m, out.len(), out_sums.len())?;
+        #[cfg(target_arch = "x86_64")]
+        if let Some(isa) = Avx2::detect() {
+            // SAFETY: `isa` proves that this CPU has AVX2.
+            let stats = unsafe { self.divide_avx2(isa, x, x_sums, m, out, out_sums) };
+            return Ok(stats.quotients());
+        }
+        Ok(self
+            .divide_with(Baseline, x, x_sums, m, out, out_sums)
+            .quotients())
+    }
+
+    /// [`UniformGibbs::divide_with`] compiled for AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn divide_avx2<T: Real>(
+        &self,
+        isa: Avx2,
+        x: &[T],
+        x_sums: &[f64],
+        m: &[T],
+        out: &mut [T],
+        out_sums: &mut [f64],
+    ) -> Stats {
+        self.divide_with(isa, x, x_sums, m, out, out_sums)
+    }
+
+    /// The body of [`UniformGibbs::divide_in_place`] (lengths checked) on `isa`.
+    #[inline(always)]
+    fn divide_with<I: Isa, T: Real>(
+        &self,
+        isa: I,
+        x: &[T],
+        x_sums: &[f64],
+        m: &[T],
+        out: &mut [T],
+        out_sums: &mut [f64],
+    ) -> Stats {
         let mut stats = Stats::EMPTY;
         let pow0 = &self.pow0;
         // `out` is borrowed mutably by the block closure: its lines ahead are asked for by
@@ -190,20 +223,22 @@ impl UniformGibbs {
         let ahead = |i: usize| {
             prefetch_line(m, i);
             if i < out_len {
-                prefetch_address(out_at + i * core::mem::size_of::<f64>());
+                prefetch_address(out_at + i * core::mem::size_of::<T>());
             }
         };
-        self.pass(x, x_sums, out_sums, ahead, |start, k| {
+        self.pass(isa, x, x_sums, out_sums, ahead, |start, k| {
             let len = k.len();
-            quotient_block(
+            let (m, o, w) = (
                 &m[start..start + len],
-                k,
-                &pow0[..len],
                 &mut out[start..start + len],
-                &mut stats,
-            )
+                &pow0[..len],
+            );
+            if let (Some(m), Some(o)) = (as_f64(m), as_f64_mut(&mut *o)) {
+                return isa.quotient_f64(m, k, w, o, &mut stats);
+            }
+            quotient_block(m, k, w, o, &mut stats)
         });
-        Ok(stats.quotients())
+        stats
     }
 
     /// Calls `visit(start, k)` with each block of the product `k = (K x)[start..]`, in
@@ -226,15 +261,50 @@ impl UniformGibbs {
     /// # Errors
     /// [`crate::ColtError::LengthMismatch`] unless `x` has length N and both sums buffers
     /// length [`UniformGibbs::sums_len`].
-    pub fn visit_blocks(
+    pub fn visit_blocks<T: Real>(
         &self,
-        x: &[f64],
+        x: &[T],
+        x_sums: &[f64],
+        scratch: &mut [f64],
+        visit: impl FnMut(usize, &[f64]),
+    ) -> Result<()> {
+        self.check(x, x_sums, x, self.n, scratch.len())?;
+        #[cfg(target_arch = "x86_64")]
+        if let Some(isa) = Avx2::detect() {
+            // SAFETY: `isa` proves that this CPU has AVX2.
+            unsafe { self.visit_avx2(isa, x, x_sums, scratch, visit) };
+            return Ok(());
+        }
+        self.visit_with(Baseline, x, x_sums, scratch, visit);
+        Ok(())
+    }
+
+    /// [`UniformGibbs::visit_with`] compiled for AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn visit_avx2<T: Real>(
+        &self,
+        isa: Avx2,
+        x: &[T],
+        x_sums: &[f64],
+        scratch: &mut [f64],
+        visit: impl FnMut(usize, &[f64]),
+    ) {
+        self.visit_with(isa, x, x_sums, scratch, visit);
+    }
+
+    /// The body of [`UniformGibbs::visit_blocks`] (lengths checked) on `isa`.
+    #[inline(always)]
+    fn visit_with<I: Isa, T: Real>(
+        &self,
+        isa: I,
+        x: &[T],
         x_sums: &[f64],
         scratch: &mut [f64],
         mut visit: impl FnMut(usize, &[f64]),
-    ) -> Result<()> {
-        self.check(x, x_sums, x, self.n, scratch.len())?;
+    ) {
         self.pass(
+            isa,
             x,
             x_sums,
             scratch,
@@ -244,7 +314,6 @@ impl UniformGibbs {
                 0.0
             },
         );
-        Ok(())
     }
 
     /// The bilinear form `sum_ij u_i |i - j| rho^{|i - j|} v_j`: the transport cost
@@ -261,13 +330,14 @@ impl UniformGibbs {
     ///
     /// # Errors
     /// [`crate::ColtError::LengthMismatch`] unless `u` and `v` have length N.
-    pub fn distance_form(&self, u: &[f64], v: &[f64]) -> Result<f64> {
+    pub fn distance_form<T: Real>(&self, u: &[T], v: &[T]) -> Result<f64> {
         check_len("u", self.n, u.len())?;
         check_len("v", self.n, v.len())?;
         let rho = self.rho;
         // Forward: P_i = rho P_{i-1} + v_i, D_i = rho (D_{i-1} + P_{i-1}) = sum_{j < i} (i - j) rho^{i-j} v_j.
         let (mut p, mut d, mut total) = (0.0, 0.0, 0.0);
         for (&ui, &vi) in u.iter().zip(v) {
+            let (ui, vi) = (ui.to_f64(), vi.to_f64());
             d = rho * (d + p);
             p = rho * p + vi;
             total += ui * d;
@@ -275,6 +345,7 @@ impl UniformGibbs {
         // Backward: the same from the right, j > i.
         let (mut y, mut e) = (0.0, 0.0);
         for (&ui, &vi) in u.iter().zip(v).rev() {
+            let (ui, vi) = (ui.to_f64(), vi.to_f64());
             e = rho * (e + y);
             y = rho * y + vi;
             total += ui * e;
@@ -282,11 +353,11 @@ impl UniformGibbs {
         Ok(total)
     }
 
-    fn check(
+    fn check<T: Real>(
         &self,
-        x: &[f64],
+        x: &[T],
         x_sums: &[f64],
-        m: &[f64],
+        m: &[T],
         out: usize,
         out_sums: usize,
     ) -> Result<()> {
@@ -300,186 +371,149 @@ impl UniformGibbs {
     /// One pass from left to right computing `k = K x` block by block: `finish(start, k)`
     /// receives each block's products (`k` has the block's length) and returns the number
     /// stored in `chain[b]`. `chain` (length `sums_len`) first holds the backward sums `Y` at
-    /// the block starts, chained from `x_sums`; entry `b + 1` is read before `finish` of
-    /// block `b` overwrites entry `b`.
-    fn pass(
+    /// the block starts, chained from `x_sums`; a tile reads the entries of its blocks and
+    /// of the next block before `finish` overwrites them. The last tile is padded with
+    /// zeros, which change no entry's bits (a zero adds `rho * 0 + 0 = 0` to a sum), so
+    /// every entry is computed by the same steps whatever N.
+    #[inline(always)]
+    fn pass<I: Isa, T: Real>(
         &self,
-        x: &[f64],
+        isa: I,
+        x: &[T],
         x_sums: &[f64],
         chain: &mut [f64],
         ahead: impl Fn(usize),
         mut finish: impl FnMut(usize, &[f64]) -> f64,
     ) {
         let n = self.n;
-        let rho = self.rho;
-        let link = self.pow1[BLOCK - 1]; // rho^BLOCK
+        let kernel = TileKernel {
+            rho: self.rho,
+            pow1: &self.pow1,
+            link: self.pow1[BLOCK - 1], // rho^BLOCK
+        };
         // Y(s_b) = S_b + rho^BLOCK Y(s_{b+1}), right to left (Y(n) = 0).
         let mut y = 0.0;
         for (c, &s) in chain.iter_mut().zip(x_sums).rev() {
-            y = s + link * y;
+            y = s + kernel.link * y;
             *c = y;
         }
-        let full = n / TILE * TILE;
-        let mut xb = [0.0f64; TILE];
-        let mut wb = [0.0f64; TILE];
-        let mut pb = [0.0f64; TILE];
+        let mut xi: Lanes = [[0.0; LANES]; BLOCK];
+        let mut pk: Lanes = [[0.0; LANES]; BLOCK];
+        let mut kb = [0.0f64; TILE];
+        let mut padded = [0.0f64; TILE];
         // P_{start - 1}: the forward sum carried into the tile.
         let mut q = 0.0;
-        for start in (0..full).step_by(TILE) {
+        for start in (0..n).step_by(TILE) {
+            let len = (n - start).min(TILE);
+            let src = tile_source(&x[start..], &mut padded);
             let b0 = start / BLOCK;
-            xb.copy_from_slice(&x[start..start + TILE]);
-            // The backward sums entering each block from the right.
-            let mut yv = [0.0; LANES];
-            for (l, v) in yv.iter_mut().enumerate() {
-                *v = chain.get(b0 + l + 1).copied().unwrap_or(0.0);
-            }
-            // Backward: W_i = rho Y_{i+1}, Y_i = x_i + W_i, all lanes in lock-step.
-            for t in (0..BLOCK).rev() {
-                // The next tile, one cache line per step (64 steps, 8 f64 a line), while this
-                // one computes: the memory stays busy during the lane sweeps.
-                let next = start + TILE + (BLOCK - 1 - t) * 8;
+            // The backward sums entering each block from the right (0 past the end).
+            let y_in: [f64; LANES] =
+                core::array::from_fn(|l| chain.get(b0 + l + 1).copied().unwrap_or(0.0));
+            // The next tile, one cache line per step (2 BLOCK steps, TILE / 8 lines), while
+            // this one computes: the memory stays busy during the lane sweeps.
+            let prefetch = |step: usize| {
+                let next = start + TILE + step * (TILE / (2 * BLOCK));
                 prefetch_line(x, next);
                 ahead(next);
-                for (l, v) in yv.iter_mut().enumerate() {
-                    let i = l * BLOCK + t;
-                    let w = rho * *v;
-                    wb[i] = w;
-                    *v = xb[i] + w;
-                }
-            }
-            // Forward with zero carry: P_i = rho P_{i-1} + x_i.
-            let mut pv = [0.0; LANES];
-            for t in 0..BLOCK {
-                for (l, v) in pv.iter_mut().enumerate() {
-                    let i = l * BLOCK + t;
-                    *v = rho * *v + xb[i];
-                    pb[i] = *v;
-                }
-            }
-            // Lane by lane: the carry fix-up P_i += rho^{t+1} P_{s-1}, then K x = P + W.
-            for (l, &p_end) in pv.iter().enumerate() {
-                let s = l * BLOCK;
-                let k = &mut xb[s..s + BLOCK];
-                for ((k, (&p, &w)), &c) in k
-                    .iter_mut()
-                    .zip(pb[s..s + BLOCK].iter().zip(&wb[s..s + BLOCK]))
-                    .zip(&self.pow1)
-                {
-                    *k = (p + c * q) + w;
-                }
-                q = p_end + link * q;
-                chain[b0 + l] = finish(start + s, k);
-            }
-        }
-        let tail = n - full;
-        if tail > 0 {
-            // The tail ends the array: its backward sums start from Y(n) = 0.
-            let xs = &x[full..];
-            let mut y = 0.0;
-            for (w, &xi) in wb[..tail].iter_mut().zip(xs).rev() {
-                *w = rho * y;
-                y = xi + *w;
-            }
-            for ((k, &xi), &w) in xb[..tail].iter_mut().zip(xs).zip(&wb[..tail]) {
-                q = rho * q + xi;
-                *k = q + w;
-            }
-            for (c, b) in (0..tail).step_by(BLOCK).zip(full / BLOCK..) {
-                let e = (c + BLOCK).min(tail);
-                chain[b] = finish(full + c, &xb[c..e]);
+            };
+            tile_product(
+                isa, &kernel, src, &y_in, &mut q, &mut xi, &mut pk, &mut kb, prefetch,
+            );
+            for (b, (k, c)) in kb[..len].chunks(BLOCK).zip(&mut chain[b0..]).enumerate() {
+                *c = finish(start + b * BLOCK, k);
             }
         }
     }
 }
 
-/// Running checks of [`UniformGibbs::divide_in_place`], two lanes (one SSE2 register each).
-struct Stats {
-    min_divisor: [f64; 2],
-    min_quotient: [f64; 2],
+/// Running checks of [`UniformGibbs::divide_in_place`], four lanes (entry `i` of a block in
+/// lane `i % 4`: one AVX2 register, two SSE2 ones).
+pub(crate) struct Stats {
+    pub(crate) min_divisor: [f64; 4],
+    pub(crate) min_quotient: [f64; 4],
     /// Sum of `q * 0`: NaN once a quotient is not finite.
-    flag: [f64; 2],
+    pub(crate) flag: [f64; 4],
 }
 
 impl Stats {
     const EMPTY: Self = Stats {
-        min_divisor: [f64::INFINITY; 2],
-        min_quotient: [f64::INFINITY; 2],
-        flag: [0.0; 2],
+        min_divisor: [f64::INFINITY; 4],
+        min_quotient: [f64::INFINITY; 4],
+        flag: [0.0; 4],
     };
 
     fn quotients(&self) -> Quotients {
+        let min = |v: [f64; 4]| v.into_iter().fold(f64::INFINITY, f64::min);
         Quotients {
-            min_divisor: self.min_divisor[0].min(self.min_divisor[1]),
-            min_quotient: self.min_quotient[0].min(self.min_quotient[1]),
-            finite: !(self.flag[0] + self.flag[1]).is_nan(),
+            min_divisor: min(self.min_divisor),
+            min_quotient: min(self.min_quotient),
+            finite: !self.flag.iter().sum::<f64>().is_nan(),
         }
     }
 }
 
-/// One block of the quotient: `o = m / k` (0 where `m <= 0`), the checks into `stats`, and
-/// the block sum `sum_t w_t o_t` returned. On x86_64 two entries per SSE2 instruction (the
-/// compiler keeps the division scalar otherwise); the same operations on every target.
+/// `sum_t w_t c_t` in four interleaved partial sums (term `t` in sum `t % 4`), added as
+/// `(s_0 + s_2) + (s_1 + s_3)`: the order of [`quotient_block`]'s sums, on any target.
 #[inline(always)]
-fn quotient_block(m: &[f64], k: &[f64], w: &[f64], o: &mut [f64], stats: &mut Stats) -> f64 {
+fn block_sum<T: Real>(c: &[T], w: &[f64; BLOCK]) -> f64 {
+    let mut acc = [0.0; 4];
+    for (i, (&c, &w)) in c.iter().zip(w).enumerate() {
+        acc[i % 4] += w * c.to_f64();
+    }
+    (acc[0] + acc[2]) + (acc[1] + acc[3])
+}
+
+/// One block of the quotient: `o = m / k` (0 where `m <= 0`) rounded to `T`, the checks
+/// (on the rounded values) into `stats`, and the block sum `sum_t w_t o_t` of the rounded
+/// values returned, summed as [`block_sum`]. Written lane by lane without branches, so that
+/// the compiler runs the four lanes as one AVX2 register (two SSE2 ones on the baseline),
+/// the division included; the same operations either way.
+#[inline(always)]
+pub(crate) fn quotient_block<T: Real>(
+    m: &[T],
+    k: &[f64],
+    w: &[f64],
+    o: &mut [T],
+    stats: &mut Stats,
+) -> f64 {
     let len = o.len();
     let (m, k, w) = (&m[..len], &k[..len], &w[..len]);
-    let pairs = len / 2 * 2;
-    let mut sum = [0.0; 2];
-    #[cfg(target_arch = "x86_64")]
+    let mut sum = [0.0; 4];
+    let mut quads = o.chunks_exact_mut(4);
+    let mut i = 0;
+    for ((o4, m4), (k4, w4)) in (&mut quads)
+        .zip(m.chunks_exact(4))
+        .zip(k.chunks_exact(4).zip(w.chunks_exact(4)))
     {
-        use core::arch::x86_64::{
-            _mm_add_pd, _mm_and_pd, _mm_andnot_pd, _mm_cmpgt_pd, _mm_div_pd, _mm_loadu_pd,
-            _mm_min_pd, _mm_mul_pd, _mm_or_pd, _mm_set1_pd, _mm_setzero_pd, _mm_storeu_pd,
-        };
-        // SAFETY: SSE2 is part of the x86_64 baseline, so these intrinsics are always
-        // available; every load and store is of two f64s at `i < pairs <= len` of slices
-        // of length `len` (or of the two-element arrays of `stats` and `sum`).
-        unsafe {
-            let zero = _mm_setzero_pd();
-            let inf = _mm_set1_pd(f64::INFINITY);
-            let mut vsum = _mm_setzero_pd();
-            let mut vflag = _mm_loadu_pd(stats.flag.as_ptr());
-            let mut vmin_k = _mm_loadu_pd(stats.min_divisor.as_ptr());
-            let mut vmin_q = _mm_loadu_pd(stats.min_quotient.as_ptr());
-            for i in (0..pairs).step_by(2) {
-                let mv = _mm_loadu_pd(m.as_ptr().add(i));
-                let kv = _mm_loadu_pd(k.as_ptr().add(i));
-                let wv = _mm_loadu_pd(w.as_ptr().add(i));
-                let positive = _mm_cmpgt_pd(mv, zero);
-                let q = _mm_and_pd(positive, _mm_div_pd(mv, kv));
-                _mm_storeu_pd(o.as_mut_ptr().add(i), q);
-                vsum = _mm_add_pd(vsum, _mm_mul_pd(wv, q));
-                vflag = _mm_add_pd(vflag, _mm_mul_pd(q, zero));
-                // min(a, b) = a < b ? a : b: a NaN divisor keeps the running minimum.
-                let kd = _mm_or_pd(_mm_and_pd(positive, kv), _mm_andnot_pd(positive, inf));
-                vmin_k = _mm_min_pd(kd, vmin_k);
-                let qd = _mm_or_pd(_mm_and_pd(positive, q), _mm_andnot_pd(positive, inf));
-                vmin_q = _mm_min_pd(qd, vmin_q);
-            }
-            _mm_storeu_pd(sum.as_mut_ptr(), vsum);
-            _mm_storeu_pd(stats.flag.as_mut_ptr(), vflag);
-            _mm_storeu_pd(stats.min_divisor.as_mut_ptr(), vmin_k);
-            _mm_storeu_pd(stats.min_quotient.as_mut_ptr(), vmin_q);
+        for l in 0..4 {
+            quotient_lane(l, m4[l], k4[l], w4[l], &mut o4[l], &mut sum, stats);
         }
+        i += 4;
     }
-    #[cfg(not(target_arch = "x86_64"))]
-    for i in (0..pairs).step_by(2) {
-        for l in 0..2 {
-            sum[l] += w[i + l] * quotient_entry(m[i + l], k[i + l], &mut o[i + l], stats, l);
-        }
+    for (l, o) in quads.into_remainder().iter_mut().enumerate() {
+        quotient_lane(l, m[i + l], k[i + l], w[i + l], o, &mut sum, stats);
     }
-    for i in pairs..len {
-        sum[0] += w[i] * quotient_entry(m[i], k[i], &mut o[i], stats, 0);
-    }
-    sum[0] + sum[1]
+    (sum[0] + sum[2]) + (sum[1] + sum[3])
 }
 
-/// One entry of [`quotient_block`] in lane `l`; returns the quotient.
+/// One entry of [`quotient_block`] in lane `l`.
 #[inline(always)]
-fn quotient_entry(m: f64, k: f64, o: &mut f64, stats: &mut Stats, l: usize) -> f64 {
+pub(crate) fn quotient_lane<T: Real>(
+    l: usize,
+    m: T,
+    k: f64,
+    w: f64,
+    o: &mut T,
+    sum: &mut [f64; 4],
+    stats: &mut Stats,
+) {
+    let m = m.to_f64();
     let positive = m > 0.0;
-    let q = if positive { m / k } else { 0.0 };
-    *o = q;
+    let q = T::from_f64(m / k).to_f64();
+    let q = if positive { q } else { 0.0 };
+    *o = T::from_f64(q);
+    sum[l] += w * q;
     stats.flag[l] += q * 0.0;
     let (kd, qd) = if positive {
         (k, q)
@@ -493,7 +527,6 @@ fn quotient_entry(m: f64, k: f64, o: &mut f64, stats: &mut Stats, l: usize) -> f
     if qd < stats.min_quotient[l] {
         stats.min_quotient[l] = qd;
     }
-    q
 }
 
 /// Asks the cache for the line holding the byte at `address` (a hint: nothing is read, and a
@@ -509,4 +542,95 @@ fn prefetch_address(address: usize) {
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = address;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Deterministic numbers in `[0, 1)`.
+    fn uniform(seed: u64, n: usize) -> Vec<f64> {
+        let mut s = seed;
+        (0..n)
+            .map(|_| {
+                s = s
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                (s >> 11) as f64 / (1u64 << 53) as f64
+            })
+            .collect()
+    }
+
+    /// The AVX2 path and the baseline path give the same bits (the `tile` module's claim):
+    /// products, block sums and checks, at sizes around the block and tile boundaries, with
+    /// zero masses and zero, tiny and huge inputs. Skipped (nothing to compare) on a CPU
+    /// without AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn avx2_and_baseline_agree_bit_for_bit() {
+        let Some(isa) = Avx2::detect() else {
+            return;
+        };
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        for &n in &[
+            1usize,
+            3,
+            64,
+            65,
+            TILE - 1,
+            TILE,
+            TILE + 1,
+            3 * TILE + 77,
+            20_011,
+        ] {
+            for &eps_over_h in &[0.3, 4.0, 100.0, 1e5] {
+                let k = UniformGibbs::new(n, 1.0, eps_over_h).expect("valid");
+                let x: Vec<f64> = uniform(5, n)
+                    .iter()
+                    .enumerate()
+                    .map(|(i, u)| match i % 23 {
+                        3 => 0.0,
+                        7 => 1e-300 * u,
+                        11 => 1e250 * u,
+                        _ => 0.1 + u,
+                    })
+                    .collect();
+                let m: Vec<f64> = uniform(6, n)
+                    .iter()
+                    .enumerate()
+                    .map(|(i, u)| if i % 13 == 3 { 0.0 } else { u + 1e-3 })
+                    .collect();
+                let mut sums = vec![0.0; k.sums_len()];
+                k.block_sums(&x, &mut sums).expect("lengths");
+                let run = |avx2: bool| {
+                    let (mut out, mut out_sums) = (vec![0.0; n], vec![0.0; k.sums_len()]);
+                    let stats = if avx2 {
+                        // SAFETY: `isa` proves that this CPU has AVX2.
+                        unsafe { k.divide_avx2(isa, &x, &sums, &m, &mut out, &mut out_sums) }
+                    } else {
+                        k.divide_with(Baseline, &x, &sums, &m, &mut out, &mut out_sums)
+                    };
+                    let mut seen = Vec::new();
+                    let mut scratch = vec![0.0; k.sums_len()];
+                    let record = |_: usize, b: &[f64]| seen.extend_from_slice(b);
+                    if avx2 {
+                        // SAFETY: as above.
+                        unsafe { k.visit_avx2(isa, &x, &sums, &mut scratch, record) };
+                    } else {
+                        k.visit_with(Baseline, &x, &sums, &mut scratch, record);
+                    }
+                    let q = stats.quotients();
+                    (
+                        bits(&out),
+                        bits(&out_sums),
+                        bits(&seen),
+                        [q.min_divisor.to_bits(), q.min_quotient.to_bits()],
+                        q.finite,
+                    )
+                };
+                let (fast, plain) = (run(true), run(false));
+                assert!(fast == plain, "n {n} eps/h {eps_over_h}: the paths differ");
+            }
+        }
+    }
 }

@@ -332,3 +332,115 @@ pub fn matvec_error_vs_dense(n: usize, eps: f64) -> (f64, f64) {
         .fold(0.0, f64::max);
     (linear, log)
 }
+
+/// Timings of one scaling half-step `out = m ⊘ (K x)` of [`crate::UniformGibbs`] (one pass,
+/// `divide_in_place`) with f64 and with f32 storage, next to the streaming pass, over a set of
+/// sizes. A Sinkhorn iteration is two half-steps, so its floor is two streaming passes.
+#[derive(Clone, Debug)]
+pub struct OnePassReport {
+    /// Sizes N.
+    pub n: Vec<usize>,
+    /// Best seconds of one f64 half-step at each N.
+    pub f64_seconds: Vec<f64>,
+    /// Best seconds of one f32 half-step (scalings and masses stored in f32) at each N.
+    pub f32_seconds: Vec<f64>,
+    /// Best seconds of one [`streaming_pass`] at each N.
+    pub streaming_seconds: Vec<f64>,
+}
+
+impl OnePassReport {
+    /// One line per size: ns per element and the ratios to the streaming pass.
+    pub fn lines(&self) -> Vec<String> {
+        (0..self.n.len())
+            .map(|k| {
+                let n = self.n[k] as f64;
+                let s = self.streaming_seconds[k];
+                format!(
+                    "N = {:>9}: half-step f64 {:.2} ns/elem (ratio to streaming {:.2}), f32 {:.2} ns/elem (ratio {:.2}), streaming {:.2} ns/elem",
+                    self.n[k],
+                    self.f64_seconds[k] * 1e9 / n,
+                    self.f64_seconds[k] / s,
+                    self.f32_seconds[k] * 1e9 / n,
+                    self.f32_seconds[k] / s,
+                    s * 1e9 / n,
+                )
+            })
+            .collect()
+    }
+}
+
+/// Times one half-step of [`crate::UniformGibbs::divide_in_place`] (f64 and f32 storage) and
+/// the streaming pass at each size, round-robin over `reps` rounds after a warm-up round,
+/// keeping the minimum of each (as [`measure_matvec_scaling`]). The grid and vector are those
+/// of [`bench_problem`] (`eps / h = 0.01 N`); the masses are a second smooth positive vector.
+///
+/// ```
+/// let report = colt::scaling::measure_one_pass(&[1000, 5000], 2);
+/// assert_eq!(report.n, vec![1000, 5000]);
+/// assert!(report.f64_seconds.iter().all(|t| *t > 0.0));
+/// ```
+pub fn measure_one_pass(sizes: &[usize], reps: usize) -> OnePassReport {
+    let mut best_all = Vec::with_capacity(sizes.len());
+    for &n in sizes {
+        let h = 1.0 / (n.max(2) - 1) as f64;
+        let k = crate::UniformGibbs::new(n, h, 0.01)
+            .unwrap_or_else(|e| unreachable!("valid bench grid: {e}"));
+        let x = bench_vector(n);
+        let m: Vec<f64> = (0..n)
+            .map(|i| 1.0 + 0.25 * (i as f64 * 0.003).cos())
+            .collect();
+        let x32: Vec<f32> = x
+            .iter()
+            .map(|&v| <f32 as crate::Real>::from_f64(v))
+            .collect();
+        let m32: Vec<f32> = m
+            .iter()
+            .map(|&v| <f32 as crate::Real>::from_f64(v))
+            .collect();
+        let mut sums = vec![0.0; k.sums_len()];
+        let mut sums32 = vec![0.0; k.sums_len()];
+        k.block_sums(&x, &mut sums)
+            .unwrap_or_else(|e| unreachable!("{e}"));
+        k.block_sums(&x32, &mut sums32)
+            .unwrap_or_else(|e| unreachable!("{e}"));
+        let mut out_sums = vec![0.0; k.sums_len()];
+        let mut out = vec![0.0; n];
+        let mut out32 = vec![0.0f32; n];
+        let mut best = [f64::INFINITY; 3];
+        for round in 0..=reps.max(1) {
+            let t = [
+                time_once(|| {
+                    black_box(
+                        k.divide_in_place(black_box(&x), &sums, &m, &mut out, &mut out_sums)
+                            .unwrap_or_else(|e| unreachable!("{e}")),
+                    );
+                }),
+                time_once(|| {
+                    black_box(
+                        k.divide_in_place(
+                            black_box(&x32),
+                            &sums32,
+                            &m32,
+                            &mut out32,
+                            &mut out_sums,
+                        )
+                        .unwrap_or_else(|e| unreachable!("{e}")),
+                    );
+                }),
+                time_once(|| streaming_pass(black_box(&x), black_box(&m), black_box(&mut out))),
+            ];
+            if round > 0 {
+                for (b, t) in best.iter_mut().zip(t) {
+                    *b = b.min(t);
+                }
+            }
+        }
+        best_all.push(best);
+    }
+    OnePassReport {
+        n: sizes.to_vec(),
+        f64_seconds: best_all.iter().map(|b| b[0]).collect(),
+        f32_seconds: best_all.iter().map(|b| b[1]).collect(),
+        streaming_seconds: best_all.iter().map(|b| b[2]).collect(),
+    }
+}

@@ -257,6 +257,39 @@ pub enum SinkhornError {
         /// [`crate::MAX_BUFFER_BYTES`].
         limit: u128,
     },
+    /// An eps too small for the f32 path ([`crate::Sinkhorn::solve_f32`]): its scalings
+    /// span `e^{diameter/eps}`, beyond f32's range above
+    /// [`crate::F32_MAX_DIAMETER_OVER_EPS`].
+    #[error(
+        "eps = {eps:e} gives diameter/eps = {diameter_over_eps:.1} > {max} for the f32 path \
+         (its scalings would leave f32's range); use a larger eps or Sinkhorn::solve"
+    )]
+    EpsTooSmallForF32 {
+        /// The eps (cost units).
+        eps: f64,
+        /// The support's diameter divided by eps.
+        diameter_over_eps: f64,
+        /// [`crate::F32_MAX_DIAMETER_OVER_EPS`].
+        max: f64,
+    },
+    /// A mass that the f32 path ([`crate::Sinkhorn::solve_f32`]) cannot store: above
+    /// `f32::MAX`, or positive and below f32's smallest normal number.
+    #[error(
+        "{side}[{index}] = {value:e} cannot be stored in f32 (positive masses must lie in \
+         [{min:e}, {max:e}]); rescale the masses (e.g. normalise them) or use Sinkhorn::solve"
+    )]
+    NotRepresentable {
+        /// Which marginal.
+        side: Side,
+        /// Index of the mass.
+        index: usize,
+        /// The mass.
+        value: f64,
+        /// f32's smallest positive normal number.
+        min: f64,
+        /// `f32::MAX`.
+        max: f64,
+    },
     /// Masses that are each finite but whose total is not (e.g. two masses of 1e308).
     #[error("{side} sums to more than f64 can hold; rescale the masses (e.g. normalise them)")]
     MassOverflow {

@@ -8,13 +8,17 @@ use rayon::prelude::*;
 
 use crate::colt_kernel::ColtKernel;
 use crate::dense::DenseKernel;
+use crate::error::Side;
 use crate::error::{Result, SinkhornError};
-use crate::fs1_loop::{LoopInput, LoopOutput, run_log, run_standard, run_standard_colt};
+use crate::fs1_loop::{
+    LoopInput, LoopOutput, run_log, run_standard, run_standard_colt, run_standard_one_pass,
+};
 use crate::fs1_stabilized::run_stabilized;
 use crate::kernel::GibbsKernel;
 use crate::observer::{NoObserver, Observer};
 use crate::params::{AUTO_STANDARD_MAX_DIAMETER_OVER_EPS, Backend, Domain, SinkhornParams};
 use crate::plan::{Plan, objective_with, transport_cost_with};
+use crate::precision::{F32_MAX_DIAMETER_OVER_EPS, F32_MIN_TOL, masses_f32};
 use crate::problem::Problem;
 use crate::result::SinkhornResult;
 use crate::support::Geometry;
@@ -292,6 +296,130 @@ impl Sinkhorn {
             domain,
         }
         .finish("FS-1", &p.termination)
+    }
+
+    /// Solve `problem` with the scalings and the masses stored in f32: half the memory
+    /// traffic of [`Sinkhorn::solve`] per iteration, for an accuracy that
+    /// `docs/sinkhorn.md` ("The f32 path") measures: the violation levels off near 3e-8 of
+    /// the mass; converged to [`crate::F32_MIN_TOL`], the transport cost stays within
+    /// [`crate::F32_COST_RTOL`] of the f64 path's.
+    /// The products, sums, checks and the result are f64.
+    ///
+    /// Requirements: a uniform line ([`crate::Support1d::uniform`] or `linspace`), the
+    /// structured backend, [`Domain::Auto`] or [`Domain::Standard`] (the standard domain
+    /// is what runs), no eps-scaling, `termination.tol >= `[`crate::F32_MIN_TOL`] (unless
+    /// partial results are accepted, [`crate::Termination::allow_partial`]),
+    /// `diameter / eps <= `[`crate::F32_MAX_DIAMETER_OVER_EPS`], masses that f32 can hold.
+    ///
+    /// ```
+    /// use sinkhorn::{Sinkhorn, SinkhornParams, Termination, cases::bumps_line};
+    /// let problem = bumps_line(2000)?;
+    /// let params = SinkhornParams { termination: Termination::new(1000, 1e-6), ..SinkhornParams::with_relative_eps(0.05) };
+    /// let (wide, narrow) = (Sinkhorn::new(params.clone()).solve(&problem)?, Sinkhorn::new(params).solve_f32(&problem)?);
+    /// assert!((wide.cost - narrow.cost).abs() < sinkhorn::F32_COST_RTOL * wide.cost);
+    /// # Ok::<(), sinkhorn::SinkhornError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Sinkhorn::solve`]; [`SinkhornError::Unsupported`] off a uniform line;
+    /// [`SinkhornError::InvalidOption`] for another domain or backend, eps-scaling, or a
+    /// tolerance below [`crate::F32_MIN_TOL`] without `allow_partial`;
+    /// [`SinkhornError::EpsTooSmallForF32`] above
+    /// [`crate::F32_MAX_DIAMETER_OVER_EPS`]; [`SinkhornError::NotRepresentable`] for a mass
+    /// f32 cannot store; [`SinkhornError::KernelUnderflow`] when a scaling leaves f32's
+    /// normal range during the solve (use [`Sinkhorn::solve`]).
+    pub fn solve_f32(&self, problem: &Problem) -> Result<SinkhornResult> {
+        self.solve_f32_observed(problem, &mut NoObserver)
+    }
+
+    /// [`Sinkhorn::solve_f32`], reporting every violation check to `observer`.
+    ///
+    /// # Errors
+    /// As [`Sinkhorn::solve_f32`].
+    pub fn solve_f32_observed(
+        &self,
+        problem: &Problem,
+        observer: &mut dyn Observer,
+    ) -> Result<SinkhornResult> {
+        let p = &self.params;
+        let geometry = problem.geometry();
+        let option = |name, value: String, reason| {
+            Err(SinkhornError::InvalidOption {
+                name,
+                value,
+                reason,
+            })
+        };
+        if !matches!(p.domain, Domain::Auto | Domain::Standard) {
+            return option(
+                "domain",
+                format!("{:?}", p.domain),
+                "the f32 path runs the standard domain (Domain::Auto or Domain::Standard)",
+            );
+        }
+        if p.backend != Backend::Colt {
+            return option(
+                "backend",
+                format!("{:?}", p.backend),
+                "the f32 path runs on the structured kernel (Backend::Colt)",
+            );
+        }
+        if p.eps_scaling.is_some() {
+            return option(
+                "eps_scaling",
+                "Some(..)".to_owned(),
+                "the f32 path runs one eps stage; warm-start it from an f64 solve instead",
+            );
+        }
+        if !p.termination.allow_partial && !(p.termination.tol >= F32_MIN_TOL) {
+            return option(
+                "termination.tol",
+                format!("{:e}", p.termination.tol),
+                "below F32_MIN_TOL (1e-6), the f32 rounding of the scalings keeps the violation above it; use Sinkhorn::solve",
+            );
+        }
+        let schedule = p.eps_schedule(geometry)?;
+        let eps = schedule[schedule.len() - 1];
+        let diameter_over_eps = geometry.diameter() / eps;
+        if diameter_over_eps > F32_MAX_DIAMETER_OVER_EPS {
+            return Err(SinkhornError::EpsTooSmallForF32 {
+                eps,
+                diameter_over_eps,
+                max: F32_MAX_DIAMETER_OVER_EPS,
+            });
+        }
+        let kernel = ColtKernel::new(geometry, eps)?;
+        let Some((line, step)) = kernel.uniform_line() else {
+            return Err(SinkhornError::Unsupported {
+                operation: "Sinkhorn::solve_f32",
+                geometry: geometry.name(),
+                reason: "the f32 path runs on uniform lines (Support1d::uniform or linspace); use Sinkhorn::solve",
+            });
+        };
+        let a = masses_f32(Side::Source, problem.a())?;
+        let b = masses_f32(Side::Target, problem.b())?;
+        let f0 = self.initial_f(problem, eps)?;
+        let input = LoopInput {
+            a: problem.a(),
+            b: problem.b(),
+            f0: &f0,
+            termination: p.termination,
+            offset: 0,
+            diameter_over_eps,
+        };
+        let out = run_standard_one_pass(line, step, eps, &input, (&a[..], &b[..]), observer)?;
+        let totals = out.totals.expect("the one-pass loop computes its totals");
+        SinkhornResult {
+            plan: Plan::new(geometry.clone(), out.f, out.g, eps),
+            cost: totals.cost,
+            objective: totals.objective,
+            iterations: out.iterations,
+            violation: out.violation,
+            history: out.history,
+            termination: out.reason,
+            domain: Domain::Standard,
+        }
+        .finish("FS-1 (f32)", &p.termination)
     }
 
     /// Solve many `(a, b)` pairs on one geometry in parallel (rayon), one result per pair

@@ -12,9 +12,10 @@
 //! [`update_scaling`] (the `x = m / k` half-step with its breakdown flags), which the
 //! stabilised loop ([`crate::fs1_stabilized`]) also uses.
 
+use std::any::Any;
 use std::ops::RangeBounds;
 
-use colt::{Quotients, UniformGibbs};
+use colt::{Quotients, Real, UniformGibbs};
 
 use crate::colt_kernel::{ColtKernel, sized};
 use crate::error::{Result, SinkhornError};
@@ -252,7 +253,10 @@ pub(crate) fn run_standard_colt(
     observer: &mut dyn Observer,
 ) -> Result<LoopOutput> {
     match kernel.uniform_line() {
-        Some((line, step)) => run_standard_one_pass(line, step, kernel.eps(), input, observer),
+        Some((line, step)) => {
+            let masses = (input.a, input.b);
+            run_standard_one_pass(line, step, kernel.eps(), input, masses, observer)
+        }
         None => run_standard(kernel, input, observer),
     }
 }
@@ -260,54 +264,69 @@ pub(crate) fn run_standard_colt(
 /// Standard-domain FS-1 loop on a uniform line: the iterates of [`run_standard`], each
 /// half-step `v = b / (K^T u)` one sequential pass of colt's
 /// [`UniformGibbs::divide_in_place`] (product, division, breakdown flags and the block
-/// sums of the next input fused), and each check one pass of [`UniformGibbs::residual`]
-/// (`|v ⊙ K^T u - b|_1` reduced from [`UniformGibbs::visit_blocks`], the product never
-/// written). Memory: `u`, `v` and `2 N / colt::sweep::BLOCK` block sums; nothing is
-/// allocated per iteration; the final cost and objective come from the scalings in O(1)
-/// extra memory ([`one_pass_totals`]). The products round differently from the sweeps of
-/// [`run_standard`] within the same bound (colt's `one_pass` module).
-fn run_standard_one_pass(
+/// sums of the next input fused), and each check one pass of
+/// [`UniformGibbs::visit_blocks`] (`|v ⊙ K^T u - b|_1` reduced block by block, the
+/// product never written). Memory: `u`, `v` and `2 N / colt::sweep::BLOCK` block sums;
+/// nothing is allocated per iteration; the final cost and objective come from the
+/// scalings in O(1) extra memory ([`one_pass_totals`]). The products round differently
+/// from the sweeps of [`run_standard`] within the same bound (colt's `one_pass` module).
+///
+/// `T` is the storage of the scalings and of `masses` (the loop's copy of `input.a`,
+/// `input.b`: the same slices for f64, rounded ones for f32, `crate::precision`); the
+/// products, sums and checks run in f64 on the stored values, and the violation is
+/// measured against the f64 masses of `input`. A scaling below `T`'s normal range is a
+/// breakdown, as a product below f64's is.
+pub(crate) fn run_standard_one_pass<T: Real>(
     kernel: &UniformGibbs,
     step: f64,
     eps: f64,
     input: &LoopInput<'_>,
+    masses: (&[T], &[T]),
     observer: &mut dyn Observer,
 ) -> Result<LoopOutput> {
     let n = kernel.len();
-    let (a, b) = (input.a, input.b);
-    let mass: f64 = a.iter().sum();
+    let (a, b) = masses;
+    let exact_b = input.b;
+    let mass: f64 = input.a.iter().sum();
     // exp(f0 / eps), once per run of equal values: the default start is one constant, and
     // at N = 1e7 the exponentials are most of the set-up.
-    let mut last = (f64::NAN, f64::NAN);
-    let mut u: Vec<f64> = input
+    let mut last = (f64::NAN, T::ZERO);
+    let mut u: Vec<T> = input
         .f0
         .iter()
         .map(|&f| {
             if f.to_bits() != last.0.to_bits() {
-                last = (f, (f / eps).exp());
+                last = (f, T::from_f64((f / eps).exp()));
             }
             last.1
         })
         .collect();
-    let mut v = vec![0.0; n];
+    let mut v = vec![T::ZERO; n];
     let mut su = vec![0.0; kernel.sums_len()];
     let mut sv = vec![0.0; kernel.sums_len()];
     sized(kernel.block_sums(&u, &mut su));
     let mut checks = Checks::new(input, eps);
     let mut done = 0;
     // Breakdown as in `run_standard`: a divisor below f64's normal range (underflow), a
-    // quotient that is not finite, and for `u` also one that vanished.
+    // quotient that is not finite, and for `u` also one that vanished; in f32 also a
+    // scaling below f32's normal range (it would keep fewer than 24 bits).
+    let tiny = if min_normal::<T>() > f64::MIN_POSITIVE {
+        min_normal::<T>()
+    } else {
+        0.0
+    };
     let underflow = |q: &Quotients| q.min_divisor < f64::MIN_POSITIVE;
+    let lost = |q: &Quotients| q.min_quotient < tiny && q.min_quotient > 0.0;
     loop {
         if checks.stop(done, observer, || {
             if done == 0 {
                 // `v` is still 0: `|0 (K^T u)_j - b_j| = b_j`, the same sum without the pass.
-                return b.iter().map(|bj| (0.0 - bj).abs()).sum::<f64>() / mass;
+                return exact_b.iter().map(|bj| (0.0 - bj).abs()).sum::<f64>() / mass;
             }
             let mut residual = 0.0;
             sized(kernel.visit_blocks(&u, &su, &mut sv, |start, k| {
-                for ((k, m), y) in k.iter().zip(&b[start..]).zip(&v[start..]) {
-                    residual += (y * k - m).abs();
+                for ((k, m), y) in k.iter().zip(&exact_b[start..]).zip(&v[start..]) {
+                    residual += (y.to_f64() * k - m).abs();
                 }
             }));
             residual / mass
@@ -318,7 +337,14 @@ fn run_standard_one_pass(
         let qu = sized(kernel.divide_in_place(&v, &sv, a, &mut u, &mut su));
         done += 1;
         let u_vanished = qu.min_quotient.is_nan() || qu.min_quotient <= 0.0;
-        if !qv.finite || underflow(&qv) || !qu.finite || u_vanished || underflow(&qu) {
+        if !qv.finite
+            || underflow(&qv)
+            || lost(&qv)
+            || !qu.finite
+            || u_vanished
+            || underflow(&qu)
+            || lost(&qu)
+        {
             return Err(SinkhornError::KernelUnderflow {
                 iteration: input.offset + done,
                 diameter_over_eps: input.diameter_over_eps,
@@ -326,13 +352,38 @@ fn run_standard_one_pass(
         }
     }
     let totals = one_pass_totals(kernel, step, eps, &u, &mut su, &v, &mut sv);
-    // The potentials in place of the scalings (no second pair of vectors).
-    for x in u.iter_mut().chain(v.iter_mut()) {
-        *x = eps * x.ln();
-    }
-    let mut out = checks.output(u, v, done);
+    let (f, g) = (potentials(u, eps), potentials(v, eps));
+    let mut out = checks.output(f, g, done);
     out.totals = Some(totals);
     Ok(out)
+}
+
+/// The smallest positive normal number of `T`, as f64.
+fn min_normal<T: Real>() -> f64 {
+    // 2^-126 for f32, 2^-1022 for f64: the unit roundoff fixes the format.
+    if T::UNIT_ROUNDOFF.to_f64() > 1e-10 {
+        f64::from(f32::MIN_POSITIVE)
+    } else {
+        f64::MIN_POSITIVE
+    }
+}
+
+/// The potentials `eps ln x` of the scalings `x`: in place for f64 (no second vector at
+/// N = 1e7), converted for f32.
+fn potentials<T: Real>(x: Vec<T>, eps: f64) -> Vec<f64> {
+    let any: Box<dyn Any> = Box::new(x);
+    match any.downcast::<Vec<f64>>() {
+        Ok(mut x) => {
+            for v in x.iter_mut() {
+                *v = eps * v.ln();
+            }
+            *x
+        }
+        Err(any) => any
+            .downcast::<Vec<T>>()
+            .map(|x| x.iter().map(|v| eps * v.to_f64().ln()).collect())
+            .unwrap_or_else(|_| unreachable!("the box holds a Vec<T>")),
+    }
 }
 
 /// The cost `<C, T>` and objective `<f, T 1> + <g, T^T 1> - eps sum(T)` of the plan
@@ -340,22 +391,23 @@ fn run_standard_one_pass(
 /// potentials (`crate::plan`), in passes over `u` and `v` with O(1) extra memory: the cost
 /// from colt's [`UniformGibbs::distance_form`] times the spacing, the row and column sums
 /// `u ⊙ K v`, `v ⊙ K u` reduced block by block. `su`, `sv` are overwritten.
-fn one_pass_totals(
+fn one_pass_totals<T: Real>(
     kernel: &UniformGibbs,
     step: f64,
     eps: f64,
-    u: &[f64],
+    u: &[T],
     su: &mut [f64],
-    v: &[f64],
+    v: &[T],
     sv: &mut [f64],
 ) -> Totals {
     let cost = step * sized(kernel.distance_form(u, v));
     // sum_i eps ln(x_i) x_i (K y)_i over the positive terms, and sum_i x_i (K y)_i.
-    let side = |x: &[f64], y: &[f64], sy: &mut [f64], scratch: &mut [f64]| {
+    let side = |x: &[T], y: &[T], sy: &mut [f64], scratch: &mut [f64]| {
         sized(kernel.block_sums(y, sy));
         let (mut dot, mut mass) = (0.0, 0.0);
         sized(kernel.visit_blocks(y, sy, scratch, |start, k| {
             for (&k, &x) in k.iter().zip(&x[start..]) {
+                let x = x.to_f64();
                 let t = x * k;
                 if t > 0.0 {
                     dot += eps * x.ln() * t;

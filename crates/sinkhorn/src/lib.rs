@@ -76,6 +76,7 @@ mod limits;
 mod observer;
 mod params;
 mod plan;
+mod precision;
 mod problem;
 mod result;
 mod samples;
@@ -107,6 +108,7 @@ pub use params::{
     Potentials, SinkhornParams,
 };
 pub use plan::Plan;
+pub use precision::{F32_COST_RTOL, F32_MAX_DIAMETER_OVER_EPS, F32_MIN_TOL};
 pub use problem::{Problem, TOTAL_MASS_RTOL};
 pub use result::SinkhornResult;
 pub use samples::wasserstein_1d;

@@ -307,6 +307,7 @@ pub(super) fn fs1_scaling(rec: &mut Recorder) -> anyhow::Result<()> {
     ));
     speedup(rec, opts, &lines, &dense)?;
     log_overhead(rec, &lines, line[line.len() - 1])?;
+    bandwidth(rec, opts, &lines)?;
     bar.finish_and_clear();
 
     let std1 = series(&lines, FS1_STANDARD);
@@ -452,6 +453,95 @@ fn ratio_of(p: &Point, a: &str, b: &str) -> (f64, f64) {
         }
         _ => (f64::NAN, f64::NAN),
     }
+}
+
+/// Issue 16's sizes for the standard domain's bandwidth target.
+const BANDWIDTH_SIZES: [usize; 2] = [1_000_000, 10_000_000];
+
+/// Our pinned worst ratio (per iteration / one streaming pass) at [`BANDWIDTH_SIZES`]: the
+/// measured 3.0-3.5x (2026-12-03, `docs/sinkhorn.md`) with room for this machine's noise.
+/// Issue 16 asks for 2x; the note of the claim says what bounds it.
+const BANDWIDTH_PINNED: f64 = 6.0;
+
+/// Issue 16: standard-domain FS-1 per iteration within 2x of a streaming pass at N = 1e6
+/// and 1e7. An iteration is two one-pass half-steps (`colt::UniformGibbs::divide_in_place`),
+/// each moving the bytes of one streaming pass, so 2x is the memory floor and is reached only
+/// if the half-step's arithmetic hides entirely behind its memory traffic. The claim measures
+/// that arithmetic alone: one half-step at N = 2048 (its arrays in L2) per element, against
+/// the streaming pass per element at the large N, timed in the same rounds
+/// (`colt::scaling::measure_one_pass`).
+fn bandwidth(rec: &mut Recorder, opts: Options, lines: &[Point]) -> anyhow::Result<()> {
+    let mut points: Vec<Point> = lines
+        .iter()
+        .filter(|p| BANDWIDTH_SIZES.contains(&p.n))
+        .cloned()
+        .collect();
+    let mut attempts = 1;
+    if points.is_empty() {
+        // Quick mode's sweep stops short of 1e6: time 1e6 alone.
+        let at = |n: usize| -> anyhow::Result<Vec<Workload<'static>>> {
+            let problem = Arc::new(bumps_line(n)?);
+            Ok(vec![
+                streaming(n),
+                fs1_workload(FS1_STANDARD, &problem, Domain::Standard, 0.05),
+            ])
+        };
+        let (p, a) = remeasure(
+            ATTEMPTS,
+            |prev: Option<&Vec<Point>>| {
+                interleave::sweep(&BANDWIDTH_SIZES[..1], opts, prev.map(Vec::as_slice), at)
+            },
+            |p| {
+                p.iter()
+                    .all(|p| ratio_of(p, FS1_STANDARD, STREAM).0 <= BANDWIDTH_PINNED)
+            },
+        )?;
+        points = p;
+        attempts = a;
+    }
+    let (mut worst, mut margin) = (0.0f64, 0.0f64);
+    let mut per_size = Vec::new();
+    for p in &points {
+        let (r, m) = ratio_of(p, FS1_STANDARD, STREAM);
+        if r > worst {
+            (worst, margin) = (r, m);
+        }
+        let seconds = |name| p.get(name).map_or(f64::NAN, interleave::Timing::seconds);
+        // The half-step's arithmetic (in cache) against this N's streaming pass.
+        let split = colt::scaling::measure_one_pass(&[2048, p.n], 5);
+        let compute = split.f64_seconds[0] / 2048.0;
+        let memory = split.streaming_seconds[1] / p.n as f64;
+        per_size.push(format!(
+            "N = {}: FS-1 standard {} s per iteration vs streaming pass {} s: {}x; one half-step in cache {} ns/point vs streaming pass {} ns/point at this N, so the arithmetic alone is {}x the pass per iteration (2 half-steps), and a half-step at this N {}x",
+            p.n,
+            fmt_num(seconds(FS1_STANDARD)),
+            fmt_num(seconds(STREAM)),
+            fmt_num(r),
+            fmt_num(compute * 1e9),
+            fmt_num(memory * 1e9),
+            fmt_num(2.0 * compute / memory),
+            fmt_num(split.f64_seconds[1] / split.streaming_seconds[1]),
+        ));
+    }
+    rec.claim(
+        Claim::new(
+            "sinkhorn.fs1.bandwidth",
+            "Standard-domain FS-1 on a uniform line costs at most 2 streaming passes per iteration at N = 10^6 and 10^7 (the memory floor of two one-pass half-steps)",
+            Source::project("issue 16"),
+        )
+        .measured(worst, "x")
+        .threshold(Threshold::at_most(BANDWIDTH_PINNED))
+        .noise(margin, attempts)
+        .not_reproduced(
+            "issue 16: per iteration within 2x of a streaming pass over the same data at N = 1e6 and 1e7",
+            "the half-step's arithmetic (transposed 4-wide lane sweeps with AVX2, a division and four checks per point) does not hide behind its memory traffic on this 2-core VM: measured in cache it alone costs about the streaming pass per point or more (see the note), so two half-steps cannot reach 2 passes; the pinned value is our measured ratio with room for noise",
+        )
+        .note(format!(
+            "{}; minima of short runs timed round-robin, {attempts} measurement(s)",
+            per_size.join("; ")
+        )),
+    );
+    Ok(())
 }
 
 /// Per iteration averaged over a whole solve of POT's default length (1000 iterations,
