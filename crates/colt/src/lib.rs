@@ -116,7 +116,7 @@ mod real;
 pub mod scaling;
 mod sums;
 pub mod sweep;
-mod transcendental;
+pub mod transcendental;
 mod triangular;
 mod validate;
 
