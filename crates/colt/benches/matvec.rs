@@ -1,6 +1,8 @@
 //! Criterion benches for the O(N) claims: CoLT matvec for N = 10^3 .. 10^7 next to a dense
 //! faer matvec (N <= 10^4) and a streaming pass (read two arrays, write one) timed in the same
-//! run; prints the matvec/streaming ratio at N = 10^6 and the log-log scaling exponent.
+//! run; prints the matvec/streaming ratio at N = 10^6 and the log-log scaling exponent. The
+//! `log_matvec_f64` group times the log-domain product the same way, beside the work no log
+//! product can skip (one `exp` and one `ln` per element, `colt::transcendental`).
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -8,6 +10,7 @@ use std::time::Duration;
 use colt::scaling::{
     bench_problem, bench_problem_nonuniform, log_log_slope, measure_matvec_scaling, streaming_pass,
 };
+use colt::transcendental::{exp_in_place, ln_in_place};
 use criterion::{BenchmarkId, Criterion, Throughput};
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, Par};
@@ -16,6 +19,9 @@ use faer::{Accum, Mat, Par};
 const SIZES: [usize; 5] = [1_000, 10_000, 100_000, 1_000_000, 10_000_000];
 /// Largest size for the dense faer baseline (N^2 memory).
 const DENSE_MAX: usize = 10_000;
+
+/// Sizes of the log-domain group.
+const LOG_SIZES: [usize; 3] = [10_000, 1_000_000, 10_000_000];
 
 /// Checks the timed answer on a small case against the dense product.
 fn assert_matches_dense() {
@@ -85,6 +91,71 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
+/// Checks the timed log products on a small case against the log of the linear product,
+/// whose values stay in range here: the log sweeps' absolute error is about `c n_eff u`
+/// (`colt::log_sweep`), `n_eff <= 300`, so `1e-12` is ample and still sees a wrong sum.
+fn assert_log_matches_linear() {
+    for (k, v) in [bench_problem(300), bench_problem_nonuniform(300)] {
+        let want = k.apply(&v).expect("lengths match");
+        let lv: Vec<f64> = v.iter().map(|x| x.ln()).collect();
+        let got = k
+            .to_log()
+            .expect("positive parameters")
+            .log_apply(&lv)
+            .expect("lengths match");
+        for i in 0..300 {
+            assert!((got[i] - want[i].ln()).abs() <= 1e-12, "row {i}");
+        }
+    }
+}
+
+/// `out = ln(exp(x))` in chunks that stay in L1: one `exp` and one `ln` per element, the
+/// transcendental work of one blocked log product, with one read and one write.
+fn exp_ln(x: &[f64], out: &mut [f64]) {
+    for (o, c) in out.chunks_mut(512).zip(x.chunks(512)) {
+        o.copy_from_slice(c);
+        exp_in_place(o);
+        ln_in_place(o);
+    }
+}
+
+/// The log-domain product (uniform grid: one ratio; non-uniform: a stored ratio array)
+/// against the streaming pass and against [`exp_ln`], all in the same run.
+fn bench_log(c: &mut Criterion) {
+    assert_log_matches_linear();
+    let mut g = c.benchmark_group("log_matvec_f64");
+    g.warm_up_time(Duration::from_millis(500));
+    g.measurement_time(Duration::from_secs(2));
+    g.sample_size(10);
+    for &n in &LOG_SIZES {
+        let (k, v) = bench_problem(n);
+        let lk = k.to_log().expect("positive parameters");
+        let lkn = bench_problem_nonuniform(n)
+            .0
+            .to_log()
+            .expect("positive parameters");
+        let lv: Vec<f64> = v.iter().map(|x| x.ln()).collect();
+        let mut out = vec![0.0; n];
+        g.throughput(Throughput::Elements(n as u64));
+        for (id, pair) in [("log_colt", &lk), ("log_colt_nonuniform", &lkn)] {
+            g.bench_with_input(BenchmarkId::new(id, n), &n, |b, _| {
+                b.iter(|| {
+                    pair.log_apply_in_place(black_box(&lv), black_box(&mut out))
+                        .expect("in range")
+                })
+            });
+        }
+        g.bench_with_input(BenchmarkId::new("exp_ln", n), &n, |b, _| {
+            b.iter(|| exp_ln(black_box(&lv), black_box(&mut out)))
+        });
+        let d = k.d().to_vec();
+        g.bench_with_input(BenchmarkId::new("streaming", n), &n, |b, _| {
+            b.iter(|| streaming_pass(black_box(&v), black_box(&d), black_box(&mut out)))
+        });
+    }
+    g.finish();
+}
+
 /// Self-timed summary (best of repeats): ratio to the streaming pass and scaling exponent.
 fn summary() {
     let report = measure_matvec_scaling(&SIZES, 15);
@@ -107,6 +178,7 @@ fn summary() {
 fn main() {
     let mut c = Criterion::default().configure_from_args();
     bench(&mut c);
+    bench_log(&mut c);
     c.final_summary();
     summary();
 }

@@ -14,7 +14,7 @@
 use rayon::prelude::*;
 
 use crate::error::{ColtError, Result};
-use crate::log_sweep::{log_add_exp, log_pair_apply};
+use crate::log_sweep::{LinearView, log_add_exp, log_pair_apply};
 use crate::real::Real;
 use crate::sweep::{Part, pair_apply};
 use crate::validate::{check_log_result, check_result};
@@ -225,8 +225,7 @@ pub(crate) fn log_apply_rows<T: Real>(
     ld: &[T],
     lr: &[T],
     ls: &[T],
-    er: &[f64],
-    es: &[f64],
+    lin: LinearView<'_>,
     a: &[T],
     out: &mut [T],
     cols: usize,
@@ -235,7 +234,7 @@ pub(crate) fn log_apply_rows<T: Real>(
     // The log sweeps cost tens of ns per element, so parallelism pays 16x earlier.
     let parallel = a.len().saturating_mul(16) >= params.min_parallel_len;
     for_each_row(a, out, cols, parallel, |(ai, oi)| {
-        log_pair_apply(Part::Both, ld, lr, ls, er, es, ai, oi);
+        log_pair_apply(Part::Both, ld, lr, ls, lin, ai, oi);
     });
 }
 
@@ -400,8 +399,7 @@ impl<T: Real> LogColtPair<T> {
                 &self.ld,
                 &self.lr,
                 &self.ls,
-                self.er(),
-                self.es(),
+                self.linear(),
                 a,
                 out,
                 cols,
@@ -438,8 +436,7 @@ impl<T: Real> LogColtPair<T> {
             &self.ld,
             &self.lr,
             &self.ls,
-            self.er(),
-            self.es(),
+            self.linear(),
             lxs,
             out,
             n,

@@ -117,7 +117,7 @@ pub mod scaling;
 mod sums;
 pub mod sweep;
 mod tile;
-mod transcendental;
+pub mod transcendental;
 mod triangular;
 mod validate;
 

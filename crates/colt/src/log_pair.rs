@@ -9,7 +9,7 @@ use faer::Mat;
 
 use crate::error::{ColtError, Result};
 use crate::grid::UniformGrid;
-use crate::log_sweep::log_pair_apply;
+use crate::log_sweep::{LinearForm, LinearView, log_pair_apply};
 use crate::pair::ColtPair;
 use crate::real::Real;
 use crate::sweep::Part;
@@ -23,17 +23,18 @@ use crate::validate::{
 ///
 /// Invariant: no stored value is NaN or `+inf`; `-inf` (a zero) is allowed.
 ///
-/// Alongside the logs it keeps the linear ratios `e^lr`, `e^ls` in f64 (one array when
-/// `lr = ls`, as for a Gibbs kernel), which the blocked log sweeps use where the values are
-/// in range (`log_sweep`): 8 bytes per point for a symmetric pair, 16 otherwise.
+/// Alongside the logs it keeps what the blocked log sweeps use where the values are in range
+/// (`log_sweep`): the linear ratios `e^lr`, `e^ls` in f64 (one array when `lr = ls`, as for a
+/// Gibbs kernel: 8 bytes per point for a symmetric pair, 16 otherwise; two numbers for a unit
+/// diagonal with one ratio per triangle, as [`LogColtPair::gibbs_uniform`]) and one flag per
+/// block of 32 saying whether its parameters admit the linear form.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LogColtPair<T> {
     pub(crate) ld: Vec<T>,
     pub(crate) lr: Vec<T>,
     pub(crate) ls: Vec<T>,
-    /// `e^lr` (f64), followed by `e^ls` unless `ls == lr` (one boxed slice: the pair stays
-    /// small for the structs that hold several of them).
-    lin: Box<[f64]>,
+    /// The linear ratios and per-block flags of the blocked sweeps.
+    linear: LinearForm,
 }
 
 impl<T: Real> LogColtPair<T> {
@@ -66,26 +67,15 @@ impl<T: Real> LogColtPair<T> {
         Ok(Self::from_checked(ld, lr, ls))
     }
 
-    /// Builds from parameters already known to be valid, with the linear ratios.
+    /// Builds from parameters already known to be valid, with the linear form.
     pub(crate) fn from_checked(ld: Vec<T>, lr: Vec<T>, ls: Vec<T>) -> Self {
-        let both = if lr == ls { &lr[..0] } else { &ls[..] };
-        let lin = lr.iter().chain(both).map(|t| t.to_f64().exp()).collect();
-        Self { ld, lr, ls, lin }
+        let linear = LinearForm::new(&ld, &lr, &ls);
+        Self { ld, lr, ls, linear }
     }
 
-    /// `e^lr` in f64.
-    pub(crate) fn er(&self) -> &[f64] {
-        &self.lin[..self.lr.len()]
-    }
-
-    /// `e^ls` in f64.
-    pub(crate) fn es(&self) -> &[f64] {
-        let m = self.lr.len();
-        if self.lin.len() > m {
-            &self.lin[m..]
-        } else {
-            &self.lin[..m]
-        }
+    /// The linear form a product of `T` reads (for `T^T`: `.transposed()`).
+    pub(crate) fn linear(&self) -> LinearView<'_> {
+        self.linear.view()
     }
 
     /// The W1 Gibbs kernel `exp(-|x_i - x_j| / eps)` of a sorted support: `ld = 0`,
@@ -241,8 +231,7 @@ impl<T: Real> LogColtPair<T> {
             &self.ld,
             &self.lr,
             &self.ls,
-            self.er(),
-            self.es(),
+            self.linear(),
             lx,
             out,
         );
@@ -270,8 +259,7 @@ impl<T: Real> LogColtPair<T> {
             &self.ld,
             &self.ls,
             &self.lr,
-            self.es(),
-            self.er(),
+            self.linear().transposed(),
             lx,
             out,
         );
@@ -481,14 +469,7 @@ impl<T: Real> LogColtPair<T> {
     /// when a log-sum is `+inf`.
     pub fn log_row_sums_in_place(&self, out: &mut [T]) -> Result<()> {
         check_len("out", self.len(), out.len())?;
-        crate::log_sweep::log_pair_apply_ones(
-            &self.ld,
-            &self.lr,
-            &self.ls,
-            self.er(),
-            self.es(),
-            out,
-        );
+        crate::log_sweep::log_pair_apply_ones(&self.ld, &self.lr, &self.ls, self.linear(), out);
         check_log_result(&[], out)
     }
 
@@ -511,8 +492,7 @@ impl<T: Real> LogColtPair<T> {
             &self.ld,
             &self.ls,
             &self.lr,
-            self.es(),
-            self.er(),
+            self.linear().transposed(),
             out,
         );
         check_log_result(&[], out)

@@ -22,7 +22,7 @@
 //! relative error.
 
 use crate::real::Real;
-use crate::sweep::{Part, Source};
+use crate::sweep::{Part, Source, Uniform};
 
 /// `log(e^a + e^b)`, exact for `-inf` operands (`-inf` stands for a zero).
 ///
@@ -43,18 +43,16 @@ pub fn log_add_exp<T: Real>(a: T, b: T) -> T {
     hi + (lo - hi).exp().ln_1p()
 }
 
-/// `out = log(T exp(lx))` for the part `part` of the log pair `(ld, lr, ls)`; `er`, `es` are
-/// `e^lr`, `e^ls` in f64 (the blocked sweep's linear ratios, see [`log_blocked_apply`]).
+/// `out = log(T exp(lx))` for the part `part` of the log pair `(ld, lr, ls)`; `lin` is the
+/// pair's [`LinearView`] (the blocked sweep's linear ratios, see [`log_blocked_apply`]).
 ///
 /// Lengths are checked by the caller, as in [`crate::sweep::pair_apply`]. Never allocates.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn log_pair_apply<T: Real, X: Source<T>>(
     part: Part,
     ld: &[T],
     lr: &[T],
     ls: &[T],
-    er: &[f64],
-    es: &[f64],
+    lin: LinearView<'_>,
     lx: X,
     out: &mut [T],
 ) {
@@ -64,7 +62,14 @@ pub(crate) fn log_pair_apply<T: Real, X: Source<T>>(
     }
     if matches!(part, Part::Both) {
         if core::any::TypeId::of::<T>() == core::any::TypeId::of::<f64>() {
-            log_blocked_apply(ld, lr, ls, er, es, lx, out);
+            match lin {
+                LinearView::Uniform { r, s, tame } => {
+                    log_blocked_apply(ld, lr, ls, Uniform(r), Uniform(s), |_| tame, lx, out);
+                }
+                LinearView::Stored { r, s, tame } => {
+                    log_blocked_apply(ld, lr, ls, r, s, |b| tame[b], lx, out);
+                }
+            }
         } else {
             log_interleaved_apply(ld, lr, ls, lx, out);
         }
@@ -215,7 +220,7 @@ fn log_interleaved_apply<T: Real, X: Source<T>>(
 }
 
 /// Elements per block of [`log_blocked_apply`] (stack buffers of this many f64).
-const LOG_BLOCK: usize = 32;
+pub(crate) const LOG_BLOCK: usize = 32;
 
 /// Largest spread, in log units, of a block's terms and of its ratio products that the
 /// linear evaluation of [`log_blocked_apply`] admits. Every value of such a block is at
@@ -224,58 +229,149 @@ const LOG_BLOCK: usize = 32;
 /// added to: dropping it changes nothing at f64 precision.
 const TAME_SPREAD: f64 = 640.0;
 
-/// Whether the block `[a, e)` is evaluated in linear form (see [`log_blocked_apply`]): at
-/// least two elements, a unit diagonal (`ld = 0`), finite log inputs spanning at most
-/// [`TAME_SPREAD`], and ratio products inside the block within `e^{±TAME_SPREAD}`. A
-/// function of the block's own data only, so both sweeps take the same decision.
-fn tame<T: Real, X: Source<T>>(ld: &[T], lr: &[T], ls: &[T], lx: X, a: usize, e: usize) -> bool {
-    if e - a < 2 {
-        return false;
-    }
-    let (mut lo, mut hi, mut unit) = (f64::INFINITY, f64::NEG_INFINITY, true);
-    for i in a..e {
-        let v = lx.at(i).to_f64();
-        lo = lo.min(v);
-        hi = hi.max(v);
-        unit &= ld[i].to_f64() == 0.0;
-    }
-    let (mut dr, mut ds) = (0.0, 0.0);
-    for k in a..e - 1 {
-        dr += lr[k].to_f64().abs();
-        ds += ls[k].to_f64().abs();
-    }
-    unit && hi - lo <= TAME_SPREAD && dr <= TAME_SPREAD && ds <= TAME_SPREAD
+/// What the blocked f64 sweeps need of a pair beyond its logs, computed once when the pair
+/// is built: its linear ratios, and per block of [`LOG_BLOCK`] whether the block's
+/// parameters admit the linear form (unit diagonal, ratio products within
+/// `e^{+-TAME_SPREAD}`), so that a product reads neither `ld` nor the log-ratios on that
+/// path.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum LinearForm {
+    /// Unit diagonal and one log-ratio per triangle, as a uniform grid's Gibbs kernel:
+    /// `r = e^lr`, `s = e^ls`; nothing stored per element.
+    Uniform { r: f64, s: f64, tame: bool },
+    /// `e^lr` followed by `e^ls` (only `e^lr` when `lr == ls`; `ratios` is `lr.len()`), and
+    /// a flag per block.
+    Stored {
+        lin: Box<[f64]>,
+        ratios: usize,
+        tame: Box<[bool]>,
+    },
 }
 
-/// Largest entry of `lx` over `[a, e)` (NaN entries are skipped: they reach the result
-/// through the terms).
-fn block_max<T: Real, X: Source<T>>(lx: X, a: usize, e: usize) -> f64 {
-    (a..e).fold(f64::NEG_INFINITY, |m, i| m.max(lx.at(i).to_f64()))
+impl LinearForm {
+    /// The linear form of the log pair `(ld, lr, ls)` (lengths already checked).
+    pub(crate) fn new<T: Real>(ld: &[T], lr: &[T], ls: &[T]) -> Self {
+        let unit = |d: &[T]| d.iter().all(|&v| v.to_f64() == 0.0);
+        let single = |v: &[T]| match v.first() {
+            Some(&f) => v
+                .iter()
+                .all(|&t| t.to_f64().to_bits() == f.to_f64().to_bits()),
+            None => true,
+        };
+        if unit(ld) && single(lr) && single(ls) {
+            let first = |v: &[T]| v.first().map_or(0.0, |t| t.to_f64());
+            let (l, u) = (first(lr), first(ls));
+            // A block holds at most LOG_BLOCK - 1 ratios.
+            let spread = (LOG_BLOCK - 1) as f64 * l.abs().max(u.abs());
+            return LinearForm::Uniform {
+                r: l.exp(),
+                s: u.exp(),
+                tame: spread <= TAME_SPREAD,
+            };
+        }
+        let both = if lr == ls { &lr[..0] } else { ls };
+        let lin = lr.iter().chain(both).map(|t| t.to_f64().exp()).collect();
+        let n = ld.len();
+        let tame = (0..n.div_ceil(LOG_BLOCK))
+            .map(|b| {
+                let (a, e) = (b * LOG_BLOCK, ((b + 1) * LOG_BLOCK).min(n));
+                let sum = |v: &[T]| v[a..e - 1].iter().map(|t| t.to_f64().abs()).sum::<f64>();
+                unit(&ld[a..e]) && sum(lr) <= TAME_SPREAD && sum(ls) <= TAME_SPREAD
+            })
+            .collect();
+        LinearForm::Stored {
+            lin,
+            ratios: lr.len(),
+            tame,
+        }
+    }
+
+    /// The view a product of the pair uses.
+    pub(crate) fn view(&self) -> LinearView<'_> {
+        match self {
+            LinearForm::Uniform { r, s, tame } => LinearView::Uniform {
+                r: *r,
+                s: *s,
+                tame: *tame,
+            },
+            LinearForm::Stored { lin, ratios, tame } => {
+                let r = &lin[..*ratios];
+                let s = if lin.len() > *ratios {
+                    &lin[*ratios..]
+                } else {
+                    r
+                };
+                LinearView::Stored { r, s, tame }
+            }
+        }
+    }
+}
+
+/// The linear form of a pair as a product reads it ([`LinearForm::view`]); for the
+/// transpose, [`LinearView::transposed`].
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum LinearView<'a> {
+    /// See [`LinearForm::Uniform`].
+    Uniform { r: f64, s: f64, tame: bool },
+    /// `e^lr`, `e^ls` and the per-block flags.
+    Stored {
+        r: &'a [f64],
+        s: &'a [f64],
+        tame: &'a [bool],
+    },
+}
+
+impl LinearView<'_> {
+    /// The linear form of the transpose (lower and upper ratios swapped; the flags are
+    /// symmetric).
+    pub(crate) fn transposed(self) -> Self {
+        match self {
+            LinearView::Uniform { r, s, tame } => LinearView::Uniform { r: s, s: r, tame },
+            LinearView::Stored { r, s, tame } => LinearView::Stored { r: s, s: r, tame },
+        }
+    }
+}
+
+/// The smallest and the largest entry of `lx` over `[a, e)` (NaN entries are skipped: they
+/// reach the result through the terms).
+#[inline(always)]
+fn spread<T: Real, X: Source<T>>(lx: X, a: usize, e: usize) -> (f64, f64) {
+    (a..e).fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), i| {
+        let v = lx.at(i).to_f64();
+        (lo.min(v), hi.max(v))
+    })
 }
 
 /// `out = log(T exp(lx))` for the whole pair in f64, in blocks of [`LOG_BLOCK`] elements:
 /// a backward pass over the blocks from the right, then a forward pass from the left.
 ///
-/// A *tame* block ([`tame`]: unit diagonal, log inputs and ratio products of moderate
-/// spread) is evaluated in linear form relative to one scale `S = max(max lx, carry)`:
-/// its terms `e^{lx_j - S}` are computed for the whole block by
-/// [`crate::transcendental::exp_in_place`] (no libm call), the two recurrences run on plain
-/// numbers with the pair's stored linear ratios `er = e^lr`, `es = e^ls`, and the output takes
-/// one logarithm per element, `out_i = S + ln(P_i + W_i)`: two exponentials and one logarithm
-/// per element in all, against three and two for the per-element steps. The backward pass leaves `W_i` relative to its scale in
-/// `out` and that scale in the block's first slot (its `W` is recomputed by the forward
-/// pass from the second slot: `W_a = s_a (x_{a+1} + W_{a+1})`). Both recurrences advance two
-/// elements per step, so their loop-carried chains hold one multiply-add per two elements.
-/// Other blocks (small `eps` against the spacing, zero masses, a general
-/// diagonal) take the exact per-element [`LogSum`] steps, with `log(d_i W_i)` in `out`.
-/// Both passes carry a [`LogSum`] across blocks, so a block's scale follows its carry and
-/// nothing over- or underflows (see [`TAME_SPREAD`]).
-fn log_blocked_apply<T: Real, X: Source<T>>(
+/// A *tame* block (its parameters tame, [`LinearForm`], at least two elements, and its log
+/// inputs finite and within [`TAME_SPREAD`] of each other; decided from the block's own data,
+/// so both passes agree) is evaluated in linear form. The backward pass computes its terms
+/// `x_j = e^{lx_j - top}` (`top` the block's largest input) for the whole block in one call of
+/// [`crate::transcendental::exp_in_place`], carries `Y_a = sum_{j >= a}` across the block as a
+/// [`LogSum`] with one multiply-add per element, and leaves the terms in `out` for the forward
+/// pass, with the logarithm of the sum entering from the right, `log W_{e-1}`, in the first
+/// slot (whose term the forward pass recomputes). The forward pass rescales the terms and the
+/// two carries to one scale `S = max(top, log W_{e-1}, log r_{a-1} P_{a-1})`, runs the
+/// backward recurrence `W_j = s_j (x_{j+1} + W_{j+1})` and the forward one
+/// `P_j = r_{j-1} P_{j-1} + x_j` on plain numbers with the pair's linear ratios, and writes
+/// `out_j = S + ln(P_j + W_j)` with one call of [`crate::transcendental::ln_in_place`]: one
+/// exponential and one logarithm per element, against three and two for the per-element
+/// steps. Both recurrences advance two elements per step, so their loop-carried chains hold
+/// one multiply-add per two elements. Other blocks (small `eps` against the spacing, zero
+/// masses, a general diagonal) take the exact per-element [`LogSum`] steps, with
+/// `log(d_i W_i)` in `out`. Both passes carry a [`LogSum`] across blocks, so a block's scale
+/// follows its carries and nothing over- or underflows (see [`TAME_SPREAD`]: whatever
+/// underflows in the rescaling is below `e^-68` of the carry it is added to).
+#[allow(clippy::too_many_arguments)]
+fn log_blocked_apply<T: Real, X: Source<T>, R: Source<f64>>(
     ld: &[T],
     lr: &[T],
     ls: &[T],
-    er: &[f64],
-    es: &[f64],
+    er: R,
+    es: R,
+    params_tame: impl Fn(usize) -> bool,
     lx: X,
     out: &mut [T],
 ) {
@@ -283,49 +379,54 @@ fn log_blocked_apply<T: Real, X: Source<T>>(
     let n = out.len();
     let blocks = n.div_ceil(LOG_BLOCK);
     let span = |b: usize| (b * LOG_BLOCK, ((b + 1) * LOG_BLOCK).min(n));
+    // The block's largest input when it is tame.
+    let tame_top = |b: usize, a: usize, e: usize| -> Option<f64> {
+        if e - a < 2 || !params_tame(b) {
+            return None;
+        }
+        let (lo, hi) = spread(lx, a, e);
+        (hi - lo <= TAME_SPREAD).then_some(hi)
+    };
     let mut xs = [0.0f64; LOG_BLOCK];
+    let mut ws = [0.0f64; LOG_BLOCK];
     // Backward: y holds Y_e (the sum over indices >= e).
     let mut y = LogSum::EMPTY;
     for b in (0..blocks).rev() {
         let (a, e) = span(b);
         let len = e - a;
-        if tame(ld, lr, ls, lx, a, e) {
-            // The carry's own logarithm (not just its scale: after a tame block `s` may be far
-            // from 1), so that the block's scale bounds every value of the block.
+        if let Some(top) = tame_top(b, a, e) {
+            // log W_{e-1} = ls_{e-1} + log Y_e: what enters the block from the right.
             let c = if e < n {
-                y.m + y.s.ln() + ls[e - 1].to_f64()
+                y.value() + ls[e - 1].to_f64()
             } else {
                 f64::NEG_INFINITY
             };
-            let scale = block_max(lx, a, e).max(c);
-            let carry = exp(c - scale);
             for (j, t) in xs[..len].iter_mut().enumerate() {
-                *t = lx.at(a + j).to_f64() - scale;
+                *t = lx.at(a + j).to_f64() - top;
             }
             exp_in_place(&mut xs[..len]);
-            let rs = &es[a..e - 1];
-            // W_{e-1} = carry, Y_i = x_i + W_i, W_i = s_i Y_{i+1}; two elements per step
-            // (W_{j-1} = s_{j-1} Y_j, W_{j-2} = s_{j-2} x_{j-1} + (s_{j-2} s_{j-1}) Y_j), so
-            // the loop-carried chain is one multiply-add per two elements.
-            out[e - 1] = T::from_f64(carry);
-            let mut yv = xs[len - 1] + carry;
+            out[a] = T::from_f64(c);
+            for (o, &x) in out[a + 1..e].iter_mut().zip(&xs[1..len]) {
+                *o = T::from_f64(x);
+            }
+            // Y_a relative to max(top, c): Y_j = x_j + s_j Y_{j+1}, Y_{e-1} = x_{e-1} + W_{e-1},
+            // two elements per step (Y_{j-2} = x_{j-2} + s_{j-2} x_{j-1} + s_{j-2} s_{j-1} Y_j).
+            let scale = top.max(c);
+            let (fx, fc) = (exp(top - scale), exp(c - scale));
+            for t in &mut xs[..len] {
+                *t *= fx;
+            }
+            let rs = es.sub(a, len - 1);
+            let mut yv = xs[len - 1] + fc;
             let mut j = len - 1;
-            while j >= 3 {
-                let (s1, s0) = (rs[j - 1], rs[j - 2]);
-                let sx = s0 * xs[j - 1];
-                let t = (s0 * s1) * yv;
-                out[a + j - 1] = T::from_f64(s1 * yv);
-                out[a + j - 2] = T::from_f64(t + sx);
-                yv = t + (xs[j - 2] + sx);
+            while j >= 2 {
+                let (s1, s0) = (rs.at(j - 1), rs.at(j - 2));
+                yv = (s0 * s1) * yv + (xs[j - 2] + s0 * xs[j - 1]);
                 j -= 2;
             }
-            if j == 2 {
-                let w = rs[1] * yv;
-                out[a + 1] = T::from_f64(w);
-                yv = xs[1] + w;
+            if j == 1 {
+                yv = xs[0] + rs.at(0) * yv;
             }
-            yv = xs[0] + rs[0] * yv;
-            out[a] = T::from_f64(scale);
             y = LogSum { m: scale, s: yv };
         } else {
             for i in (a..e).rev() {
@@ -344,45 +445,61 @@ fn log_blocked_apply<T: Real, X: Source<T>>(
     for b in 0..blocks {
         let (a, e) = span(b);
         let len = e - a;
-        if tame(ld, lr, ls, lx, a, e) {
-            let c = if a > 0 {
-                p.m + p.s.ln() + lr[a - 1].to_f64()
+        if let Some(top) = tame_top(b, a, e) {
+            let c = out[a].to_f64();
+            let cf = if a > 0 {
+                p.value() + lr[a - 1].to_f64()
             } else {
                 f64::NEG_INFINITY
             };
-            let scale = block_max(lx, a, e).max(c);
-            let carry = exp(c - scale);
-            // The backward scale (in W_a's slot) and W_a = s_a (x_{a+1} + W_{a+1}).
-            let back = out[a].to_f64();
-            let w_a = es[a] * (exp(lx.at(a + 1).to_f64() - back) + out[a + 1].to_f64());
-            let both = scale.max(back);
-            let (ff, fb) = (exp(scale - both), exp(back - both));
-            for (j, t) in xs[..len].iter_mut().enumerate() {
-                *t = lx.at(a + j).to_f64() - scale;
+            xs[0] = exp(lx.at(a).to_f64() - top);
+            for (t, &o) in xs[1..len].iter_mut().zip(&out[a + 1..e]) {
+                *t = o.to_f64();
             }
-            exp_in_place(&mut xs[..len]);
-            let rs = &er[a..e - 1];
-            // P_i = r_{i-1} P_{i-1} + x_i, two elements per step as in the backward pass; the
-            // sum P_i + W_i goes to `xs` (consumed).
-            let mut pv = carry + xs[0];
-            xs[0] = pv * ff + w_a * fb;
+            let scale = top.max(c).max(cf);
+            let (fx, fc, fp) = (exp(top - scale), exp(c - scale), exp(cf - scale));
+            for t in &mut xs[..len] {
+                *t *= fx;
+            }
+            // W_{e-1} = fc, W_{j-1} = s_{j-1} Y_j with Y_j = x_j + W_j, two elements per step.
+            let rs = es.sub(a, len - 1);
+            ws[len - 1] = fc;
+            let mut yv = xs[len - 1] + fc;
+            let mut j = len - 1;
+            while j >= 2 {
+                let (s1, s0) = (rs.at(j - 1), rs.at(j - 2));
+                let sx = s0 * xs[j - 1];
+                let t = (s0 * s1) * yv;
+                ws[j - 1] = s1 * yv;
+                ws[j - 2] = t + sx;
+                yv = t + (xs[j - 2] + sx);
+                j -= 2;
+            }
+            if j == 1 {
+                ws[0] = rs.at(0) * yv;
+            }
+            // P_j = r_{j-1} P_{j-1} + x_j, two elements per step as above; P_j + W_j goes to
+            // `xs` (consumed).
+            let rr = er.sub(a, len - 1);
+            let mut pv = fp + xs[0];
+            xs[0] = pv + ws[0];
             let mut j = 1;
             while j + 1 < len {
-                let (r0, r1) = (rs[j - 1], rs[j]);
+                let (r0, r1) = (rr.at(j - 1), rr.at(j));
                 let x0 = xs[j];
                 let p0 = r0 * pv + x0;
                 pv = (r1 * r0) * pv + (r1 * x0 + xs[j + 1]);
-                xs[j] = p0 * ff + out[a + j].to_f64() * fb;
-                xs[j + 1] = pv * ff + out[a + j + 1].to_f64() * fb;
+                xs[j] = p0 + ws[j];
+                xs[j + 1] = pv + ws[j + 1];
                 j += 2;
             }
             if j < len {
-                pv = rs[j - 1] * pv + xs[j];
-                xs[j] = pv * ff + out[a + j].to_f64() * fb;
+                pv = rr.at(j - 1) * pv + xs[j];
+                xs[j] = pv + ws[j];
             }
             ln_in_place(&mut xs[..len]);
             for (o, &v) in out[a..e].iter_mut().zip(&xs[..len]) {
-                *o = T::from_f64(both + v);
+                *o = T::from_f64(scale + v);
             }
             p = LogSum { m: scale, s: pv };
         } else {
@@ -417,11 +534,10 @@ pub(crate) fn log_pair_apply_ones<T: Real>(
     ld: &[T],
     lr: &[T],
     ls: &[T],
-    er: &[f64],
-    es: &[f64],
+    lin: LinearView<'_>,
     out: &mut [T],
 ) {
-    log_pair_apply(Part::Both, ld, lr, ls, er, es, Zeros, out);
+    log_pair_apply(Part::Both, ld, lr, ls, lin, Zeros, out);
 }
 
 #[cfg(test)]
@@ -431,24 +547,79 @@ mod tests {
     /// The blocked sweep (tame blocks in linear form) against the per-element sweep on the
     /// potentials of `tests/overflow.rs`: the same sums. Both carry a log scale of size
     /// `|out|` through up to `n` roundings (the per-element sweep adds a log-ratio per
-    /// element, the blocked one a carry per block), so they agree to `4 n u |out|`.
+    /// element, the blocked one a carry per block), so they agree to `4 n u |out|`. On a
+    /// uniform grid (one ratio, [`LinearForm::Uniform`]) and on a graded one (stored ratios),
+    /// with zero masses in one case so that tame and other blocks alternate.
     #[test]
     fn blocked_matches_per_element_sweep() {
-        for (n, eps) in [(100, 1e-3), (1000, 1e-3), (10_000, 1e-3), (777, 0.5)] {
-            let x: Vec<f64> = (0..n).map(|i| 10.0 * i as f64 / (n - 1) as f64).collect();
-            let lr: Vec<f64> = x.windows(2).map(|w| -(w[1] - w[0]) / eps).collect();
-            let er: Vec<f64> = lr.iter().map(|t| t.exp()).collect();
+        for (n, eps, graded, zeros) in [
+            (100, 1e-3, false, false),
+            (1000, 1e-3, true, false),
+            (10_000, 1e-3, false, true),
+            (10_000, 1e-2, true, true),
+            (777, 0.5, false, false),
+            (777, 0.5, true, true),
+            (65, 0.05, false, false),
+        ] {
+            let t = |i: usize| i as f64 / (n - 1) as f64;
+            let x: Vec<f64> = (0..n)
+                .map(|i| 10.0 * if graded { t(i).powf(1.3) } else { t(i) })
+                .collect();
+            let lr: Vec<f64> = if graded {
+                x.windows(2).map(|w| -(w[1] - w[0]) / eps).collect()
+            } else {
+                vec![-(10.0 / (n - 1) as f64) / eps; n - 1]
+            };
             let ld = vec![0.0; n];
-            let lv: Vec<f64> = x.iter().map(|&t| -t / eps).collect();
+            let lin = LinearForm::new(&ld, &lr, &lr);
+            assert_eq!(matches!(lin, LinearForm::Uniform { .. }), !graded);
+            let lv: Vec<f64> = x
+                .iter()
+                .enumerate()
+                .map(|(i, &t)| {
+                    if zeros && i % 97 < 40 {
+                        f64::NEG_INFINITY
+                    } else {
+                        -t / eps
+                    }
+                })
+                .collect();
             let mut fast = vec![0.0; n];
-            log_blocked_apply(&ld, &lr, &lr, &er, &er, &lv[..], &mut fast);
+            log_pair_apply(Part::Both, &ld, &lr, &lr, lin.view(), &lv[..], &mut fast);
             let mut slow = vec![0.0; n];
             log_interleaved_apply(&ld, &lr, &lr, &lv[..], &mut slow);
             for i in 0..n {
                 let tol = 4.0 * n as f64 * f64::EPSILON / 2.0 * slow[i].abs().max(1.0);
                 assert!(
                     (fast[i] - slow[i]).abs() <= tol,
-                    "n {n} eps {eps} i {i}: blocked {} per-element {}",
+                    "n {n} eps {eps} graded {graded} zeros {zeros} i {i}: blocked {} per-element {}",
+                    fast[i],
+                    slow[i]
+                );
+            }
+        }
+    }
+
+    /// A pair that is not symmetric (different lower and upper ratios, stored) and its
+    /// transpose through the linear form, against the per-element sweep.
+    #[test]
+    fn blocked_transpose_matches_per_element_sweep() {
+        let n = 300;
+        let lr: Vec<f64> = (0..n - 1).map(|k| -0.01 * (1 + k % 7) as f64).collect();
+        let ls: Vec<f64> = (0..n - 1).map(|k| -0.02 * (1 + k % 5) as f64).collect();
+        let ld = vec![0.0; n];
+        let lin = LinearForm::new(&ld, &lr, &ls);
+        let lv: Vec<f64> = (0..n).map(|i| (i as f64 * 0.37).sin() * 5.0).collect();
+        for (l, u, view) in [(&lr, &ls, lin.view()), (&ls, &lr, lin.view().transposed())] {
+            let mut fast = vec![0.0; n];
+            log_pair_apply(Part::Both, &ld, l, u, view, &lv[..], &mut fast);
+            let mut slow = vec![0.0; n];
+            log_interleaved_apply(&ld, l, u, &lv[..], &mut slow);
+            for i in 0..n {
+                let tol = 4.0 * n as f64 * f64::EPSILON / 2.0 * slow[i].abs().max(1.0);
+                assert!(
+                    (fast[i] - slow[i]).abs() <= tol,
+                    "i {i}: {} vs {}",
                     fast[i],
                     slow[i]
                 );

@@ -1,11 +1,19 @@
-//! `exp` and `ln` over whole slices, branch-free so that the compiler vectorises them.
+//! `exp` and `ln` over whole slices, branch-free so that the compiler vectorises them: what
+//! the blocked log sweeps spend their time in, public so that benches can time that floor.
 //!
 //! The log-domain sweeps spend their time in transcendental functions: one libm call per
 //! element and function, none of which the compiler can vectorise. The blocked log sweeps
 //! ([`crate::log_sweep`]) instead evaluate a block's exponentials and logarithms in one
 //! call of [`exp_in_place`] / [`ln_in_place`]: polynomial kernels with the range reduction
 //! done in integer bit arithmetic (no table lookups, no libm calls, selects instead of
-//! branches), which LLVM turns into two-lane SSE2 code on any x86_64.
+//! branches), which LLVM turns into two-lane SSE2 code on any x86_64, and into four-lane AVX2
+//! code in a second copy of the slice loops chosen at run time where the CPU has AVX2.
+//!
+//! Bits. Every path (scalar, SSE2, AVX2, and other targets) performs the same IEEE-754
+//! operations in the same order: Rust never contracts `a * b + c` into a fused multiply-add,
+//! and the AVX2 copies do not enable FMA. So the results are the same bits on every path and
+//! every machine; the module's tests check the two x86_64 paths against each other and
+//! against the scalar functions bit for bit.
 //!
 //! Accuracy (the module's tests check it against libm over the ranges the sweeps use):
 //! `exp` is within 2 ulp of the correctly rounded result for `x` in `[-708, 709]` and returns
@@ -82,32 +90,85 @@ pub(crate) fn ln(x: f64) -> f64 {
     (ef * LN2_HI + (lnm + ef * LN2_LO)) + x * 0.0
 }
 
-/// `v_i <- e^{v_i}` for every entry, two lanes at a time (the compiler pairs the two
-/// identical evaluations into two-lane instructions).
+/// `v_i <- e^{v_i}` for every entry: four lanes per instruction where the CPU has AVX2
+/// (detected at run time), two (SSE2) otherwise. Both paths evaluate the same IEEE
+/// operations in the same order (Rust never contracts a multiply and an add into an FMA), so
+/// they give the same bits. Within 2 ulp of the correctly rounded `e^x` for `x` in
+/// `[-708, 709]`, `0` below `-708`, clamped at `e^709` above; NaN stays NaN.
+///
+/// ```
+/// let mut v = [0.0, 1.0, -1000.0];
+/// colt::transcendental::exp_in_place(&mut v);
+/// assert_eq!(v[0], 1.0);
+/// assert!((v[1] - std::f64::consts::E).abs() <= 2.0 * f64::EPSILON * v[1]);
+/// assert_eq!(v[2], 0.0);
+/// ```
 #[inline]
-pub(crate) fn exp_in_place(v: &mut [f64]) {
-    let mut pairs = v.chunks_exact_mut(2);
-    for p in &mut pairs {
-        let (a, b) = (exp(p[0]), exp(p[1]));
-        p[0] = a;
-        p[1] = b;
+pub fn exp_in_place(v: &mut [f64]) {
+    #[cfg(target_arch = "x86_64")]
+    if avx2() {
+        // SAFETY: the CPU has AVX2 (checked just above).
+        unsafe { exp_in_place_avx2(v) };
+        return;
     }
-    for t in pairs.into_remainder() {
-        *t = exp(*t);
-    }
+    map_lanes::<2>(v, exp);
 }
 
-/// `v_i <- ln v_i` for every entry, two lanes at a time.
+/// `v_i <- ln v_i` for every entry, lanes as in [`exp_in_place`] (the same bits on both
+/// paths). Within 2 ulp of the correctly rounded `ln x` for positive normal `x`; NaN for NaN
+/// and `+inf`; other inputs (zero, negative, subnormal, `-inf`) give unspecified values: the
+/// log sweeps never pass them.
+///
+/// ```
+/// let mut v = [1.0, std::f64::consts::E, 0.5];
+/// colt::transcendental::ln_in_place(&mut v);
+/// assert_eq!(v[0], 0.0);
+/// assert!((v[1] - 1.0).abs() <= 2.0 * f64::EPSILON);
+/// assert!((v[2] + std::f64::consts::LN_2).abs() <= 2.0 * f64::EPSILON * v[2].abs());
+/// ```
 #[inline]
-pub(crate) fn ln_in_place(v: &mut [f64]) {
-    let mut pairs = v.chunks_exact_mut(2);
-    for p in &mut pairs {
-        let (a, b) = (ln(p[0]), ln(p[1]));
-        p[0] = a;
-        p[1] = b;
+pub fn ln_in_place(v: &mut [f64]) {
+    #[cfg(target_arch = "x86_64")]
+    if avx2() {
+        // SAFETY: the CPU has AVX2 (checked just above).
+        unsafe { ln_in_place_avx2(v) };
+        return;
     }
-    for t in pairs.into_remainder() {
-        *t = ln(*t);
+    map_lanes::<2>(v, ln);
+}
+
+/// Whether the running CPU has AVX2 (std caches the answer after the first call).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn avx2() -> bool {
+    std::arch::is_x86_feature_detected!("avx2")
+}
+
+/// [`exp_in_place`] compiled for AVX2 (four f64 lanes); FMA is deliberately not enabled.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn exp_in_place_avx2(v: &mut [f64]) {
+    map_lanes::<4>(v, exp);
+}
+
+/// [`ln_in_place`] compiled for AVX2 (four f64 lanes); FMA is deliberately not enabled.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn ln_in_place_avx2(v: &mut [f64]) {
+    map_lanes::<4>(v, ln);
+}
+
+/// `v_i <- f(v_i)`, `L` entries per step: the `L` identical branch-free evaluations are
+/// what the compiler packs into `L`-lane instructions.
+#[inline(always)]
+fn map_lanes<const L: usize>(v: &mut [f64], f: impl Fn(f64) -> f64 + Copy) {
+    let mut chunks = v.chunks_exact_mut(L);
+    for c in &mut chunks {
+        let r: [f64; L] = core::array::from_fn(|l| f(c[l]));
+        c.copy_from_slice(&r);
+    }
+    for t in chunks.into_remainder() {
+        *t = f(*t);
     }
 }
 
@@ -131,6 +192,97 @@ mod tests {
                 (s >> 11) as f64 / (1u64 << 53) as f64
             })
             .collect()
+    }
+
+    /// Same bits, or both NaN.
+    fn same(a: f64, b: f64) -> bool {
+        a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())
+    }
+
+    /// Every slice path against the scalar function `f`, bit for bit; `four` is the AVX2
+    /// copy, run only where this CPU has AVX2. Returns how many paths it compared.
+    fn check_paths(
+        xs: &[f64],
+        f: fn(f64) -> f64,
+        sliced: fn(&mut [f64]),
+        four: fn(&mut [f64]),
+    ) -> usize {
+        let want: Vec<f64> = xs.iter().map(|&x| f(x)).collect();
+        let mut two = xs.to_vec();
+        map_lanes::<2>(&mut two, f);
+        let mut dispatched = xs.to_vec();
+        sliced(&mut dispatched);
+        let mut got = vec![two, dispatched];
+        #[cfg(target_arch = "x86_64")]
+        if avx2() {
+            let mut wide = xs.to_vec();
+            four(&mut wide);
+            got.push(wide);
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = four;
+        for path in &got {
+            for (i, (&w, &g)) in want.iter().zip(path).enumerate() {
+                assert!(
+                    same(w, g),
+                    "x = {:e}: scalar {w:e}, slice path {g:e}",
+                    xs[i]
+                );
+            }
+        }
+        got.len()
+    }
+
+    /// The AVX2 copies behind a safe signature, for CPUs that have AVX2.
+    fn exp_four(v: &mut [f64]) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            assert!(avx2());
+            // SAFETY: asserted just above.
+            unsafe { exp_in_place_avx2(v) }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        map_lanes::<4>(v, exp);
+    }
+
+    fn ln_four(v: &mut [f64]) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            assert!(avx2());
+            // SAFETY: asserted just above.
+            unsafe { ln_in_place_avx2(v) }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        map_lanes::<4>(v, ln);
+    }
+
+    #[test]
+    fn every_path_gives_the_same_bits() {
+        let edges = [
+            0.0,
+            -0.0,
+            1.0,
+            709.0,
+            -708.0,
+            -745.0,
+            f64::NAN,
+            f64::INFINITY,
+        ];
+        // Odd lengths, so that the remainder loops run too.
+        let xs: Vec<f64> = uniform(5, 100_003)
+            .into_iter()
+            .map(|u| -750.0 + u * 1500.0)
+            .chain(edges)
+            .collect();
+        let paths = check_paths(&xs, exp, exp_in_place, exp_four);
+        let ys: Vec<f64> = uniform(6, 100_001)
+            .into_iter()
+            .map(|u| (-700.0 + 1400.0 * u).exp())
+            .chain(edges)
+            .collect();
+        assert_eq!(check_paths(&ys, ln, ln_in_place, ln_four), paths);
+        #[cfg(target_arch = "x86_64")]
+        assert_eq!(paths, if avx2() { 3 } else { 2 });
     }
 
     #[test]

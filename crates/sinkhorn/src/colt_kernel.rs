@@ -99,13 +99,19 @@ impl Axis {
     }
 
     /// The log form, built on first use from the validated support (colt cannot reject it:
-    /// sorted finite coordinates, `eps > 0` checked by [`ColtKernel::new`]).
+    /// sorted finite coordinates or a positive step, `eps > 0` checked by
+    /// [`ColtKernel::new`]). A uniform grid gets the one-ratio pair, like its ratio form:
+    /// colt's log sweeps then read no ratio array (the coordinates' computed gaps differ in
+    /// their last bits).
     fn log(&self) -> &LogAxis {
         self.log.get_or_init(|| {
             let x = self.support.coords();
+            let pair = match self.support.step() {
+                Some(step) => LogColtPair::gibbs_uniform(x.len(), step, self.eps),
+                None => LogColtPair::gibbs(&x, self.eps),
+            };
             LogAxis {
-                pair: LogColtPair::gibbs(&x, self.eps)
-                    .unwrap_or_else(|e| unreachable!("validated support: {e}")),
+                pair: pair.unwrap_or_else(|e| unreachable!("validated support: {e}")),
                 x,
             }
         })

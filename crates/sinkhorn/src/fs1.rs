@@ -371,10 +371,11 @@ impl Sinkhorn {
                 "the f32 path runs one eps stage; warm-start it from an f64 solve instead",
             );
         }
-        if !p.termination.allow_partial && !(p.termination.tol >= F32_MIN_TOL) {
+        let tol = p.termination.tol;
+        if !p.termination.allow_partial && (tol.is_nan() || tol < F32_MIN_TOL) {
             return option(
                 "termination.tol",
-                format!("{:e}", p.termination.tol),
+                format!("{tol:e}"),
                 "below F32_MIN_TOL (1e-6), the f32 rounding of the scalings keeps the violation above it; use Sinkhorn::solve",
             );
         }

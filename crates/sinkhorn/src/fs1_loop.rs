@@ -173,13 +173,15 @@ pub(crate) fn update_scaling(
     flags
 }
 
-/// One log-domain half-step `x = log m - k` entrywise, `-inf` where the mass `m` is zero;
-/// whether some positive mass got a non-finite potential.
-fn update_potential(x: &mut [f64], log_m: &[f64], k: &[f64], m: &[f64]) -> bool {
+/// One log-domain half-step `x = log m - k` entrywise, `-inf` where the mass is zero
+/// (`log m = -inf`: the masses are validated non-negative, so `log m` is finite exactly where
+/// `m > 0`); whether some positive mass got a non-finite potential.
+fn update_potential(x: &mut [f64], log_m: &[f64], k: &[f64]) -> bool {
     let mut bad = false;
-    for (((xi, &li), &ki), &mi) in x.iter_mut().zip(log_m).zip(k).zip(m) {
-        *xi = if mi > 0.0 { li - ki } else { f64::NEG_INFINITY };
-        bad |= mi > 0.0 && !xi.is_finite();
+    for ((xi, &li), &ki) in x.iter_mut().zip(log_m).zip(k) {
+        let positive = li > f64::NEG_INFINITY;
+        *xi = if positive { li - ki } else { f64::NEG_INFINITY };
+        bad |= positive && !xi.is_finite();
     }
     bad
 }
@@ -445,19 +447,19 @@ pub(crate) fn run_log<K: GibbsKernel + ?Sized>(
         .map(|(f, &ai)| if ai > 0.0 { f / eps } else { f64::NEG_INFINITY })
         .collect();
     let mut gs = vec![f64::NEG_INFINITY; n];
-    let mut lktu = vec![0.0; n];
-    let mut lkv = vec![0.0; n];
+    // Each log product in turn: log K^T e^f, then log K e^g.
+    let mut lk = vec![0.0; n];
     let mut scratch = vec![0.0; kernel.scratch_len()];
     let mut checks = Checks::new(input, eps);
     let mut done = 0;
     loop {
-        kernel.log_apply(&fs, &mut lktu, &mut scratch);
-        if checks.stop(done, observer, || column_violation_log(&gs, &lktu, b, mass)) {
+        kernel.log_apply(&fs, &mut lk, &mut scratch);
+        if checks.stop(done, observer, || column_violation_log(&gs, &lk, b, mass)) {
             break;
         }
-        let g_bad = update_potential(&mut gs, &lb, &lktu, b);
-        kernel.log_apply(&gs, &mut lkv, &mut scratch);
-        let f_bad = update_potential(&mut fs, &la, &lkv, a);
+        let g_bad = update_potential(&mut gs, &lb, &lk);
+        kernel.log_apply(&gs, &mut lk, &mut scratch);
+        let f_bad = update_potential(&mut fs, &la, &lk);
         done += 1;
         if g_bad || f_bad {
             return Err(SinkhornError::NonFinite {

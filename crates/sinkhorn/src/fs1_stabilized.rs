@@ -19,7 +19,7 @@
 use colt::ColtPair;
 
 use crate::colt_kernel::{ColtKernel, computed};
-use crate::error::{Result, SinkhornError};
+use crate::error::Result;
 use crate::fs1_loop::{
     Checks, LoopInput, LoopOutput, column_violation_std, run_log, update_scaling,
 };
@@ -34,12 +34,6 @@ const E_TAU: f64 = 1.068_647_458_152_446_2e13; // e^30
 const E_NEG_TAU: f64 = 9.357_622_968_840_175e-14; // e^-30
 /// Consecutive log-domain refreshes after which the stage finishes in the log domain.
 pub const MAX_REFRESHES_IN_A_ROW: usize = 3;
-
-struct Absorbed {
-    alpha: Vec<f64>,
-    beta: Vec<f64>,
-    pair: ColtPair<f64>,
-}
 
 /// Fill zero-mass entries of `pot` with the soft c-transform `-log(K e^{other})`.
 fn fill_zero_masses(
@@ -60,28 +54,37 @@ fn fill_zero_masses(
     }
 }
 
-fn build(gaps: &[f64], eps: f64, alpha: Vec<f64>, beta: Vec<f64>) -> Option<Absorbed> {
+/// The stabilised kernel `K~` of the scaled potentials `alpha`, `beta` (module docs), or
+/// `None` when a parameter is not representable. The gaps come from the support, without
+/// an array of them (a uniform grid's step, or consecutive coordinates).
+fn build(support: &Support1d, eps: f64, alpha: &[f64], beta: &[f64]) -> Option<ColtPair<f64>> {
     let inv = 1.0 / eps;
-    let d: Vec<f64> = alpha
-        .iter()
-        .zip(&beta)
-        .map(|(a, b)| (a + b).exp())
-        .collect();
-    let r: Vec<f64> = gaps
-        .iter()
-        .zip(alpha.windows(2))
-        .map(|(h, w)| (w[1] - w[0] - h * inv).exp())
-        .collect();
-    let s: Vec<f64> = gaps
-        .iter()
-        .zip(beta.windows(2))
-        .map(|(h, w)| (w[1] - w[0] - h * inv).exp())
-        .collect();
-    let pair = ColtPair::new(d, r, s).ok()?;
-    Some(Absorbed { alpha, beta, pair })
+    let step = support.step();
+    let gap = |k: usize| step.unwrap_or_else(|| support.coord(k + 1) - support.coord(k));
+    let d: Vec<f64> = alpha.iter().zip(beta).map(|(a, b)| (a + b).exp()).collect();
+    let ratios = |p: &[f64]| -> Vec<f64> {
+        p.windows(2)
+            .enumerate()
+            .map(|(k, w)| (w[1] - w[0] - gap(k) * inv).exp())
+            .collect()
+    };
+    ColtPair::new(d, ratios(alpha), ratios(beta)).ok()
+}
+
+/// `x_i = 1` where the mass is positive, `0` where it is zero: the scalings right after an
+/// absorption.
+fn reset(x: &mut [f64], mass: &[f64]) {
+    for (x, &m) in x.iter_mut().zip(mass) {
+        *x = if m > 0.0 { 1.0 } else { 0.0 };
+    }
 }
 
 /// Stabilised FS-1 loop on a line; same contract as [`crate::fs1_loop::run_log`].
+///
+/// Memory: the absorbed potentials `alpha`, `beta`, the kernel `K~` (three arrays), the
+/// scalings `u~`, `v~` and one buffer `k` that holds each product in turn (`K~^T u~`, then
+/// `K~ v~`) and serves the log-domain steps; nothing is allocated per iteration, and an
+/// absorption frees the old `K~` before building the new one.
 pub(crate) fn run_stabilized(
     support: &Support1d,
     kernel: &ColtKernel,
@@ -90,79 +93,74 @@ pub(crate) fn run_stabilized(
 ) -> Result<LoopOutput> {
     let n = kernel.len();
     let eps = kernel.eps();
-    let gaps = support.gaps();
     let (a, b, term) = (input.a, input.b, input.termination);
     let mass: f64 = a.iter().sum();
-    let la: Vec<f64> = a.iter().map(|x| x.ln()).collect();
-    let lb: Vec<f64> = b.iter().map(|x| x.ln()).collect();
-    let mut tmp = vec![0.0; n];
+    let mut k = vec![0.0; n];
     // One log-domain half-step gives a g consistent with f0 (the loops start from f).
     let mut alpha: Vec<f64> = input.f0.iter().map(|f| f / eps).collect();
     let mut beta = vec![0.0; n];
-    let log_refresh = |alpha: &mut Vec<f64>, beta: &mut Vec<f64>, tmp: &mut Vec<f64>| {
+    // `log m - log(K e^{other})`, or the soft c-transform where the mass is zero.
+    let log_step = |pot: &mut [f64], m: &[f64], t: &[f64]| {
+        for ((p, &m), &t) in pot.iter_mut().zip(m).zip(t) {
+            *p = if m > 0.0 { m.ln() - t } else { -t };
+        }
+    };
+    let log_refresh = |alpha: &mut [f64], beta: &mut [f64], tmp: &mut [f64]| {
         fill_zero_masses(kernel, a, beta, alpha, tmp);
         kernel.log_apply(alpha, tmp, &mut []);
-        for ((bj, &l), &t) in beta.iter_mut().zip(&lb).zip(tmp.iter()) {
-            *bj = if l > f64::NEG_INFINITY { l - t } else { -t };
-        }
+        log_step(beta, b, tmp);
         kernel.log_apply(beta, tmp, &mut []);
-        for ((ai, &l), &t) in alpha.iter_mut().zip(&la).zip(tmp.iter()) {
-            *ai = if l > f64::NEG_INFINITY { l - t } else { -t };
-        }
+        log_step(alpha, a, tmp);
     };
     // The first iteration is a log-domain one (it also settles the potentials' scale).
     let mut done = 0usize;
     if term.max_iter > 0 {
-        log_refresh(&mut alpha, &mut beta, &mut tmp);
+        log_refresh(&mut alpha, &mut beta, &mut k);
         done = 1;
     }
-    let mut state = build(&gaps, eps, alpha.clone(), beta.clone());
-    let unit =
-        |m: &[f64]| -> Vec<f64> { m.iter().map(|&x| if x > 0.0 { 1.0 } else { 0.0 }).collect() };
-    let mut u = unit(a);
-    let mut v = unit(b);
-    let mut ktu = vec![0.0; n];
-    let mut kv = vec![0.0; n];
+    let mut state = build(support, eps, &alpha, &beta);
+    let mut u = vec![0.0; n];
+    let mut v = vec![0.0; n];
+    reset(&mut u, a);
+    reset(&mut v, b);
     let mut checks = Checks::new(input, eps);
     let mut refreshes = 0usize;
     // `v` is meaningful only after the first iteration; before it the check is not due.
     loop {
-        let Some(st) = state.as_ref() else {
+        let Some(pair) = state.as_ref() else {
             // Parameters not representable: finish this stage in the log domain.
             return finish_in_log(kernel, input, &alpha, done, checks.into_history(), observer);
         };
-        computed(st.pair.apply_transpose_in_place(&u, &mut ktu), &mut ktu);
-        if checks.stop(done, observer, || column_violation_std(&v, &ktu, b, mass)) {
+        computed(pair.apply_transpose_in_place(&u, &mut k), &mut k);
+        if checks.stop(done, observer, || column_violation_std(&v, &k, b, mass)) {
             break;
         }
-        let v_flags = update_scaling(&mut v, b, &ktu, E_NEG_TAU..=E_TAU);
+        let v_flags = update_scaling(&mut v, b, &k, E_NEG_TAU..=E_TAU);
         let mut bad = v_flags.degenerate();
         let mut big = v_flags.out_of_bounds;
         if !bad {
-            computed(st.pair.apply_in_place(&v, &mut kv), &mut kv);
-            let u_flags = update_scaling(&mut u, a, &kv, E_NEG_TAU..=E_TAU);
+            computed(pair.apply_in_place(&v, &mut k), &mut k);
+            let u_flags = update_scaling(&mut u, a, &k, E_NEG_TAU..=E_TAU);
             bad = u_flags.degenerate();
             big |= u_flags.out_of_bounds;
         }
         done += 1;
         if bad {
-            // Redo this iteration as one log-domain step from the absorbed potentials.
+            // Redo this iteration as one log-domain step from the absorbed potentials
+            // (`alpha`, `beta` are those of `K~`: only an absorption changes them).
             refreshes += 1;
-            alpha.clone_from(&st.alpha);
-            beta.clone_from(&st.beta);
-            log_refresh(&mut alpha, &mut beta, &mut tmp);
+            drop(state.take());
+            log_refresh(&mut alpha, &mut beta, &mut k);
             if refreshes > MAX_REFRESHES_IN_A_ROW {
                 return finish_in_log(kernel, input, &alpha, done, checks.into_history(), observer);
             }
-            state = build(&gaps, eps, alpha.clone(), beta.clone());
-            u = unit(a);
-            v = unit(b);
+            state = build(support, eps, &alpha, &beta);
+            reset(&mut u, a);
+            reset(&mut v, b);
             continue;
         }
         refreshes = 0;
         if big {
-            alpha.clone_from(&st.alpha);
-            beta.clone_from(&st.beta);
             for ((al, &ui), &ai) in alpha.iter_mut().zip(&u).zip(a) {
                 if ai > 0.0 {
                     *al += ui.ln();
@@ -173,31 +171,30 @@ pub(crate) fn run_stabilized(
                     *be += vj.ln();
                 }
             }
-            fill_zero_masses(kernel, b, &alpha, &mut beta, &mut tmp);
-            fill_zero_masses(kernel, a, &beta, &mut alpha, &mut tmp);
-            state = build(&gaps, eps, alpha.clone(), beta.clone());
-            u = unit(a);
-            v = unit(b);
+            drop(state.take());
+            fill_zero_masses(kernel, b, &alpha, &mut beta, &mut k);
+            fill_zero_masses(kernel, a, &beta, &mut alpha, &mut k);
+            state = build(support, eps, &alpha, &beta);
+            reset(&mut u, a);
+            reset(&mut v, b);
         }
     }
-    let st = state.as_ref().ok_or(SinkhornError::NonFinite {
-        what: "stabilised kernel",
-        iteration: done,
-    })?;
-    let pot = |base: &[f64], s: &[f64], m: &[f64]| -> Vec<f64> {
-        base.iter()
-            .zip(s)
-            .zip(m)
-            .map(|((p, s), &m)| {
-                if m > 0.0 {
-                    eps * (p + s.ln())
-                } else {
-                    f64::NEG_INFINITY
-                }
-            })
-            .collect()
+    // The loop breaks only with a kernel built: free it and the buffer before the output.
+    drop(state);
+    drop(k);
+    // The potentials in place of the absorbed ones (no second pair of vectors).
+    let pot = |base: &mut Vec<f64>, s: &[f64], m: &[f64]| {
+        for ((p, s), &m) in base.iter_mut().zip(s).zip(m) {
+            *p = if m > 0.0 {
+                eps * (*p + s.ln())
+            } else {
+                f64::NEG_INFINITY
+            };
+        }
     };
-    Ok(checks.output(pot(&st.alpha, &u, a), pot(&st.beta, &v, b), done))
+    pot(&mut alpha, &u, a);
+    pot(&mut beta, &v, b);
+    Ok(checks.output(alpha, beta, done))
 }
 
 /// Run the rest of the stage in the log domain from the scaled potential `alpha`.
