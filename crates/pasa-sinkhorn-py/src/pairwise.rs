@@ -152,7 +152,7 @@ fn on_threads<T: Send>(threads: Option<usize>, f: impl FnOnce() -> T + Send) -> 
 /// Validate `histograms` (and `other`) and the options without solving anything: the
 /// fail-fast check `distributed.pairwise` runs before any cluster work.
 #[pyfunction]
-#[pyo3(signature = (histograms, other=None, x=None, grid=None, method="emd", reg=None))]
+#[pyo3(signature = (histograms, other=None, *, x=None, grid=None, method="emd", reg=None))]
 fn pairwise_check(
     py: Python<'_>,
     histograms: &Bound<'_, PyAny>,
@@ -180,7 +180,7 @@ fn pairwise_check(
 
 /// SciPy `pdist` order: the condensed matrix of costs between the rows of `histograms`.
 #[pyfunction]
-#[pyo3(signature = (histograms, x=None, grid=None, method="emd", reg=None, threads=None))]
+#[pyo3(signature = (histograms, *, x=None, grid=None, method="emd", reg=None, threads=None))]
 #[allow(clippy::too_many_arguments)] // distributed.pairwise's keywords, one each
 fn pairwise_pdist<'py>(
     py: Python<'py>,
@@ -210,7 +210,7 @@ fn pairwise_pdist<'py>(
 
 /// SciPy `cdist`: the `(len(a), len(b))` matrix of costs between rows of `a` and of `b`.
 #[pyfunction]
-#[pyo3(signature = (a, b, x=None, grid=None, method="emd", reg=None, threads=None))]
+#[pyo3(signature = (a, b, *, x=None, grid=None, method="emd", reg=None, threads=None))]
 #[allow(clippy::too_many_arguments)] // distributed.pairwise's keywords, one each
 fn pairwise_cdist<'py>(
     py: Python<'py>,
