@@ -5,21 +5,16 @@
 //! exact one (`docs/colt.md`, `n_eff = min(N, 1 / (1 - rho))`), so the two products differ by
 //! at most twice that, and a quotient (one more rounding) by that plus `u`.
 
+mod common;
 use colt::{ColtPair, UniformGibbs};
+use common::Lcg;
 
 const U: f64 = f64::EPSILON / 2.0;
 
-/// Deterministic numbers in `[0, 1)`.
+/// `n` deterministic numbers in `[0, 1)`.
 fn uniform(seed: u64, n: usize) -> Vec<f64> {
-    let mut s = seed;
-    (0..n)
-        .map(|_| {
-            s = s
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (s >> 11) as f64 / (1u64 << 53) as f64
-        })
-        .collect()
+    let mut g = Lcg(seed);
+    (0..n).map(|_| g.next()).collect()
 }
 
 fn bound(n: usize, rho: f64) -> f64 {

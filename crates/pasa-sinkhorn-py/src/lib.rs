@@ -2,9 +2,10 @@
 //!
 //! A thin layer: one module per Python submodule (`ot` for `pasa_sinkhorn.ot`,
 //! `attention` for `pasa_sinkhorn.attention`), plus `input` (reading NumPy arrays
-//! once, checking shapes and dtypes before any work) and `errors` (Rust errors as
-//! Python exceptions). Every algorithm lives in `sinkhorn` or `pasa-core`; this crate
-//! only converts arguments, releases the GIL around the solves, and converts results.
+//! once, checking shapes and dtypes before any work), `errors` (Rust errors as
+//! Python exceptions) and `method` (the `method` names `ot` and `pairwise` share).
+//! Every algorithm lives in `sinkhorn` or `pasa-core`; this crate only converts
+//! arguments, releases the GIL around the solves, and converts results.
 //! The Python modules in `python/pasa_sinkhorn/` wrap these functions with POT- and
 //! SciPy-shaped signatures and the docstrings.
 
@@ -13,6 +14,7 @@ use pyo3::prelude::*;
 mod attention;
 mod errors;
 mod input;
+mod method;
 mod ot;
 mod pairwise;
 

@@ -26,31 +26,16 @@ use sinkhorn::{
 
 use crate::errors::sinkhorn_error;
 use crate::input::{Float64, axis, column, elements, float64, vector};
+use crate::method::{Method, Reader};
 
 /// Add this module's functions.
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(emd2, m)?)?;
     m.add_function(wrap_pyfunction!(sinkhorn2, m)?)?;
     m.add_function(wrap_pyfunction!(wasserstein_1d, m)?)?;
-    m.add("SINKHORN_METHODS", METHODS.map(|(name, _)| name).to_vec())?;
+    m.add("SINKHORN_METHODS", Reader::Sinkhorn2.names())?;
     Ok(())
 }
-
-/// The solver behind each `method` name.
-#[derive(Clone, Copy)]
-enum Method {
-    /// FS-1 in one domain.
-    Fs1(Domain),
-    /// FS-2 (IPOT).
-    Ipot,
-}
-
-const METHODS: [(&str, Method); 4] = [
-    ("sinkhorn", Method::Fs1(Domain::Standard)),
-    ("sinkhorn_log", Method::Fs1(Domain::Log)),
-    ("sinkhorn_stabilized", Method::Fs1(Domain::Stabilized)),
-    ("ipot", Method::Ipot),
-];
 
 /// A solver with its options, validated.
 enum Solver {
@@ -60,12 +45,7 @@ enum Solver {
 
 impl Solver {
     fn new(method: &str, reg: f64, max_iter: Option<i64>, stop_thr: f64) -> PyResult<Self> {
-        let Some(&(_, method)) = METHODS.iter().find(|(name, _)| *name == method) else {
-            let names = METHODS.map(|(name, _)| name).join(", ");
-            return Err(PyValueError::new_err(format!(
-                "unknown method {method:?}; use one of {names}"
-            )));
-        };
+        let method = Reader::Sinkhorn2.method(method)?;
         let max_iter = match max_iter {
             None => None,
             Some(n) => Some(usize::try_from(n).ok().filter(|&n| n > 0).ok_or_else(|| {
@@ -97,6 +77,7 @@ impl Solver {
                 params.validate().map_err(|e| sinkhorn_error(&e, ""))?;
                 Solver::Ipot(Ipot::new(params))
             }
+            Method::Exact => unreachable!("`method::METHODS` gives sinkhorn2 no exact method"),
         };
         Ok(solver)
     }

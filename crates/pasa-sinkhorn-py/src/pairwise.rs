@@ -14,10 +14,11 @@ use numpy::{PyArray1, PyArrayMethods, PyUntypedArrayMethods};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use sinkhorn::batch::{Histograms, PairCost, cdist, pdist};
-use sinkhorn::{Domain, Geometry, Sinkhorn, SinkhornError, SinkhornParams};
+use sinkhorn::{Geometry, Sinkhorn, SinkhornError, SinkhornParams};
 
 use crate::errors::sinkhorn_error;
 use crate::input::{Float64, float64};
+use crate::method::{Method, Reader};
 use crate::ot::geometry;
 
 /// Add this module's functions.
@@ -25,26 +26,16 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(pairwise_pdist, m)?)?;
     m.add_function(wrap_pyfunction!(pairwise_cdist, m)?)?;
     m.add_function(wrap_pyfunction!(pairwise_check, m)?)?;
-    m.add("PAIRWISE_METHODS", METHODS.map(|(name, _)| name).to_vec())?;
+    m.add("PAIRWISE_METHODS", Reader::Pairwise.names())?;
     Ok(())
 }
 
-/// `method` names: exact W1, or Sinkhorn's transport cost in one domain (as
-/// `pasa_sinkhorn.ot.sinkhorn2`'s methods of the same names).
-const METHODS: [(&str, Option<Domain>); 4] = [
-    ("emd", None),
-    ("sinkhorn", Some(Domain::Standard)),
-    ("sinkhorn_log", Some(Domain::Log)),
-    ("sinkhorn_stabilized", Some(Domain::Stabilized)),
-];
-
-/// The solver of a `method` with its `reg`, validated.
+/// The solver of a `method` (exact W1 for `None`) with its `reg`, validated.
 fn solver(method: &str, reg: Option<f64>) -> PyResult<Option<Sinkhorn>> {
-    let Some(&(_, domain)) = METHODS.iter().find(|(name, _)| *name == method) else {
-        let names = METHODS.map(|(name, _)| name).join(", ");
-        return Err(PyValueError::new_err(format!(
-            "unknown method {method:?}; use one of {names}"
-        )));
+    let domain = match Reader::Pairwise.method(method)? {
+        Method::Exact => None,
+        Method::Fs1(domain) => Some(domain),
+        Method::Ipot => unreachable!("`method::METHODS` gives pairwise no IPOT method"),
     };
     match (domain, reg) {
         (None, None) => Ok(None),
@@ -161,7 +152,7 @@ fn on_threads<T: Send>(threads: Option<usize>, f: impl FnOnce() -> T + Send) -> 
 /// Validate `histograms` (and `other`) and the options without solving anything: the
 /// fail-fast check `distributed.pairwise` runs before any cluster work.
 #[pyfunction]
-#[pyo3(signature = (histograms, other=None, x=None, grid=None, method="emd", reg=None))]
+#[pyo3(signature = (histograms, other=None, *, x=None, grid=None, method="emd", reg=None))]
 fn pairwise_check(
     py: Python<'_>,
     histograms: &Bound<'_, PyAny>,
@@ -189,7 +180,7 @@ fn pairwise_check(
 
 /// SciPy `pdist` order: the condensed matrix of costs between the rows of `histograms`.
 #[pyfunction]
-#[pyo3(signature = (histograms, x=None, grid=None, method="emd", reg=None, threads=None))]
+#[pyo3(signature = (histograms, *, x=None, grid=None, method="emd", reg=None, threads=None))]
 #[allow(clippy::too_many_arguments)] // distributed.pairwise's keywords, one each
 fn pairwise_pdist<'py>(
     py: Python<'py>,
@@ -219,7 +210,7 @@ fn pairwise_pdist<'py>(
 
 /// SciPy `cdist`: the `(len(a), len(b))` matrix of costs between rows of `a` and of `b`.
 #[pyfunction]
-#[pyo3(signature = (a, b, x=None, grid=None, method="emd", reg=None, threads=None))]
+#[pyo3(signature = (a, b, *, x=None, grid=None, method="emd", reg=None, threads=None))]
 #[allow(clippy::too_many_arguments)] // distributed.pairwise's keywords, one each
 fn pairwise_cdist<'py>(
     py: Python<'py>,

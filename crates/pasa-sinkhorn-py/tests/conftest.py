@@ -1,5 +1,8 @@
 """Shared inputs of the pytest suite: seeded random histograms, supports and cost
-matrices for the dense POT/SciPy references."""
+matrices for the dense POT/SciPy references; and the GIL-release probe."""
+
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -38,3 +41,24 @@ def grid_cost(rows, cols):
 
 def rel(x, y):
     return abs(x - y) / abs(y)
+
+
+def count_while(work):
+    """Runs ``work()`` in a thread while this thread counts loop turns; returns (seconds
+    ``work`` took, the count). Were the GIL held through ``work``'s native call, the count
+    could only advance in the moments before and after it; a counting loop runs > 1e6
+    times a second, so with the GIL free a call of > 50 ms lets it pass 10,000."""
+    seconds = []
+
+    def timed():
+        start = time.perf_counter()
+        work()
+        seconds.append(time.perf_counter() - start)
+
+    thread = threading.Thread(target=timed)
+    count = 0
+    thread.start()
+    while thread.is_alive():
+        count += 1
+    thread.join()
+    return seconds[0], count

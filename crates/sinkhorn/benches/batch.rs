@@ -17,31 +17,9 @@ use criterion::{BenchmarkId, Criterion, Throughput};
 use sinkhorn::batch::{Histograms, PairCost, paired};
 use sinkhorn::{Geometry, Grid2d, Problem, Support1d, exact_w1};
 
-/// SplitMix64 (as the tests' generator) for reproducible masses.
-struct Rng(u64);
-
-impl Rng {
-    fn uniform(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        #[allow(clippy::cast_precision_loss)]
-        let u = ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64;
-        u
-    }
-
-    /// `rows` normalised histograms of `n` random positive masses, row-major.
-    fn rows(&mut self, rows: usize, n: usize) -> Vec<f64> {
-        (0..rows)
-            .flat_map(|_| {
-                let v: Vec<f64> = (0..n).map(|_| 0.05 + self.uniform()).collect();
-                let s: f64 = v.iter().sum();
-                v.into_iter().map(move |x| x / s)
-            })
-            .collect()
-    }
-}
+#[path = "../tests/common/mod.rs"]
+mod common;
+use common::{Rng, random_rows};
 
 /// One batch: a geometry and the `a`, `b` rows of its pairs.
 struct Case {
@@ -58,8 +36,8 @@ impl Case {
         Case {
             name: "w1_pairs_1d",
             geometry: Geometry::Line(Support1d::linspace(0.0, 1.0, n).expect("support")),
-            a: rng.rows(pairs, n),
-            b: rng.rows(pairs, n),
+            a: random_rows(&mut rng, pairs, n),
+            b: random_rows(&mut rng, pairs, n),
         }
     }
 
@@ -68,8 +46,8 @@ impl Case {
         Case {
             name: "w1_pairs_64x64",
             geometry: Geometry::Grid(Grid2d::unit_square(64).expect("grid")),
-            a: rng.rows(pairs, 64 * 64),
-            b: rng.rows(pairs, 64 * 64),
+            a: random_rows(&mut rng, pairs, 64 * 64),
+            b: random_rows(&mut rng, pairs, 64 * 64),
         }
     }
 

@@ -16,65 +16,32 @@ use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, SamplingMode};
 use sinkhorn::timing::{TimingPoint, loglog_slope};
-use sinkhorn::{Grid2d, Problem, Support1d, exact_w1, w1_line};
+use sinkhorn::{Problem, exact_w1, w1_line};
 
-/// SplitMix64 (as the tests' generator) for reproducible masses and axes.
-struct Rng(u64);
+#[path = "../tests/common/mod.rs"]
+mod common;
+use common::{Rng, grid_case, random_axes, random_masses};
 
-impl Rng {
-    fn uniform(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        #[allow(clippy::cast_precision_loss)]
-        let u = ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64;
-        u
-    }
-    fn masses(&mut self, n: usize) -> Vec<f64> {
-        let v: Vec<f64> = (0..n).map(|_| 0.05 + self.uniform()).collect();
-        let s: f64 = v.iter().sum();
-        v.into_iter().map(|x| x / s).collect()
-    }
-    fn points(&mut self, n: usize, scale: f64) -> Support1d {
-        let mut x = Vec::with_capacity(n);
-        let mut acc = 0.0;
-        for _ in 0..n {
-            x.push(acc);
-            acc += 0.2 + self.uniform();
-        }
-        let last = x[n - 1];
-        Support1d::points(x.into_iter().map(|v| v / last * scale).collect()).expect("sorted")
-    }
-}
-
-/// The test fixture's case generator (`grid_case` in tests/exact_grid.rs).
+/// The test fixture's case (`common::grid_case`, as fixtures/make_grid_w1.py).
 fn random_case(seed: u64, n: usize) -> Problem {
-    let mut rng = Rng(seed);
-    let rows = rng.points(n, 1.0);
-    let cols = rng.points(n, 0.7);
-    let (a, b) = (rng.masses(n * n), rng.masses(n * n));
-    Problem::grid(Grid2d::new(rows, cols).expect("valid axes"), a, b).expect("valid problem")
+    let (grid, a, b) = grid_case(seed, n, n);
+    Problem::grid(grid, a, b).expect("valid problem")
 }
 
 /// A product-measure problem of the same size with its closed-form W1.
 fn product_case(seed: u64, n: usize) -> (Problem, f64) {
     let mut rng = Rng(seed);
-    let (rows, cols) = (rng.points(n, 1.0), rng.points(n, 0.7));
-    let (p, pp, q, qq) = (rng.masses(n), rng.masses(n), rng.masses(n), rng.masses(n));
-    let want =
-        w1_line(&rows, &p, &pp).expect("valid line") + w1_line(&cols, &q, &qq).expect("valid line");
+    let grid = random_axes(&mut rng, n, n);
+    let mut masses = || random_masses(&mut rng, n);
+    let (p, pp, q, qq) = (masses(), masses(), masses(), masses());
+    let want = w1_line(grid.rows(), &p, &pp).expect("valid line")
+        + w1_line(grid.cols(), &q, &qq).expect("valid line");
     let outer = |u: &[f64], v: &[f64]| -> Vec<f64> {
         u.iter()
             .flat_map(|x| v.iter().map(move |y| x * y))
             .collect()
     };
-    let problem = Problem::grid(
-        Grid2d::new(rows, cols).expect("valid axes"),
-        outer(&p, &q),
-        outer(&pp, &qq),
-    )
-    .expect("valid");
+    let problem = Problem::grid(grid, outer(&p, &q), outer(&pp, &qq)).expect("valid");
     (problem, want)
 }
 

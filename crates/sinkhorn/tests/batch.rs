@@ -5,18 +5,12 @@
 //! runs the same arithmetic per problem, so no tolerance applies.
 
 mod common;
-use common::{Rng, random_masses, random_points};
+use common::{Rng, random_points, random_rows};
 use sinkhorn::batch::{Histograms, PairCost, cdist, condensed_len, paired, pdist};
 use sinkhorn::{
     Geometry, Grid2d, Problem, Side, Sinkhorn, SinkhornError, SinkhornParams, Support1d,
     Termination, exact_w1,
 };
-
-/// `rows` random normalised histograms of length `n`, row-major (totals differ from 1 by
-/// rounding, so the rescaling of `b` in `Problem::new` is exercised).
-fn rows(rng: &mut Rng, rows: usize, n: usize) -> Vec<f64> {
-    (0..rows).flat_map(|_| random_masses(rng, n)).collect()
-}
 
 fn line(rng: &mut Rng, n: usize) -> Geometry {
     Geometry::Line(Support1d::points(random_points(rng, n)).unwrap())
@@ -83,11 +77,11 @@ fn exact_w1_on_lines_matches_one_at_a_time() {
     let mut rng = Rng(11);
     for n in [1, 2, 37] {
         let g = line(&mut rng, n);
-        let (a, b) = (rows(&mut rng, 9, n), rows(&mut rng, 4, n));
+        let (a, b) = (random_rows(&mut rng, 9, n), random_rows(&mut rng, 4, n));
         check_all(&g, &a, &b, PairCost::ExactW1);
     }
     let uniform = Geometry::Line(Support1d::linspace(0.0, 1.0, 50).unwrap());
-    let (a, b) = (rows(&mut rng, 5, 50), rows(&mut rng, 6, 50));
+    let (a, b) = (random_rows(&mut rng, 5, 50), random_rows(&mut rng, 6, 50));
     check_all(&uniform, &a, &b, PairCost::ExactW1);
 }
 
@@ -95,7 +89,7 @@ fn exact_w1_on_lines_matches_one_at_a_time() {
 fn exact_w1_on_grids_matches_one_at_a_time() {
     let mut rng = Rng(12);
     let g = grid(&mut rng, 5, 4);
-    let (a, b) = (rows(&mut rng, 6, 20), rows(&mut rng, 3, 20));
+    let (a, b) = (random_rows(&mut rng, 6, 20), random_rows(&mut rng, 3, 20));
     check_all(&g, &a, &b, PairCost::ExactW1);
 }
 
@@ -104,10 +98,10 @@ fn sinkhorn_costs_match_one_at_a_time() {
     let mut rng = Rng(13);
     let solver = Sinkhorn::with_reg(0.05);
     let g = line(&mut rng, 30);
-    let (a, b) = (rows(&mut rng, 5, 30), rows(&mut rng, 3, 30));
+    let (a, b) = (random_rows(&mut rng, 5, 30), random_rows(&mut rng, 3, 30));
     check_all(&g, &a, &b, PairCost::Sinkhorn(&solver));
     let g = grid(&mut rng, 4, 6);
-    let (a, b) = (rows(&mut rng, 4, 24), rows(&mut rng, 2, 24));
+    let (a, b) = (random_rows(&mut rng, 4, 24), random_rows(&mut rng, 2, 24));
     check_all(&g, &a, &b, PairCost::Sinkhorn(&solver));
 }
 
@@ -115,7 +109,7 @@ fn sinkhorn_costs_match_one_at_a_time() {
 fn pdist_is_the_upper_triangle_of_cdist_in_scipy_order() {
     let mut rng = Rng(14);
     let g = line(&mut rng, 16);
-    let data = rows(&mut rng, 7, 16);
+    let data = random_rows(&mut rng, 7, 16);
     let h = Histograms::new(&g, &data).unwrap();
     let full = cdist(&h, &h, PairCost::ExactW1).unwrap();
     let upper: Vec<f64> = (0..7)
@@ -135,8 +129,8 @@ fn pdist_is_the_upper_triangle_of_cdist_in_scipy_order() {
 fn empty_one_and_two_row_sets() {
     let mut rng = Rng(15);
     let g = line(&mut rng, 8);
-    let one = rows(&mut rng, 1, 8);
-    let two = rows(&mut rng, 2, 8);
+    let one = random_rows(&mut rng, 1, 8);
+    let two = random_rows(&mut rng, 2, 8);
     let empty = Histograms::new(&g, &[]).unwrap();
     let h1 = Histograms::new(&g, &one).unwrap();
     let h2 = Histograms::new(&g, &two).unwrap();
@@ -230,7 +224,7 @@ fn bad_rows_are_named_by_index_before_any_solve() {
 fn a_failing_solve_reports_its_pair_the_same_for_any_thread_count() {
     let mut rng = Rng(16);
     let g = line(&mut rng, 40);
-    let data = rows(&mut rng, 6, 40);
+    let data = random_rows(&mut rng, 6, 40);
     let h = Histograms::new(&g, &data).unwrap();
     // Two iterations at a small eps cannot meet the default tolerance.
     let solver = Sinkhorn::new(SinkhornParams {
@@ -263,9 +257,9 @@ fn a_failing_solve_reports_its_pair_the_same_for_any_thread_count() {
 fn results_do_not_depend_on_the_thread_count() {
     let mut rng = Rng(17);
     let lg = line(&mut rng, 200);
-    let ld = rows(&mut rng, 41, 200);
+    let ld = random_rows(&mut rng, 41, 200);
     let gg = grid(&mut rng, 6, 5);
-    let gd = rows(&mut rng, 9, 30);
+    let gd = random_rows(&mut rng, 9, 30);
     let solver = Sinkhorn::with_reg(0.05);
     let run = |threads: usize| {
         let pool = rayon::ThreadPoolBuilder::new()

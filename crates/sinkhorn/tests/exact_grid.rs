@@ -5,30 +5,13 @@
 //!
 //! The fixture `fixtures/grid_w1.json` is made by `fixtures/make_grid_w1.py` (POT `ot.emd2`
 //! on the dense cityblock cost, and SciPy's HiGHS LP on the sparse edge formulation); the
-//! inputs are regenerated here from the stored seed by the same SplitMix64 arithmetic.
+//! inputs are regenerated here (`common::grid_case`) from the stored seed by the same
+//! SplitMix64 arithmetic.
 
 mod common;
-use common::{Rng, random_masses, random_points};
+use common::grid_case;
 use sinkhorn::exact_grid::min_cost_flow_grid;
 use sinkhorn::{Grid2d, Problem, Side, SinkhornError, Support1d, exact_w1};
-
-/// As `grid_case` in make_grid_w1.py: non-uniform rows on [0, 1], cols on [0, 0.7].
-fn grid_case(seed: u64, nr: usize, nc: usize) -> (Grid2d, Vec<f64>, Vec<f64>) {
-    let mut rng = Rng(seed);
-    let rows = random_points(&mut rng, nr);
-    let cols: Vec<f64> = random_points(&mut rng, nc)
-        .into_iter()
-        .map(|v| v * 0.7)
-        .collect();
-    let a = random_masses(&mut rng, nr * nc);
-    let b = random_masses(&mut rng, nr * nc);
-    let grid = Grid2d::new(
-        Support1d::points(rows).unwrap(),
-        Support1d::points(cols).unwrap(),
-    )
-    .unwrap();
-    (grid, a, b)
-}
 
 fn same_bits(name: &str, what: &str, got: f64, json: &serde_json::Value) {
     let want = f64::from_bits(json[format!("{what}_bits")].as_u64().unwrap());

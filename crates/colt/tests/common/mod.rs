@@ -1,4 +1,5 @@
-//! Shared test oracles: dense faer products in f64 and tolerance helpers.
+//! Shared test oracles: dense faer products in f64, tolerance helpers, and the seeded
+//! generator of the tests that do not use proptest.
 #![allow(dead_code)]
 
 use colt::Real;

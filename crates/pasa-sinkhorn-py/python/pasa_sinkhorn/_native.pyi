@@ -2,10 +2,11 @@
 its documentation, is :mod:`pasa_sinkhorn.ot` and :mod:`pasa_sinkhorn.attention`."""
 
 import os
-from typing import Any, Dict, List, Optional, Tuple, Union
+from typing import Any, Dict, List, Optional, Tuple, Union, type_check_only
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from typing_extensions import TypedDict, Unpack
 
 class ConvergenceError(RuntimeError): ...
 class SizeLimitError(ValueError): ...
@@ -61,28 +62,27 @@ def load(
 
 PAIRWISE_METHODS: List[str]
 
+# The pairwise functions take their options by keyword only, as
+# `distributed.pairwise`; the defaults are method="emd" and None for the others.
+@type_check_only
+class _PairwiseOptions(TypedDict, total=False):
+    x: Optional[ArrayLike]
+    grid: Optional[Tuple[ArrayLike, ArrayLike]]
+    method: str
+    reg: Optional[float]
+
+@type_check_only
+class _PairwiseSolveOptions(_PairwiseOptions, total=False):
+    threads: Optional[int]
+
 def pairwise_check(
     histograms: ArrayLike,
     other: Optional[ArrayLike] = None,
-    x: Optional[ArrayLike] = None,
-    grid: Optional[Tuple[ArrayLike, ArrayLike]] = None,
-    method: str = "emd",
-    reg: Optional[float] = None,
+    **options: Unpack[_PairwiseOptions],
 ) -> None: ...
 def pairwise_pdist(
-    histograms: ArrayLike,
-    x: Optional[ArrayLike] = None,
-    grid: Optional[Tuple[ArrayLike, ArrayLike]] = None,
-    method: str = "emd",
-    reg: Optional[float] = None,
-    threads: Optional[int] = None,
+    histograms: ArrayLike, **options: Unpack[_PairwiseSolveOptions]
 ) -> NDArray[np.float64]: ...
 def pairwise_cdist(
-    a: ArrayLike,
-    b: ArrayLike,
-    x: Optional[ArrayLike] = None,
-    grid: Optional[Tuple[ArrayLike, ArrayLike]] = None,
-    method: str = "emd",
-    reg: Optional[float] = None,
-    threads: Optional[int] = None,
+    a: ArrayLike, b: ArrayLike, **options: Unpack[_PairwiseSolveOptions]
 ) -> NDArray[np.float64]: ...

@@ -1,5 +1,9 @@
 //! Shared test helpers: a seeded generator, random problems, and relative-error checks
 //! that list the worst index on failure.
+//!
+//! The benches include this file too (`#[path = "../tests/common/mod.rs"]`), so that a
+//! bench times the very inputs a test or fixture checked: one generator for the crate.
+//! Each test or bench uses a part of it.
 #![allow(dead_code)]
 
 use sinkhorn::{Grid2d, Problem, Support1d};
@@ -44,6 +48,36 @@ pub fn random_points(rng: &mut Rng, n: usize) -> Vec<f64> {
         x.iter_mut().for_each(|v| *v /= last);
     }
     x
+}
+
+/// `rows` random normalised histograms of length `n`, row-major (totals differ from 1 by
+/// rounding).
+pub fn random_rows(rng: &mut Rng, rows: usize, n: usize) -> Vec<f64> {
+    (0..rows).flat_map(|_| random_masses(rng, n)).collect()
+}
+
+/// Non-uniform axes: `nr` rows on [0, 1], `nc` columns on [0, 0.7].
+pub fn random_axes(rng: &mut Rng, nr: usize, nc: usize) -> Grid2d {
+    let rows = random_points(rng, nr);
+    let cols: Vec<f64> = random_points(rng, nc)
+        .into_iter()
+        .map(|v| v * 0.7)
+        .collect();
+    Grid2d::new(
+        Support1d::points(rows).unwrap(),
+        Support1d::points(cols).unwrap(),
+    )
+    .unwrap()
+}
+
+/// As `grid_case` in fixtures/make_grid_w1.py (the exact-W1 fixture's inputs, regenerated
+/// from its seed): `random_axes`, then random masses `a` and `b`.
+pub fn grid_case(seed: u64, nr: usize, nc: usize) -> (Grid2d, Vec<f64>, Vec<f64>) {
+    let mut rng = Rng(seed);
+    let grid = random_axes(&mut rng, nr, nc);
+    let a = random_masses(&mut rng, nr * nc);
+    let b = random_masses(&mut rng, nr * nc);
+    (grid, a, b)
 }
 
 pub fn random_line_problem(rng: &mut Rng, n: usize, uniform: bool) -> Problem {
