@@ -28,7 +28,6 @@ pub type Fp16Bench = Result<Value, String>;
 
 /// Reads the table `pasa-core`'s bench wrote in this run (`since`), or says why there is
 /// none.
-#[must_use]
 pub fn read(out: &Path, since: SystemTime, crates: &[String]) -> Fp16Bench {
     if !crates.iter().any(|c| c == "pasa-core") {
         return Err("`pasa-core`, whose `kernels` bench writes it, was not run (-p)".to_owned());

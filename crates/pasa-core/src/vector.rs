@@ -188,7 +188,7 @@ fn row_sums_with<T: Real>(
             }
             term(&mut x);
             for (s, &x) in s.iter_mut().zip(&x) {
-                *s = *s + x;
+                *s += x;
             }
             T::round_slice(&mut s, ty);
         }
