@@ -116,6 +116,8 @@ mod real;
 pub mod scaling;
 mod sums;
 pub mod sweep;
+#[cfg(test)]
+mod test_rng;
 mod tile;
 pub mod transcendental;
 mod triangular;

@@ -547,19 +547,7 @@ fn prefetch_address(address: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Deterministic numbers in `[0, 1)`.
-    fn uniform(seed: u64, n: usize) -> Vec<f64> {
-        let mut s = seed;
-        (0..n)
-            .map(|_| {
-                s = s
-                    .wrapping_mul(6_364_136_223_846_793_005)
-                    .wrapping_add(1_442_695_040_888_963_407);
-                (s >> 11) as f64 / (1u64 << 53) as f64
-            })
-            .collect()
-    }
+    use crate::test_rng::uniform;
 
     /// The AVX2 path and the baseline path give the same bits (the `tile` module's claim):
     /// products, block sums and checks, at sizes around the block and tile boundaries, with

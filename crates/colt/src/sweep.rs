@@ -706,19 +706,7 @@ fn tile_apply<T: Real, D: Source<T>, X: Source<T>>(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Deterministic numbers in `[0, 1)` (no test dependency needed).
-    struct Lcg(u64);
-
-    impl Lcg {
-        fn next(&mut self) -> f64 {
-            self.0 = self
-                .0
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (self.0 >> 11) as f64 / (1u64 << 53) as f64
-        }
-    }
+    use crate::test_rng::Lcg;
 
     /// `unit_interleaved_apply` against `interleaved_apply` with the unit diagonal given as
     /// [`Ones`] and as a stored slice of ones: the same bits, symmetric or not.

@@ -175,23 +175,11 @@ fn map_lanes<const L: usize>(v: &mut [f64], f: impl Fn(f64) -> f64 + Copy) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_rng::uniform;
 
     /// Distance in ulps between two finite floats of the same sign.
     fn ulps(a: f64, b: f64) -> u64 {
         a.to_bits().abs_diff(b.to_bits())
-    }
-
-    /// Deterministic numbers in `[0, 1)`.
-    fn uniform(seed: u64, n: usize) -> Vec<f64> {
-        let mut s = seed;
-        (0..n)
-            .map(|_| {
-                s = s
-                    .wrapping_mul(6_364_136_223_846_793_005)
-                    .wrapping_add(1_442_695_040_888_963_407);
-                (s >> 11) as f64 / (1u64 << 53) as f64
-            })
-            .collect()
     }
 
     /// Same bits, or both NaN.
