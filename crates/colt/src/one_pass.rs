@@ -144,8 +144,8 @@ impl UniformGibbs {
     }
 
     /// The block sums `sums_b = sum_t rho^t x_{b BLOCK + t}` of `x` (what
-    /// [`UniformGibbs::divide_in_place`] needs of its input), each summed in the order of
-    /// [`block_sum`] (the order the quotient uses for its output's sums). Never allocates.
+    /// [`UniformGibbs::divide_in_place`] needs of its input), each summed in the order the
+    /// quotient uses for its output's sums. Never allocates.
     ///
     /// # Errors
     /// [`crate::ColtError::LengthMismatch`] unless `x` has length N and `sums` length

@@ -97,7 +97,7 @@ fn add_prepared<T: Real>(y: &mut [T], x: &[T], ty: Scalar, prepare: impl Fn(&mut
 /// Maximum of `xs` (exact; NaN propagates; `-inf` for an empty or fully masked row).
 ///
 /// The maximum of exact comparisons does not depend on their order, so it is taken over
-/// [`LANES`] independent lanes (a loop that vectorises) and the lanes are combined. The one
+/// `LANES` independent lanes (a loop that vectorises) and the lanes are combined. The one
 /// exception is a zero maximum: `-0` and `+0` compare equal and the sequential fold keeps
 /// the first it meets, so then the row is folded again in order, and the sign of the zero
 /// is the sequential one. (A NaN gives the canonical NaN either way.)
@@ -161,8 +161,8 @@ pub fn weighted_row_sums_in_place<T: Real>(
 }
 
 /// The row sums of [`row_sums_in_place`] and [`weighted_row_sums_in_place`]: `term` turns
-/// one column of [`LANES`] rows into the terms added (in the working type), and each
-/// partial sum is rounded to `acc` after its add. Rows are summed [`LANES`] at a time: each
+/// one column of `LANES` rows into the terms added (in the working type), and each
+/// partial sum is rounded to `acc` after its add. Rows are summed `LANES` at a time: each
 /// row keeps its own sequential order (so its bits), but the chains of different rows are
 /// independent, so their adds overlap instead of waiting for each other, and an f16
 /// accumulator is rounded 8 lanes at a time.
