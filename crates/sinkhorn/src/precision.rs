@@ -6,7 +6,9 @@
 //! [`colt::UniformGibbs::divide_in_place`]); at N = 10^6..10^7 those passes are bound by
 //! memory, and storing the scalings and the masses in f32 halves the bytes they move. The
 //! products, sums and checks still run in f64 (colt accumulates in f64), so what f32 costs is
-//! the rounding of each stored scaling and mass, one relative `2^-24 ≈ 6e-8` each.
+//! the rounding of each stored scaling and mass, one relative `2^-24 ≈ 6e-8` each. Measured
+//! on the project's 2-core machine (loaded) it was not faster than the f64 path: the
+//! conversions cost what the halved traffic saves (`docs/sinkhorn.md`).
 //!
 //! What that rounding does (measured, `docs/sinkhorn.md` "The f32 path"): the marginal
 //! violation levels off where the rounding of `v` alone puts it, 2.8-2.9e-8 of the mass
