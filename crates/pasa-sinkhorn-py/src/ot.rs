@@ -246,7 +246,8 @@ impl<'py> Marginals<'py> {
 }
 
 /// `f(0), ..., f(count - 1)`: in parallel for a batch, inline for one histogram (a
-/// rayon round trip would cost more than a small solve).
+/// rayon round trip would cost more than a small solve). On failure, the error of the
+/// lowest failing index, whatever the thread timing.
 fn each<T: Send, E: Send>(
     count: usize,
     f: impl Fn(usize) -> Result<T, E> + Sync + Send,
@@ -254,7 +255,11 @@ fn each<T: Send, E: Send>(
     if count == 1 {
         Ok(vec![f(0)?])
     } else {
-        (0..count).into_par_iter().map(f).collect()
+        // Every entry, then the lowest failing index: rayon's `collect` into a `Result`
+        // keeps whichever error a thread met first, so the message would change from run
+        // to run.
+        let all: Vec<Result<T, E>> = (0..count).into_par_iter().map(f).collect();
+        all.into_iter().collect()
     }
 }
 
