@@ -1,7 +1,8 @@
 //! `cargo xtask bench`: runs the criterion benches of every crate that has them (the
 //! per-crate micro-benches and the top-level `benches` package, whose `peers` bench times
 //! POT and SciPy in the same run when a Python with them is importable), then the suites'
-//! timing checks (scaling sweeps), and writes one report: `bench.md` / `bench.html` with
+//! timing checks (scaling sweeps), and writes one report: `bench.md` / `bench.html` opening
+//! with the project's targets as this run measured them ([`crate::targets`]), then
 //! log-log scaling plots of every sized criterion group, ratio tables against the baselines
 //! timed in the same run, the peer comparison (or why it was not measured), the FP16
 //! emulation against the f32 kernel ([`crate::fp16_bench`]), the Python package against POT
@@ -134,11 +135,21 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     let crate_names: Vec<String> = crates.into_iter().map(|(c, _)| c).collect();
     let peers = read_peers(&out.join("peers.json"), started, &crate_names);
     let fp16 = crate::fp16_bench::read(&out, started, &crate_names);
+    let memory = read_sinkhorn(&out, "sinkhorn_memory.json", started, &crate_names);
+    let exact_grid = read_sinkhorn(&out, "exact_grid.json", started, &crate_names);
     let python = if args.packages.is_empty() {
         crate::python_bench::run(&out, mode)
     } else {
         Err("the Python section runs only without -p".to_owned())
     };
+    let targets = crate::targets::evaluate(&crate::targets::Inputs {
+        criterion: &measurements,
+        memory: &memory,
+        exact_grid: &exact_grid,
+        peers: &peers,
+        python: &python,
+        fp16: &fp16,
+    });
     let plots = scaling_plots(&measurements)?;
     let mut md = markdown(
         &machine,
@@ -146,6 +157,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         &crate_names,
         &measurements,
         &Extras {
+            targets: &targets,
             plots: &plots,
             peers: &peers,
             walls: &walls,
@@ -175,6 +187,9 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             Ok(v) => v.clone(),
             Err(reason) => serde_json::json!({ "status": reason }),
         },
+        "targets": targets,
+        "memory": memory.unwrap_or_else(|reason| serde_json::json!({ "status": reason })),
+        "exact_grid": exact_grid.unwrap_or_else(|reason| serde_json::json!({ "status": reason })),
         "fp16_emulation": fp16.unwrap_or_else(|reason| serde_json::json!({ "status": reason })),
         "sweeps": crate::report::json(&sweeps),
         "python": python.unwrap_or_else(|reason| serde_json::json!({ "status": reason })),
@@ -230,6 +245,9 @@ fn bench_command(
         cmd.args(["--", "--quick"])
             .env("SINKHORN_BENCH_QUICK", "1")
             .env("BENCH_QUICK", "1");
+    } else {
+        // The sinkhorn benches' full sizes (exact W1 to 512^2 under criterion).
+        cmd.env("SINKHORN_BENCH_FULL", "1");
     }
     cmd
 }
@@ -475,6 +493,15 @@ fn read_peers(path: &Path, since: SystemTime, crates: &[String]) -> Result<Value
             "the `benches` package, which times POT and SciPy, was not run (-p)".to_owned(),
         );
     }
+    read_fresh(path, since)
+}
+
+/// The JSON a bench wrote at `path` during this run (modified at or after `since`), or
+/// why there is none: a file left by an earlier run is not this run's number.
+///
+/// # Errors
+/// A sentence: the file is missing, older than `since`, unreadable or not JSON.
+pub fn read_fresh(path: &Path, since: SystemTime) -> Result<Value, String> {
     let fresh = fs::metadata(path)
         .and_then(|m| m.modified())
         .is_ok_and(|t| t >= since);
@@ -484,6 +511,21 @@ fn read_peers(path: &Path, since: SystemTime, crates: &[String]) -> Result<Value
     let text =
         fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     serde_json::from_str(&text).map_err(|e| format!("{} is not JSON: {e}", path.display()))
+}
+
+/// A sinkhorn bench's JSON of this run, or why there is none.
+fn read_sinkhorn(
+    out: &Path,
+    file: &str,
+    since: SystemTime,
+    crates: &[String],
+) -> Result<Value, String> {
+    if !crates.iter().any(|c| c == "sinkhorn") {
+        return Err(format!(
+            "`sinkhorn`, whose benches write {file}, was not run (-p)"
+        ));
+    }
+    read_fresh(&out.join(file), since)
 }
 
 /// Log-log plots (time against size, one series per function) of every criterion group
@@ -535,6 +577,8 @@ fn scaling_plots(ms: &[Measurement]) -> anyhow::Result<Vec<Figure>> {
 
 /// What the report adds to the criterion table: plots and the peer comparison.
 struct Extras<'a> {
+    /// The targets section ([`crate::targets`]), shown first.
+    targets: &'a [crate::targets::Target],
     plots: &'a [Figure],
     peers: &'a Result<Value, String>,
     /// Wall time of each step (the build, the criterion benches, the sweeps).
@@ -697,6 +741,8 @@ fn markdown(
             .collect::<Vec<_>>()
             .join(", ")
     );
+    crate::targets::markdown(&mut md, extras.targets);
+    let _ = writeln!(md, "\n## Criterion benches\n");
     let mut table = Table::new(
         "Criterion benches",
         &[

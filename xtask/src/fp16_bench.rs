@@ -10,7 +10,6 @@
 //! round below it: the emulation's own overhead).
 
 use std::fmt::Write as _;
-use std::fs;
 use std::path::Path;
 use std::time::SystemTime;
 
@@ -32,16 +31,7 @@ pub fn read(out: &Path, since: SystemTime, crates: &[String]) -> Fp16Bench {
     if !crates.iter().any(|c| c == "pasa-core") {
         return Err("`pasa-core`, whose `kernels` bench writes it, was not run (-p)".to_owned());
     }
-    let path = out.join(FILE);
-    let fresh = fs::metadata(&path)
-        .and_then(|m| m.modified())
-        .is_ok_and(|t| t >= since);
-    if !fresh {
-        return Err(format!("{} was not written in this run", path.display()));
-    }
-    let text =
-        fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| format!("{} is not JSON: {e}", path.display()))
+    crate::bench::read_fresh(&out.join(FILE), since)
 }
 
 /// Why a row is below the target: the bench's structural cost, or what its rounds say.

@@ -33,6 +33,7 @@ pub mod report;
 pub mod scaling;
 pub mod suite;
 pub mod suites;
+pub mod targets;
 pub mod validate;
 
 #[cfg(test)]
