@@ -95,8 +95,9 @@ fn out_dir() -> PathBuf {
 
 /// Checks every kernel's answer against the f64 reference: RMSE below 1e-3 for the f32
 /// kernel and the exact presets (measured: ~1e-7 and ~1e-16), below 5e-2 for the FP16
-/// ones (measured: at most ~1e-3 at bias 5; the limit catches a broken kernel, not a
-/// rounding change, which `tests/bit_pins.rs` catches).
+/// ones with f32 tile accumulators (measured: at most ~1e-3 at bias 5), and below
+/// [`F16_ACCUMULATOR_RMSE`] for `fp16-hmma`. The limits catch a broken kernel, not a
+/// rounding change, which `tests/bit_pins.rs` catches.
 fn check_answers(inputs: &AttentionInputs, params: &AttentionParams) {
     let reference = reference_attention(inputs, params).expect("reference");
     let base = flash_attention_f32(inputs, params).expect("baseline");
@@ -105,7 +106,9 @@ fn check_answers(inputs: &AttentionInputs, params: &AttentionParams) {
     for preset in Preset::ALL {
         let out = attention(inputs, &preset.kernel(), params).expect("kernel");
         let e = ErrorReport::compare(&out.out, &reference);
-        let limit = if is_fp16_emulation(preset) {
+        let limit = if preset == Preset::NaiveFp16Hmma {
+            F16_ACCUMULATOR_RMSE
+        } else if is_fp16_emulation(preset) {
             5e-2
         } else {
             1e-3
@@ -113,6 +116,15 @@ fn check_answers(inputs: &AttentionInputs, params: &AttentionParams) {
         assert!(e.all_finite() && e.rmse < limit, "{preset:?}: {e:?}");
     }
 }
+
+/// RMSE limit of `fp16-hmma` (f16 tile accumulators) on this bench's input, twice the
+/// measured 0.127 (relative 0.31; the kernel is bit-pinned, so the number is exact for this
+/// seed). Why it is that large: with `q, k = 5 + N(0, 1)` and head_dim 128 a score's
+/// partial sums climb to ~3200, where f16's spacing is 2, so the f16 accumulator's roundings
+/// add up to a few units of score before the 1/sqrt(128) scale, ~0.3-0.5 after it: softmax
+/// weights off by a factor e^(+-0.4), an output error of order 0.3 of its size. This is
+/// why FP16 hardware accumulates in f32 (`fp16`, `pasa`).
+const F16_ACCUMULATOR_RMSE: f64 = 0.25;
 
 /// The interleaved ratio table: fastest round of each kernel, and per preset the range of
 /// the ratios of single rounds (f32 time of the round / the preset's).
