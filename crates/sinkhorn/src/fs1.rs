@@ -302,7 +302,8 @@ impl Sinkhorn {
     /// traffic of [`Sinkhorn::solve`] per iteration, for an accuracy that
     /// `docs/sinkhorn.md` ("The f32 path") measures: the violation levels off near 3e-8 of
     /// the mass; converged to [`crate::F32_MIN_TOL`], the transport cost stays within
-    /// [`crate::F32_COST_RTOL`] of the f64 path's.
+    /// [`crate::F32_COST_RTOL`] of the f64 path's on smooth masses at N >= 10^3, and within
+    /// `tol * diameter * mass` (the stopping tolerance's own effect) in general.
     /// The products, sums, checks and the result are f64.
     ///
     /// Requirements: a uniform line ([`crate::Support1d::uniform`] or `linspace`), the
