@@ -77,6 +77,12 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     // reported apart from the benches' own; `--no-fail-fast`: one failed assertion should
     // not cost the other crates' numbers.
     let log = out.join("cargo-bench.log");
+    // The Python environment first: the `benches` package's POT/SciPy peers run with it.
+    let venv = if args.packages.is_empty() || args.packages.iter().any(|p| p == "benches") {
+        crate::python_bench::venv(&out)
+    } else {
+        Err("the Python section runs only without -p".to_owned())
+    };
     for (step, no_run) in [
         ("build (bench profile)", true),
         ("criterion benches", false),
@@ -94,6 +100,9 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             log.display()
         );
         let mut cmd = bench_command(&crates, mode, &out, no_run);
+        if let Ok(python) = &venv {
+            cmd.env("PYTHON", python);
+        }
         let status = run_teed(&mut cmd, &log, !no_run).context("running cargo bench")?;
         walls.push((step.to_owned(), step_started.elapsed()));
         if !status.success() {
@@ -138,7 +147,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     let memory = read_sinkhorn(&out, "sinkhorn_memory.json", started, &crate_names);
     let exact_grid = read_sinkhorn(&out, "exact_grid.json", started, &crate_names);
     let python = if args.packages.is_empty() {
-        crate::python_bench::run(&out, mode)
+        crate::python_bench::run(&out, mode, &venv)
     } else {
         Err("the Python section runs only without -p".to_owned())
     };

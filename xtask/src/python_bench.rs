@@ -60,16 +60,19 @@ fn step(cmd: &mut Command, log: &Path, what: &str) -> Result<(), String> {
     }
 }
 
-/// Builds and installs the package, then runs the script; its JSON lands in
-/// `out/python.json` and every command's output in `out/python.log`.
+/// The bench's virtual environment (`target/bench-python-venv`, made with [`python`]) with
+/// maturin, POT and SciPy installed, its interpreter's path, or why there is none; every
+/// command's output is appended to `out/python.log`. `cargo xtask bench` makes it before the
+/// criterion benches, whose POT/SciPy peers (`benches/peers`) then run with it, and the
+/// Python section reuses it.
 ///
 /// # Errors
-/// A sentence saying which step failed (the bench report shows it as the section).
-pub fn run(out: &Path, mode: Mode) -> PythonBench {
-    let root = project_root();
+/// A sentence saying which step failed. POT or SciPy failing to install (offline) is not an
+/// error: the peers' rows then say that they could not be imported.
+pub fn venv(out: &Path) -> Result<PathBuf, String> {
     let log = out.join("python.log");
     let _ = fs::remove_file(&log);
-    let venv = root.join("target/bench-python-venv");
+    let venv = project_root().join("target/bench-python-venv");
     let venv_python: PathBuf = venv.join("bin/python");
     if !venv_python.exists() {
         step(
@@ -79,35 +82,50 @@ pub fn run(out: &Path, mode: Mode) -> PythonBench {
         )
         .map_err(|e| format!("Python not available: {e}"))?;
     }
-    let pip = |args: &[&str]| {
-        let mut cmd = Command::new(&venv_python);
-        cmd.args([
-            "-m",
-            "pip",
-            "install",
-            "--disable-pip-version-check",
-            "--quiet",
-        ])
-        .args(args);
-        cmd
-    };
     step(
-        &mut pip(&["maturin>=1.9.4,<2"]),
+        &mut pip(&venv_python, &["maturin>=1.9.4,<2"]),
         &log,
         "pip install maturin",
     )?;
     // The peers; when they cannot be installed (offline) our side is still measured and
-    // the script's rows say which peer is missing.
+    // the rows say which peer is missing.
     let _ = step(
-        &mut pip(&["POT>=0.9.5", "scipy>=1.10"]),
+        &mut pip(&venv_python, &["POT>=0.9.5", "scipy>=1.10"]),
         &log,
         "pip install POT SciPy",
     );
+    Ok(venv_python)
+}
+
+/// `python -m pip install --quiet args`.
+fn pip(venv_python: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(venv_python);
+    cmd.args([
+        "-m",
+        "pip",
+        "install",
+        "--disable-pip-version-check",
+        "--quiet",
+    ])
+    .args(args);
+    cmd
+}
+
+/// Builds and installs the package in the environment `venv` made, then runs the script;
+/// its JSON lands in `out/python.json` and every command's output in `out/python.log`.
+///
+/// # Errors
+/// A sentence saying which step failed (the bench report shows it as the section).
+pub fn run(out: &Path, mode: Mode, venv: &Result<PathBuf, String>) -> PythonBench {
+    let root = project_root();
+    let log = out.join("python.log");
+    let venv_python = venv.clone()?;
+    let pip = |args: &[&str]| pip(&venv_python, args);
     // `maturin build --release` (pyproject's `profile = "dev"` is the test build's).
     let wheels = root.join("target/bench-python-wheels");
     let _ = fs::remove_dir_all(&wheels);
     step(
-        Command::new(venv.join("bin/maturin"))
+        Command::new(venv_python.with_file_name("maturin"))
             .args(["build", "--release", "--manifest-path"])
             .arg(root.join("crates/pasa-sinkhorn-py/Cargo.toml"))
             .arg("--out")
