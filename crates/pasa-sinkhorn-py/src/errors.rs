@@ -36,6 +36,7 @@ pub(crate) fn sinkhorn_error(e: &SinkhornError, context: &str) -> PyErr {
     let message = format!("{context}{e}");
     match e {
         SinkhornError::KernelUnderflow { .. }
+        | SinkhornError::F32ScalingOutOfRange { .. }
         | SinkhornError::NonFinite { .. }
         | SinkhornError::NotConverged { .. }
         | SinkhornError::Uncertified { .. } => ConvergenceError::new_err(message),

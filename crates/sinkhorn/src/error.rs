@@ -257,6 +257,22 @@ pub enum SinkhornError {
         /// [`crate::MAX_BUFFER_BYTES`].
         limit: u128,
     },
+    /// The f32 path ([`crate::Sinkhorn::solve_f32`]) broke down: a scaling left f32's
+    /// normal range during the solve (a mass or a kernel product too small or too large for
+    /// f32 beside the others), where the f64 path would go on. Its own variant, not
+    /// [`SinkhornError::KernelUnderflow`], whose advice (the log domain) the f32 path does
+    /// not take.
+    #[error(
+        "the f32 path broke down at iteration {iteration}: a scaling left f32's normal range \
+         (the masses and exp(-C/eps) at diameter/eps = {diameter_over_eps:.1} span more than \
+         f32 holds); use Sinkhorn::solve (f64)"
+    )]
+    F32ScalingOutOfRange {
+        /// The iteration at which a scaling became zero, subnormal or non-finite in f32.
+        iteration: usize,
+        /// Diameter of the support divided by eps.
+        diameter_over_eps: f64,
+    },
     /// An eps too small for the f32 path ([`crate::Sinkhorn::solve_f32`]): its scalings
     /// span `e^{diameter/eps}`, beyond f32's range above
     /// [`crate::F32_MAX_DIAMETER_OVER_EPS`].

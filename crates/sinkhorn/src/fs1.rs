@@ -327,7 +327,7 @@ impl Sinkhorn {
     /// tolerance below [`crate::F32_MIN_TOL`] without `allow_partial`;
     /// [`SinkhornError::EpsTooSmallForF32`] above
     /// [`crate::F32_MAX_DIAMETER_OVER_EPS`]; [`SinkhornError::NotRepresentable`] for a mass
-    /// f32 cannot store; [`SinkhornError::KernelUnderflow`] when a scaling leaves f32's
+    /// f32 cannot store; [`SinkhornError::F32ScalingOutOfRange`] when a scaling leaves f32's
     /// normal range during the solve (use [`Sinkhorn::solve`]).
     pub fn solve_f32(&self, problem: &Problem) -> Result<SinkhornResult> {
         self.solve_f32_observed(problem, &mut NoObserver)
@@ -409,7 +409,17 @@ impl Sinkhorn {
             offset: 0,
             diameter_over_eps,
         };
-        let out = run_standard_one_pass(line, step, eps, &input, (&a[..], &b[..]), observer)?;
+        let out = run_standard_one_pass(line, step, eps, &input, (&a[..], &b[..]), observer)
+            .map_err(|e| match e {
+                SinkhornError::KernelUnderflow {
+                    iteration,
+                    diameter_over_eps,
+                } => SinkhornError::F32ScalingOutOfRange {
+                    iteration,
+                    diameter_over_eps,
+                },
+                other => other,
+            })?;
         let totals = out.totals.expect("the one-pass loop computes its totals");
         SinkhornResult {
             plan: Plan::new(geometry.clone(), out.f, out.g, eps),

@@ -24,7 +24,7 @@
 //! at checks ten iterations apart. The scalings span `e^{diameter/eps}` and f32's normal
 //! numbers `e^{175}`, so `diameter / eps` above [`F32_MAX_DIAMETER_OVER_EPS`] is refused; a
 //! scaling that still leaves f32's normal range breaks the solve down with
-//! [`SinkhornError::KernelUnderflow`], as f64 does.
+//! [`SinkhornError::F32ScalingOutOfRange`].
 
 use colt::Real;
 

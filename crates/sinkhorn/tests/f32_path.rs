@@ -317,7 +317,7 @@ fn with_tiny(rng: &mut Rng, n: usize, tiny: f64) -> Vec<f64> {
 /// `NotRepresentable` bounds, `f32::MIN_POSITIVE` = 1.18e-38): the mass is stored to f32's
 /// precision, but its scaling `u_i = a_i / (K v)_i` falls below f32's normal range as soon as
 /// `(K v)_i > a_i / f32::MIN_POSITIVE`, and the solve breaks down with the documented
-/// `KernelUnderflow` (the f64 path converges). Which happens depends on `(K v)_i`; each case
+/// `F32ScalingOutOfRange` (the f64 path converges). Which happens depends on `(K v)_i`; each case
 /// states the outcome measured (`breaks_down`), and an agreeing one must agree within
 /// [`stopping_bound`].
 #[rstest]
@@ -345,7 +345,7 @@ fn masses_near_the_smallest_normal_agree_or_break_down_as_measured(
     let problem = line(a, b);
     let label = format!("N = {n}, {tiny:e} in a: {in_a}, in b: {in_b}");
     match both(&problem, relative).1 {
-        Err(SinkhornError::KernelUnderflow { iteration, .. }) if breaks_down => {
+        Err(SinkhornError::F32ScalingOutOfRange { iteration, .. }) if breaks_down => {
             println!("{label}: f32 broke down at iteration {iteration}")
         }
         Ok(_) if !breaks_down => assert_agrees(&label, &problem, relative),
@@ -370,7 +370,7 @@ fn with(change: fn(&mut SinkhornParams)) -> SinkhornParams {
 /// does not reach, each on a problem the f64 path solves: the other options its `# Errors`
 /// names, a one-point support given as points (not a uniform line, though trivially
 /// evenly spaced), a target mass below f32's normal range, and masses so near `f32::MAX`
-/// that the scalings overflow f32 (`KernelUnderflow`, "a scaling leaves f32's normal
+/// that the scalings overflow f32 (`F32ScalingOutOfRange`, "a scaling leaves f32's normal
 /// range").
 #[rstest]
 #[case::dense_backend(four_points(), with(|p| p.backend = Backend::Dense),
@@ -391,7 +391,7 @@ fn with(change: fn(&mut SinkhornParams)) -> SinkhornParams {
     |e: &SinkhornError| matches!(e, SinkhornError::NotRepresentable { side: Side::Target, .. }))]
 #[case::masses_near_f32_max(
     line(vec![1e38, 2e38], vec![2e38, 1e38]), with(|_| ()),
-    |e: &SinkhornError| matches!(e, SinkhornError::KernelUnderflow { .. }))]
+    |e: &SinkhornError| matches!(e, SinkhornError::F32ScalingOutOfRange { .. }))]
 fn each_other_refusal_is_its_typed_error(
     #[case] problem: Problem,
     #[case] p: SinkhornParams,
