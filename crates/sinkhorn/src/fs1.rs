@@ -11,7 +11,7 @@ use crate::dense::DenseKernel;
 use crate::error::Side;
 use crate::error::{Result, SinkhornError};
 use crate::fs1_loop::{
-    LoopInput, LoopOutput, run_log, run_standard, run_standard_colt, run_standard_one_pass,
+    LoopInput, LoopOutput, Start, run_log, run_standard, run_standard_colt, run_standard_one_pass,
 };
 use crate::fs1_stabilized::run_stabilized;
 use crate::kernel::GibbsKernel;
@@ -259,13 +259,15 @@ impl Sinkhorn {
             // -diameter * ln n) would carry e^{-diameter ln(n) / eps} into later stages and
             // underflow the standard domain. Zero masses keep -inf, which the loops expect.
             f0 = if is_last {
-                Vec::new() // not needed any more: free it before the final sums
+                Start::Constant(0.0) // not needed any more: free it before the final sums
             } else {
                 let c = gauge_shift(&out.f, &out.g);
-                out.f
-                    .iter()
-                    .map(|x| if x.is_finite() { x + c } else { 0.0 })
-                    .collect()
+                Start::Values(
+                    out.f
+                        .iter()
+                        .map(|x| if x.is_finite() { x + c } else { 0.0 })
+                        .collect(),
+                )
             };
             last = Some((out, used, kernel));
         }
@@ -468,10 +470,10 @@ impl Sinkhorn {
 
     /// The starting source potential: the warm start, or POT's `u = 1/n` at the first
     /// stage's `eps`.
-    fn initial_f(&self, problem: &Problem, eps: f64) -> Result<Vec<f64>> {
+    fn initial_f(&self, problem: &Problem, eps: f64) -> Result<Start> {
         let n = problem.len();
         match &self.params.warm_start {
-            None => Ok(vec![eps * (1.0 / n as f64).ln(); n]),
+            None => Ok(Start::Constant(eps * (1.0 / n as f64).ln())),
             Some(w) => {
                 if w.f.len() != n || w.g.len() != n {
                     return Err(SinkhornError::InvalidWarmStart {
@@ -491,10 +493,11 @@ impl Sinkhorn {
                         });
                     }
                 }
-                Ok(w.f
-                    .iter()
-                    .map(|x| if x.is_finite() { *x } else { 0.0 })
-                    .collect())
+                Ok(Start::Values(
+                    w.f.iter()
+                        .map(|x| if x.is_finite() { *x } else { 0.0 })
+                        .collect(),
+                ))
             }
         }
     }

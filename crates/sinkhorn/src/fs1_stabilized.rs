@@ -21,7 +21,7 @@ use colt::ColtPair;
 use crate::colt_kernel::{ColtKernel, computed};
 use crate::error::Result;
 use crate::fs1_loop::{
-    Checks, LoopInput, LoopOutput, column_violation_std, run_log, update_scaling,
+    Checks, LoopInput, LoopOutput, Start, column_violation_std, run_log, update_scaling,
 };
 use crate::kernel::GibbsKernel;
 use crate::observer::Observer;
@@ -97,7 +97,7 @@ pub(crate) fn run_stabilized(
     let mass: f64 = a.iter().sum();
     let mut k = vec![0.0; n];
     // One log-domain half-step gives a g consistent with f0 (the loops start from f).
-    let mut alpha: Vec<f64> = input.f0.iter().map(|f| f / eps).collect();
+    let mut alpha: Vec<f64> = input.f0.values(n).map(|f| f / eps).collect();
     let mut beta = vec![0.0; n];
     // `log m - log(K e^{other})`, or the soft c-transform where the mass is zero.
     let log_step = |pot: &mut [f64], m: &[f64], t: &[f64]| {
@@ -207,7 +207,7 @@ fn finish_in_log(
     observer: &mut dyn Observer,
 ) -> Result<LoopOutput> {
     let eps = kernel.eps();
-    let f0: Vec<f64> = alpha.iter().map(|x| eps * x).collect();
+    let f0 = Start::Values(alpha.iter().map(|x| eps * x).collect());
     let rest = LoopInput {
         f0: &f0,
         termination: Termination {

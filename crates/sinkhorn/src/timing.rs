@@ -12,7 +12,7 @@ use crate::error::Result;
 use crate::error::SinkhornError;
 use crate::exact::exact_w1;
 use crate::fs1::Sinkhorn;
-use crate::fs1_loop::{LoopInput, run_log, run_standard, run_standard_colt};
+use crate::fs1_loop::{LoopInput, Start, run_log, run_standard, run_standard_colt};
 use crate::fs1_stabilized::run_stabilized;
 use crate::fs2::{Ipot, IpotParams};
 use crate::kernel::GibbsKernel;
@@ -57,7 +57,7 @@ pub struct TimingPoint {
     pub iterations: usize,
 }
 
-fn loop_input<'a>(problem: &'a Problem, f0: &'a [f64], iterations: usize) -> LoopInput<'a> {
+fn loop_input<'a>(problem: &'a Problem, f0: &'a Start, iterations: usize) -> LoopInput<'a> {
     LoopInput {
         a: problem.a(),
         b: problem.b(),
@@ -73,7 +73,7 @@ fn loop_input<'a>(problem: &'a Problem, f0: &'a [f64], iterations: usize) -> Loo
 fn time_method(method: Method, problem: &Problem, how: Differencing) -> Result<TimingPoint> {
     let (n, geometry) = (problem.len(), problem.geometry());
     let eps = 0.05 * geometry.diameter();
-    let f0 = vec![0.0; n];
+    let f0 = Start::Constant(0.0);
     let fs1 = |k: &dyn GibbsKernel, log: bool| {
         difference_timing(n, how, |m| {
             let input = loop_input(problem, &f0, m);
