@@ -613,20 +613,23 @@ fn peers_markdown(md: &mut String, peers: &Result<Value, String>) {
         .map(|r| format!("{} at N = {}", r["peer"].as_str().unwrap_or("?"), r["n"]))
         .collect();
     let status = v["status"].as_str().unwrap_or("?");
+    // The bench's own environment is named relative to the workspace (the report may be
+    // shared); an interpreter elsewhere is the user's and shown as given.
+    let python = v["python"].as_str().unwrap_or("?");
+    let root = format!("{}/", project_root().display());
+    let python = python.strip_prefix(root.as_str()).unwrap_or(python);
     if unmeasured.len() == rows.len() {
         let _ = writeln!(
             md,
-            "**Not measured**: {status} (interpreter `{}`). Only our side was timed; the table \
-             lists it without a comparison.\n",
-            v["python"].as_str().unwrap_or("?")
+            "**Not measured**: {status} (interpreter `{python}`). Only our side was timed; the table \
+             lists it without a comparison.\n"
         );
     } else {
         let _ = writeln!(
             md,
-            "Interpreter `{}`: {status}. Both sides time the same inputs in the same run, on one \
+            "Interpreter `{python}`: {status}. Both sides time the same inputs in the same run, on one \
              thread each (minimum of repeats; Sinkhorn iterations differenced so set-up cancels); each \
-             measured row's answers were asserted to agree before it was written.\n",
-            v["python"].as_str().unwrap_or("?"),
+             measured row's answers were asserted to agree before it was written.\n"
         );
         if !unmeasured.is_empty() {
             let _ = writeln!(

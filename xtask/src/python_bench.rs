@@ -60,9 +60,9 @@ fn step(cmd: &mut Command, log: &Path, what: &str) -> Result<(), String> {
     }
 }
 
-/// The bench's virtual environment (`target/bench-python-venv`, made with [`python`]) with
-/// maturin, POT and SciPy installed, its interpreter's path, or why there is none; every
-/// command's output is appended to `out/python.log`. `cargo xtask bench` makes it before the
+/// The bench's virtual environment (`target/bench-python-venv`, made with `$PYTHON`,
+/// default `python3`) with maturin, POT and SciPy installed, its interpreter's path, or why
+/// there is none; every command's output is appended to `out/python.log`. `cargo xtask bench` makes it before the
 /// criterion benches, whose POT/SciPy peers (`benches/peers`) then run with it, and the
 /// Python section reuses it.
 ///
