@@ -221,54 +221,48 @@ pub fn evaluate(inputs: &Inputs<'_>) -> Vec<Target> {
     let in_cache = over_stream(ms, "fs1_standard", 100_000).ok();
     for n in [1_000_000usize, 10_000_000] {
         let size = if n == 1_000_000 { "1e6" } else { "1e7" };
-        out.push(target(
-            format!("FS-1 standard domain per iteration / streaming pass, N = {size}"),
-            Goal::AtMost(2.0),
-            "x",
-            over_stream(ms, "fs1_standard", n),
-            |_| {
-                let cached = in_cache.map_or_else(String::new, |r| {
-                    format!(" (at N = 1e5, where the arrays stay in cache, {}x in this run)", fmt_num(r))
-                });
+        // One FS-1 domain per iteration against the stream at this size.
+        let domain = |label: &str, function: &str, limit: f64, why: &dyn Fn(f64) -> String| {
+            target(
+                format!("FS-1 {label} domain per iteration / streaming pass, N = {size}"),
+                Goal::AtMost(limit),
+                "x",
+                over_stream(ms, function, n),
+                why,
+            )
+        };
+        out.push(domain("standard", "fs1_standard", 2.0, &|_| {
+            let cached = in_cache.map_or_else(String::new, |r| {
                 format!(
-                    "arithmetic, not memory: a half-step moves the bytes of one streaming pass, \
-                     but its lane sweeps, transposes and division take longer than that pass{cached}; \
-                     docs/sinkhorn.md, one-pass loop"
+                    " (at N = 1e5, where the arrays stay in cache, {}x in this run)",
+                    fmt_num(r)
                 )
-            },
-        ));
-        out.push(target(
-            format!("FS-1 stabilised domain per iteration / streaming pass, N = {size}"),
-            Goal::AtMost(2.0),
-            "x",
-            over_stream(ms, "fs1_stabilized", n),
-            |_| {
-                "the absorbed kernel changes with the potentials, so a half-step applies a \
-                 general CoLT pair with its diagonal and both ratio arrays stored, twice, and \
-                 divides: several array transfers for each of the stream's; no one-pass form \
-                 exists for it (docs/sinkhorn.md)"
-                    .to_owned()
-            },
-        ));
+            });
+            format!(
+                "arithmetic, not memory: a half-step moves the bytes of one streaming pass, \
+                 but its lane sweeps, transposes and division take longer than that \
+                 pass{cached}; docs/sinkhorn.md, one-pass loop"
+            )
+        }));
+        out.push(domain("stabilised", "fs1_stabilized", 2.0, &|_| {
+            "the absorbed kernel changes with the potentials, so a half-step applies a \
+             general CoLT pair with its diagonal and both ratio arrays stored, twice, and \
+             divides: several array transfers for each of the stream's; no one-pass form \
+             exists for it (docs/sinkhorn.md)"
+                .to_owned()
+        }));
         let floor = over_stream(ms, "log_floor", n).ok();
-        out.push(target(
-            format!("FS-1 log domain per iteration / streaming pass, N = {size}"),
-            Goal::AtMost(10.0),
-            "x",
-            over_stream(ms, "fs1_log", n),
-            |ratio| match floor {
-                Some(f) => format!(
-                    "the one `exp` and one `ln` per element and half-step alone (row `log_floor`) \
-                     are {}x the stream in this run; the other {}x is the blocked sweeps' serial \
-                     recurrences and per-block rescaling",
-                    fmt_num(f),
-                    fmt_num(ratio - f)
-                ),
-                None => "this run has no `log_floor` row to split the exp/ln work from the \
-                         sweeps"
-                    .to_owned(),
-            },
-        ));
+        out.push(domain("log", "fs1_log", 10.0, &|ratio| match floor {
+            Some(f) => format!(
+                "the one `exp` and one `ln` per element and half-step alone (row `log_floor`) \
+                 are {}x the stream in this run; the other {}x is the blocked sweeps' serial \
+                 recurrences and per-block rescaling",
+                fmt_num(f),
+                fmt_num(ratio - f)
+            ),
+            None => "this run has no `log_floor` row to split the exp/ln work from the sweeps"
+                .to_owned(),
+        }));
     }
     let pot = pot_ratio(inputs.peers, inputs.python);
     let pot_source = pot.as_ref().map(|(_, s)| s.clone()).unwrap_or_default();
