@@ -100,8 +100,8 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             log.display()
         );
         let mut cmd = bench_command(&crates, mode, &out, no_run);
-        if let Ok(python) = &venv {
-            cmd.env("PYTHON", python);
+        if let Some(v) = venv.as_ref().ok().filter(|v| v.peers_installed) {
+            cmd.env("PYTHON", &v.python);
         }
         let status = run_teed(&mut cmd, &log, !no_run).context("running cargo bench")?;
         walls.push((step.to_owned(), step_started.elapsed()));
@@ -142,7 +142,18 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     walls.push(("scaling sweeps".to_owned(), sweeps_started.elapsed()));
     let machine = Machine::detect();
     let crate_names: Vec<String> = crates.into_iter().map(|(c, _)| c).collect();
-    let peers = read_peers(&out.join("peers.json"), started, &crate_names);
+    let peers = read_peers(&out.join("peers.json"), started, &crate_names).map(|mut v| {
+        // The bench's own environment named relative to the workspace (reports get shared);
+        // an interpreter elsewhere is the user's, shown as given.
+        let root = format!("{}/", project_root().display());
+        if let Some(relative) = v["python"]
+            .as_str()
+            .and_then(|p| p.strip_prefix(root.as_str()))
+        {
+            v["python"] = Value::String(relative.to_owned());
+        }
+        v
+    });
     let fp16 = crate::fp16_bench::read(&out, started, &crate_names);
     let memory = read_sinkhorn(&out, "sinkhorn_memory.json", started, &crate_names);
     let exact_grid = read_sinkhorn(&out, "exact_grid.json", started, &crate_names);
@@ -613,11 +624,7 @@ fn peers_markdown(md: &mut String, peers: &Result<Value, String>) {
         .map(|r| format!("{} at N = {}", r["peer"].as_str().unwrap_or("?"), r["n"]))
         .collect();
     let status = v["status"].as_str().unwrap_or("?");
-    // The bench's own environment is named relative to the workspace (the report may be
-    // shared); an interpreter elsewhere is the user's and shown as given.
     let python = v["python"].as_str().unwrap_or("?");
-    let root = format!("{}/", project_root().display());
-    let python = python.strip_prefix(root.as_str()).unwrap_or(python);
     if unmeasured.len() == rows.len() {
         let _ = writeln!(
             md,

@@ -69,7 +69,7 @@ fn step(cmd: &mut Command, log: &Path, what: &str) -> Result<(), String> {
 /// # Errors
 /// A sentence saying which step failed. POT or SciPy failing to install (offline) is not an
 /// error: the peers' rows then say that they could not be imported.
-pub fn venv(out: &Path) -> Result<PathBuf, String> {
+pub fn venv(out: &Path) -> Result<Venv, String> {
     let log = out.join("python.log");
     let _ = fs::remove_file(&log);
     let venv = project_root().join("target/bench-python-venv");
@@ -89,12 +89,26 @@ pub fn venv(out: &Path) -> Result<PathBuf, String> {
     )?;
     // The peers; when they cannot be installed (offline) our side is still measured and
     // the rows say which peer is missing.
-    let _ = step(
+    let peers_installed = step(
         &mut pip(&venv_python, &["POT>=0.9.5", "scipy>=1.10"]),
         &log,
         "pip install POT SciPy",
-    );
-    Ok(venv_python)
+    )
+    .is_ok();
+    Ok(Venv {
+        python: venv_python,
+        peers_installed,
+    })
+}
+
+/// The bench's virtual environment, made by [`venv`].
+#[derive(Debug, Clone)]
+pub struct Venv {
+    /// Its interpreter.
+    pub python: PathBuf,
+    /// Whether POT and SciPy were installed in it (offline they may not be: the peers
+    /// bench then keeps the user's `$PYTHON`, which may have them).
+    pub peers_installed: bool,
 }
 
 /// `python -m pip install --quiet args`.
@@ -116,10 +130,10 @@ fn pip(venv_python: &Path, args: &[&str]) -> Command {
 ///
 /// # Errors
 /// A sentence saying which step failed (the bench report shows it as the section).
-pub fn run(out: &Path, mode: Mode, venv: &Result<PathBuf, String>) -> PythonBench {
+pub fn run(out: &Path, mode: Mode, venv: &Result<Venv, String>) -> PythonBench {
     let root = project_root();
     let log = out.join("python.log");
-    let venv_python = venv.clone()?;
+    let venv_python = venv.as_ref().map_err(Clone::clone)?.python.clone();
     let pip = |args: &[&str]| pip(&venv_python, args);
     // `maturin build --release` (pyproject's `profile = "dev"` is the test build's).
     let wheels = root.join("target/bench-python-wheels");
